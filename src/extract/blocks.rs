@@ -1,0 +1,350 @@
+//! The DOM flattened into the blocks a reader sees, in document order.
+//!
+//! Each block is one paragraph, heading, list item or table cell: its visible
+//! text split into lines at `<br>`, its links, and whether it reads as a
+//! heading. Scripts, styles, hidden elements, navigation landmarks and the
+//! Wayback toolbar produce no blocks. The walk is iterative (`traverse`), so
+//! hostile nesting depth cannot overflow the stack.
+
+use ego_tree::iter::Edge;
+use scraper::{Html, Node};
+
+/// One visible block of the page.
+#[derive(Debug, Clone, Default)]
+pub struct Block {
+    /// `Some(1..=6)` for `<h1>`–`<h6>`; `Some(0)` for a paragraph set entirely
+    /// in bold, the way old editors made headings; `None` for body text.
+    pub heading: Option<u8>,
+    /// The visible text, folded, split at `<br>`; never empty.
+    pub lines: Vec<String>,
+    pub links: Vec<RawLink>,
+    /// Text of scripts met inside the block (e-mail addresses assembled by
+    /// `document.write` live there).
+    pub scripts: String,
+}
+
+impl Block {
+    /// All lines joined by a space: the paragraph as one string.
+    pub fn text(&self) -> String {
+        self.lines.join(" ")
+    }
+}
+
+/// A link as written in the page; the href is not yet unwrapped or resolved.
+#[derive(Debug, Clone)]
+pub struct RawLink {
+    pub text: String,
+    pub href: String,
+}
+
+/// What one pass over the document collects.
+#[derive(Debug, Default)]
+pub struct Flattened {
+    pub blocks: Vec<Block>,
+    pub title: Option<String>,
+    pub lang: Option<String>,
+    pub canonical: Option<String>,
+}
+
+const BLOCK_TAGS: &[&str] = &[
+    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "dir",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav", "ol", "p", "pre", "section",
+    "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+];
+
+/// Elements whose content a reader never sees as page text.
+const SKIP_TAGS: &[&str] = &[
+    "audio", "button", "canvas", "embed", "iframe", "map", "math", "nav", "noscript", "object", "select",
+    "style", "svg", "template", "textarea", "video",
+];
+
+/// Longest text a bold-only paragraph may have and still read as a heading.
+const STYLED_HEADING_MAX_CHARS: usize = 120;
+
+pub fn flatten(doc: &Html) -> Flattened {
+    let mut out = Flattened::default();
+    let mut b = Builder::default();
+    let mut skip: Option<ego_tree::NodeId> = None;
+    let mut in_title = false;
+    let mut in_script = false;
+    let mut title = String::new();
+
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if skip.is_some() {
+                    continue;
+                }
+                match node.value() {
+                    Node::Text(t) if in_title => title.push_str(t),
+                    Node::Text(t) if in_script => b.scripts.push_str(t),
+                    Node::Text(t) => b.push_text(t),
+                    Node::Element(e) => {
+                        let name = e.name();
+                        if is_hidden(e) || SKIP_TAGS.contains(&name) {
+                            skip = Some(node.id());
+                            continue;
+                        }
+                        match name {
+                            "title" => in_title = true,
+                            "script" => in_script = true,
+                            "html" => out.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).map(str::to_owned),
+                            "meta" if out.lang.is_none() => out.lang = meta_lang(e),
+                            "link" if out.canonical.is_none() && rel_is(e, "canonical") => {
+                                out.canonical = e.attr("href").map(str::to_owned)
+                            }
+                            "br" => b.line_break(),
+                            "a" => b.open_link(e.attr("href")),
+                            "b" | "strong" => b.strong += 1,
+                            _ => {}
+                        }
+                        if BLOCK_TAGS.contains(&name) {
+                            b.flush(&mut out.blocks);
+                            if let Some(level) = heading_level(name) {
+                                b.headings.push(level);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Edge::Close(node) => {
+                if let Some(id) = skip {
+                    if id == node.id() {
+                        skip = None;
+                    }
+                    continue;
+                }
+                if let Node::Element(e) = node.value() {
+                    let name = e.name();
+                    match name {
+                        "title" => in_title = false,
+                        "script" => {
+                            in_script = false;
+                            b.scripts.push('\n');
+                        }
+                        "a" => b.close_link(),
+                        "b" | "strong" => b.strong = b.strong.saturating_sub(1),
+                        _ => {}
+                    }
+                    if BLOCK_TAGS.contains(&name) {
+                        b.flush(&mut out.blocks);
+                        if heading_level(name).is_some() {
+                            b.headings.pop();
+                        }
+                    }
+                }
+            }
+        }
+    }
+    b.flush(&mut out.blocks);
+    let title = fold(&title);
+    out.title = (!title.is_empty()).then_some(title);
+    out
+}
+
+fn heading_level(name: &str) -> Option<u8> {
+    match name {
+        "h1" => Some(1),
+        "h2" => Some(2),
+        "h3" => Some(3),
+        "h4" => Some(4),
+        "h5" => Some(5),
+        "h6" => Some(6),
+        _ => None,
+    }
+}
+
+fn is_hidden(e: &scraper::node::Element) -> bool {
+    if e.attr("hidden").is_some() || e.attr("aria-hidden") == Some("true") {
+        return true;
+    }
+    if matches!(e.attr("role"), Some("navigation" | "search")) {
+        return true;
+    }
+    // The Wayback toolbar when its comments were lost (saved copies, partial cleaning).
+    if e.id().is_some_and(|id| id.starts_with("wm-ipp") || id.starts_with("donato")) {
+        return true;
+    }
+    e.attr("style").is_some_and(|s| {
+        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        s.to_ascii_lowercase().contains("display:none")
+    })
+}
+
+fn rel_is(e: &scraper::node::Element, want: &str) -> bool {
+    e.attr("rel")
+        .is_some_and(|r| r.split_ascii_whitespace().any(|t| t.eq_ignore_ascii_case(want)))
+}
+
+fn meta_lang(e: &scraper::node::Element) -> Option<String> {
+    let key = e.attr("http-equiv").or_else(|| e.attr("name"))?;
+    let is_lang = ["content-language", "dc.language", "language"]
+        .iter()
+        .any(|k| key.eq_ignore_ascii_case(k));
+    is_lang.then(|| e.attr("content").map(str::to_owned)).flatten()
+}
+
+/// Folds whitespace runs (non-breaking spaces included) to one space and trims.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().filter(|&c| !is_invisible(c)));
+    }
+    out
+}
+
+/// Soft hyphens and zero-width characters: present in bytes, absent on screen.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}')
+}
+
+#[derive(Default)]
+struct Builder {
+    buf: String,
+    pending_space: bool,
+    visible_chars: usize,
+    strong_chars: usize,
+    strong: u32,
+    headings: Vec<u8>,
+    links: Vec<RawLink>,
+    open_links: Vec<(usize, String)>,
+    scripts: String,
+}
+
+impl Builder {
+    fn push_text(&mut self, text: &str) {
+        for c in text.chars() {
+            if c.is_whitespace() {
+                self.pending_space = true;
+                continue;
+            }
+            if is_invisible(c) {
+                continue;
+            }
+            if self.pending_space && !self.buf.is_empty() && !self.buf.ends_with('\n') {
+                self.buf.push(' ');
+            }
+            self.pending_space = false;
+            self.buf.push(c);
+            self.visible_chars += 1;
+            if self.strong > 0 {
+                self.strong_chars += 1;
+            }
+        }
+    }
+
+    fn line_break(&mut self) {
+        self.buf.push('\n');
+        self.pending_space = false;
+    }
+
+    fn open_link(&mut self, href: Option<&str>) {
+        let start = self.buf.len();
+        self.open_links.push((start, href.unwrap_or("").trim().to_owned()));
+    }
+
+    fn close_link(&mut self) {
+        let Some((start, href)) = self.open_links.pop() else { return };
+        let text = fold(self.buf.get(start..).unwrap_or(""));
+        if !href.is_empty() && !text.is_empty() {
+            self.links.push(RawLink { text, href });
+        }
+    }
+
+    fn flush(&mut self, blocks: &mut Vec<Block>) {
+        // A link spanning blocks keeps only the text of the block it ends in.
+        for (start, _) in &mut self.open_links {
+            *start = 0;
+        }
+        self.pending_space = false;
+        if self.visible_chars == 0 {
+            self.buf.clear();
+            self.links.clear();
+            return;
+        }
+        let lines: Vec<String> = self
+            .buf
+            .split('\n')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let styled = self.strong_chars == self.visible_chars
+            && lines.len() == 1
+            && lines[0].chars().count() <= STYLED_HEADING_MAX_CHARS
+            && !lines[0].ends_with(['.', ',', ';', '!', '?']);
+        let heading = self.headings.last().copied().or(styled.then_some(0));
+        blocks.push(Block {
+            heading,
+            lines,
+            links: std::mem::take(&mut self.links),
+            scripts: std::mem::take(&mut self.scripts),
+        });
+        self.buf.clear();
+        self.visible_chars = 0;
+        self.strong_chars = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks(html: &str) -> Vec<Block> {
+        flatten(&Html::parse_document(html)).blocks
+    }
+
+    #[test]
+    fn headings_real_and_styled() {
+        let b = blocks(
+            "<h2>Baltic&nbsp;Sail</h2><p><strong>Baltic Link Association</strong></p>\
+             <p><b>Not a heading.</b></p><p>Text <b>with</b> bold</p>",
+        );
+        let got: Vec<_> = b.iter().map(|b| (b.heading, b.text())).collect();
+        assert_eq!(
+            got,
+            [
+                (Some(2), "Baltic Sail".to_owned()),
+                (Some(0), "Baltic Link Association".to_owned()),
+                (None, "Not a heading.".to_owned()),
+                (None, "Text with bold".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_links_and_hidden_content() {
+        let b = blocks(
+            "<p>Tore  Almlöf<br/>Chef\n för planering<br>0455-30 30 27</p>\
+             <div style='display: none'>hidden</div><script>var x='a@b.se';</script>\
+             <p>Läs <a href='/x'>mer  här</a>.</p><nav><a href='/'>Start</a></nav>",
+        );
+        assert_eq!(b[0].lines, ["Tore Almlöf", "Chef för planering", "0455-30 30 27"]);
+        assert_eq!(b[1].text(), "Läs mer här.");
+        assert_eq!((b[1].links[0].text.as_str(), b[1].links[0].href.as_str()), ("mer här", "/x"));
+        assert!(b[1].scripts.contains("a@b.se"));
+        assert_eq!(b.len(), 2);
+    }
+
+    #[test]
+    fn head_facts() {
+        let f = flatten(&Html::parse_document(
+            "<html lang='sv-SE'><head><title> Sida  - Karlskrona kommun</title>\
+             <link rel='canonical' href='http://x.se/a'></head><body><p>x</p></body></html>",
+        ));
+        assert_eq!(f.title.as_deref(), Some("Sida - Karlskrona kommun"));
+        assert_eq!(f.lang.as_deref(), Some("sv-SE"));
+        assert_eq!(f.canonical.as_deref(), Some("http://x.se/a"));
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let html = "<div>".repeat(50_000) + "deep" + &"</div>".repeat(50_000);
+        assert_eq!(blocks(&html).len(), 1);
+    }
+}

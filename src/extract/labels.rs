@@ -1,0 +1,51 @@
+//! The Swedish (and a few English) labels the extractor keys on. Pages are
+//! read by what they say, not by class names, so these are the vocabulary.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+macro_rules! label {
+    ($name:ident, $pattern:expr) => {
+        pub static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pattern).expect("static regex"));
+    };
+}
+
+label!(
+    CONTACT,
+    r"(?i)^(?:för\s+mer\s+information,?\s+(?:kontakta|kontakt)|mer\s+information\s+lämnas\s+av|frågor\s+besvaras\s+av|kontakta\s+oss|kontaktpersoner|kontaktperson|kontaktuppgifter|kontakt|contact\s+us|contact)\b\s*:?\s*"
+);
+label!(
+    UPDATED,
+    r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?uppdaterad(?:es)?|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*"
+);
+label!(PAGE_LINK, r"(?i)länk\s+till\s+(?:sidan|denna\s+sida)\s*:?\s*");
+label!(
+    FOOTER,
+    r"(?i)\b(?:postadress|besöksadress|fakturaadress|organisationsnummer|org\.?\s*nr)\b"
+);
+label!(POSTAL, r"(?i)\bpostadress\b\s*:?\s*");
+label!(INVOICE, r"(?i)\bfakturaadress\b\s*:?\s*");
+label!(ORG_NUMBER, r"(?i)\b(?:organisationsnummer|org\.?\s*nr|orgnr|org\.?\s*nummer)\b\.?\s*:?\s*");
+label!(PHONE, r"(?i)\b(?:tfn|tel|telefon|växel|phone)\b\.?\s*:?\s*");
+label!(FAX, r"(?i)\b(?:fax|telefax)\b\.?\s*:?\s*");
+label!(
+    ORG_NAME,
+    r"(?i)\b(?:kommun|region|landsting|stad|länsstyrelsen|förvaltning)\b"
+);
+label!(
+    NETWORK_PAGE,
+    r"(?i)nätverk|network|samarbete|medlem|organisationer|föreningar|partnerskap"
+);
+label!(
+    NETWORK_TEXT,
+    r"(?i)nätverk|network|förening|association|samarbete|medlem|organisation|union|euroregion|forum|council|råd"
+);
+label!(
+    GENERIC_HEADING,
+    r"(?i)^(?:kontakt|läs\s+mer|relaterad|relaterade|dokument|länkar|se\s+även|mer\s+information|nyheter|om\s+oss|dela|skriv\s+ut)"
+);
+label!(
+    ADDRESS,
+    r"^\s*([^,\n]+?)\s*,?\s+([0-9]{3}\s?[0-9]{2})\s+([\p{Lu}][\p{L}-]+(?:\s[\p{Lu}][\p{L}-]+)?)"
+);
+label!(TITLE_SEPARATOR, r"\s+(?:[-|\u{2013}\u{2014}]|::)\s+");

@@ -1,0 +1,291 @@
+//! Text → page model: title, intro, sections, networks, contacts,
+//! organisation, update date and canonical URL, read by meaning.
+//!
+//! The DOM is flattened once into visible blocks ([`blocks`]); every field is
+//! then found from headings and the Swedish labels the site used ("Sidan
+//! uppdaterad", "Länk till sidan", "Postadress", "För mer information
+//! kontakta"), never from one class name. What cannot be found is `None` or
+//! empty, with a plain-words warning.
+
+pub mod blocks;
+mod labels;
+mod people;
+pub mod rules;
+
+use scraper::Html;
+use url::Url;
+
+use crate::clean::{unwrap_in_text, unwrap_url};
+use crate::model::{Contact, Link, Network, Organisation, Section};
+use blocks::{Block, Flattened, RawLink};
+
+/// Everything the extractor reads from one document (the page model without `source`).
+#[derive(Debug, Clone, Default)]
+pub struct Extracted {
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub updated: Option<String>,
+    pub lang: Option<String>,
+    pub intro: Option<String>,
+    pub sections: Vec<Section>,
+    pub networks: Vec<Network>,
+    pub contacts: Vec<Contact>,
+    pub organisation: Option<Organisation>,
+    /// Wayback-rewritten URLs turned back into the originals.
+    pub urls_unwrapped: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Reads the page model out of `html`. `source_url` is where the bytes came
+/// from (the original URL, not a Wayback one), used when the page names no
+/// canonical URL of its own and to resolve relative links.
+pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
+    let doc = Html::parse_document(html);
+    let flat = blocks::flatten(&doc);
+    drop(doc);
+    let mut out = Extracted::default();
+    let mut links = LinkFixer::default();
+
+    let page_link = page_link(&flat.blocks, &mut links);
+    let canonical = flat.canonical.as_deref().and_then(|c| links.fix(c, source_url));
+    out.url = page_link
+        .or(canonical)
+        .or_else(|| source_url.map(|u| unwrap_url(u).unwrap_or_else(|| u.to_owned())));
+    if out.url.is_none() {
+        out.warnings
+            .push("no page URL found (no \"Länk till sidan\", no canonical link, no source URL)".into());
+    }
+    let base = out.url.as_deref().and_then(|u| Url::parse(u).ok());
+    links.base = base.filter(|u| matches!(u.scheme(), "http" | "https"));
+
+    let (title_index, title) = title(&flat);
+    out.title = title;
+    if out.title.is_none() {
+        out.warnings.push("no page title found (no <h1>, no <title>)".into());
+    }
+
+    let content_start = title_index.map_or_else(|| first_heading(&flat.blocks), |i| i + 1);
+    let content_end = flat.blocks[content_start..]
+        .iter()
+        .position(people::ends_content)
+        .map_or(flat.blocks.len(), |p| p + content_start);
+    let (intro, sections) = sections(&flat.blocks[content_start..content_end], &mut links);
+    out.intro = intro;
+    out.sections = sections;
+    out.networks = networks(&out.sections, out.title.as_deref(), out.intro.as_deref());
+
+    match people::contact_label_index(&flat.blocks) {
+        Some(i) => {
+            out.contacts = people::contacts(&flat.blocks, i);
+            if out.contacts.is_empty() {
+                out.warnings.push("contact box found but no person could be read from it".into());
+            }
+        }
+        None => out.warnings.push("no contact box found (\"För mer information kontakta\" / \"Kontakt\")".into()),
+    }
+
+    out.organisation = people::organisation(&flat.blocks, flat.title.as_deref());
+    match &out.organisation {
+        None => out.warnings.push("no organisation address block found (\"Postadress\")".into()),
+        Some(org) => {
+            if let (Some(n), Some(false)) = (&org.org_number, org.org_number_valid) {
+                out.warnings.push(format!("organisation number {n} fails the Luhn check"));
+            }
+        }
+    }
+
+    out.updated = updated(&flat.blocks, &mut out.warnings);
+    out.lang = lang(&flat, &out);
+    out.urls_unwrapped = links.unwrapped;
+    out
+}
+
+/// Turns hrefs as written into absolute original URLs.
+#[derive(Default)]
+struct LinkFixer {
+    base: Option<Url>,
+    unwrapped: usize,
+}
+
+impl LinkFixer {
+    fn fix(&mut self, href: &str, fallback_base: Option<&str>) -> Option<String> {
+        let href = href.trim();
+        let lower = href.get(..11).unwrap_or(href).to_ascii_lowercase();
+        if href.is_empty() || href.starts_with('#') || lower.starts_with("javascript:") {
+            return None;
+        }
+        if let Some(original) = unwrap_url(href) {
+            self.unwrapped += 1;
+            return Some(original);
+        }
+        if lower.starts_with("mailto:") || lower.starts_with("tel:") {
+            return Some(href.to_owned());
+        }
+        let base = self.base.clone().or_else(|| fallback_base.and_then(|b| Url::parse(b).ok()));
+        match base {
+            Some(base) => Some(base.join(href).map_or_else(|_| href.to_owned(), String::from)),
+            None => Some(href.to_owned()),
+        }
+    }
+
+    fn fix_all(&mut self, raw: &[RawLink]) -> Vec<Link> {
+        raw.iter()
+            .filter_map(|l| {
+                Some(Link {
+                    text: l.text.clone(),
+                    href: self.fix(&l.href, None)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The "Länk till sidan" URL: the printed URL, else the link after the label.
+fn page_link(blocks: &[Block], links: &mut LinkFixer) -> Option<String> {
+    let block = blocks.iter().find(|b| b.lines.iter().any(|l| labels::PAGE_LINK.is_match(l)))?;
+    let looks_like_url = |s: &str| s.starts_with("http://") || s.starts_with("https://");
+    if let Some(l) = block.links.iter().find(|l| looks_like_url(&l.text)) {
+        return Some(unwrap_url(&l.text).unwrap_or_else(|| l.text.clone()));
+    }
+    if let Some(l) = block.links.first() {
+        return links.fix(&l.href, None);
+    }
+    let line = block.lines.iter().find(|l| labels::PAGE_LINK.is_match(l))?;
+    let m = labels::PAGE_LINK.find(line)?;
+    let rest = line[m.end()..].split_whitespace().next()?;
+    looks_like_url(rest).then(|| unwrap_in_text(rest).into_owned())
+}
+
+/// The page title: the `<h1>` (the one echoed by `<title>` when there are
+/// several), else the first part of `<title>`.
+fn title(flat: &Flattened) -> (Option<usize>, Option<String>) {
+    let h1s: Vec<usize> = (0..flat.blocks.len())
+        .filter(|&i| flat.blocks[i].heading == Some(1))
+        .collect();
+    let tag = flat.title.as_deref().unwrap_or("");
+    let chosen = h1s
+        .iter()
+        .copied()
+        .find(|&i| h1s.len() == 1 || tag.contains(flat.blocks[i].text().as_str()))
+        .or_else(|| h1s.first().copied());
+    if let Some(i) = chosen {
+        return (Some(i), Some(flat.blocks[i].text()));
+    }
+    let from_tag = labels::TITLE_SEPARATOR
+        .split(tag)
+        .map(str::trim)
+        .find(|p| !p.is_empty())
+        .map(str::to_owned);
+    (None, from_tag)
+}
+
+fn first_heading(blocks: &[Block]) -> usize {
+    blocks.iter().position(|b| b.heading.is_some()).unwrap_or(0)
+}
+
+/// Intro paragraphs (before the first heading) and one section per heading.
+fn sections(content: &[Block], links: &mut LinkFixer) -> (Option<String>, Vec<Section>) {
+    let mut intro: Vec<String> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
+    let mut last_real_level: Option<u8> = None;
+    let first_real_level = content.iter().find_map(|b| b.heading.filter(|&l| l > 1));
+    for block in content {
+        match block.heading {
+            Some(level) => {
+                let level = if level == 0 {
+                    last_real_level.or(first_real_level).unwrap_or(2)
+                } else {
+                    last_real_level = Some(level);
+                    level
+                };
+                sections.push(Section {
+                    heading: block.text(),
+                    level,
+                    paragraphs: Vec::new(),
+                    links: links.fix_all(&block.links),
+                });
+            }
+            None => match sections.last_mut() {
+                Some(s) => {
+                    s.paragraphs.push(block.text());
+                    s.links.extend(links.fix_all(&block.links));
+                }
+                None => intro.push(block.text()),
+            },
+        }
+    }
+    let intro = (!intro.is_empty()).then(|| intro.join("\n\n"));
+    (intro, sections)
+}
+
+/// The sections that present a network. On a page about networks or
+/// cooperation every content section does; elsewhere only a section whose
+/// heading carries an acronym and whose text speaks of a network.
+fn networks(sections: &[Section], title: Option<&str>, intro: Option<&str>) -> Vec<Network> {
+    let page_is_about_networks = [title, intro].into_iter().flatten().any(|t| labels::NETWORK_PAGE.is_match(t));
+    sections
+        .iter()
+        .filter(|s| !s.paragraphs.is_empty() && !labels::GENERIC_HEADING.is_match(&s.heading))
+        .filter_map(|s| {
+            let (name, acronym) = rules::split_acronym(&s.heading);
+            let description = s.paragraphs.join("\n\n");
+            let about_network = acronym.is_some() && labels::NETWORK_TEXT.is_match(&description);
+            (page_is_about_networks || about_network).then(|| Network {
+                name,
+                acronym,
+                description,
+                links: s.links.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The "Sidan uppdaterad" date, read from the label's line or the line after.
+fn updated(blocks: &[Block], warnings: &mut Vec<String>) -> Option<String> {
+    let lines: Vec<&str> = blocks.iter().flat_map(|b| b.lines.iter().map(String::as_str)).collect();
+    let mut unreadable = None;
+    for (i, line) in lines.iter().enumerate() {
+        let Some(m) = labels::UPDATED.find(line) else { continue };
+        let english = line[m.start()..m.end()].to_ascii_lowercase().contains("updated");
+        let candidates = [Some(&line[m.end()..]), lines.get(i + 1).copied()];
+        for text in candidates.into_iter().flatten() {
+            if let Some(date) = rules::parse_date(text, english) {
+                return Some(date);
+            }
+        }
+        unreadable.get_or_insert_with(|| line.to_string());
+    }
+    warnings.push(match unreadable {
+        Some(line) => format!("update date could not be read from \"{line}\""),
+        None => "no update date found (\"Sidan uppdaterad\" / \"Senast uppdaterad\")".into(),
+    });
+    None
+}
+
+/// The page's language: its own declaration, else a guess from common words.
+fn lang(flat: &Flattened, out: &Extracted) -> Option<String> {
+    if let Some(declared) = &flat.lang {
+        let primary = declared.split(['-', '_']).next().unwrap_or("").trim().to_ascii_lowercase();
+        if (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Some(primary);
+        }
+    }
+    let sample: String = out
+        .intro
+        .iter()
+        .chain(out.sections.iter().flat_map(|s| s.paragraphs.iter()))
+        .take(20)
+        .map(|s| s.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let count = |words: &[&str]| sample.split_whitespace().filter(|w| words.contains(w)).count();
+    let sv = count(&["och", "är", "att", "för", "med", "som", "på", "av", "till", "det"]);
+    let en = count(&["the", "and", "of", "to", "is", "for", "with", "that", "on", "are"]);
+    if sv >= 3 && sv > en * 2 {
+        Some("sv".into())
+    } else if en >= 3 && en > sv * 2 {
+        Some("en".into())
+    } else {
+        None
+    }
+}

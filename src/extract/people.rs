@@ -1,0 +1,230 @@
+//! Contact persons ("För mer information kontakta") and the organisation's
+//! footer block ("Postadress: …, organisationsnummer …, Tfn …").
+
+use super::blocks::Block;
+use super::labels;
+use super::rules;
+use crate::model::{Address, Contact, Organisation, Phone};
+
+/// Blocks after a contact label that can still belong to the contact box.
+const CONTACT_BLOCKS_MAX: usize = 12;
+/// Blocks of the address footer read after the one with "Postadress".
+const FOOTER_BLOCKS_MAX: usize = 4;
+
+/// Index of the block that opens the contact box, if any.
+pub fn contact_label_index(blocks: &[Block]) -> Option<usize> {
+    blocks.iter().position(is_contact_label)
+}
+
+fn is_contact_label(b: &Block) -> bool {
+    let first = &b.lines[0];
+    let Some(m) = labels::CONTACT.find(first) else {
+        return false;
+    };
+    // A heading, or a label standing on its own line ("Kontakt:" then names).
+    b.heading.is_some() || m.end() == first.len() || first[..m.end()].trim_end().ends_with(':')
+}
+
+/// Whether a block ends a run of content: the contact box or the page footer.
+pub fn ends_content(b: &Block) -> bool {
+    is_contact_label(b)
+        || b.lines.iter().any(|l| {
+            labels::FOOTER.is_match(l) || labels::PAGE_LINK.is_match(l) || starts_with_updated(l)
+        })
+}
+
+pub fn starts_with_updated(line: &str) -> bool {
+    labels::UPDATED.find(line).is_some_and(|m| m.start() == 0)
+}
+
+/// The persons in the contact box that starts at `start`.
+pub fn contacts(blocks: &[Block], start: usize) -> Vec<Contact> {
+    let mut people: Vec<Contact> = Vec::new();
+    let mut current: Option<Contact> = None;
+    for (i, block) in blocks[start..].iter().take(CONTACT_BLOCKS_MAX + 1).enumerate() {
+        let mut lines: Vec<&str> = block.lines.iter().map(String::as_str).collect();
+        if i == 0 {
+            // The label itself; text after it on the same line is a contact line.
+            let first = lines.remove(0);
+            let rest = labels::CONTACT.find(first).map_or("", |m| &first[m.end()..]);
+            if !rest.trim().is_empty() {
+                lines.insert(0, rest);
+            }
+        } else if block.heading.is_some() || ends_content(block) {
+            break;
+        }
+        for line in lines {
+            for part in split_contact_line(line) {
+                read_contact_part(part, block, &mut current, &mut people);
+            }
+        }
+    }
+    people.extend(current);
+    people
+}
+
+/// "Tore Almlöf, tfn 0455-30 30 27" holds several facts on one line; a plain
+/// role with a comma in it ("Chef, kommunledningen") does not.
+fn split_contact_line(line: &str) -> Vec<&str> {
+    let parts: Vec<&str> = line.split(", ").map(str::trim).filter(|p| !p.is_empty()).collect();
+    let has_fact = parts
+        .iter()
+        .any(|p| rules::emails(p).next().is_some() || is_phone_line(p).is_some());
+    if parts.len() > 1 && has_fact { parts } else { vec![line] }
+}
+
+fn read_contact_part(part: &str, block: &Block, current: &mut Option<Contact>, people: &mut Vec<Contact>) {
+    let mailto = block
+        .links
+        .iter()
+        .find(|l| l.text == part && l.href.to_ascii_lowercase().starts_with("mailto:"))
+        .and_then(|l| rules::emails(&l.href).next());
+    let found_emails: Vec<String> = rules::emails(part).chain(mailto.clone()).collect();
+    if !found_emails.is_empty() && mailto.is_none() {
+        if let Some(c) = current.as_mut() {
+            push_unique(&mut c.emails, found_emails);
+        }
+        return;
+    }
+    if let Some(phone) = is_phone_line(part) {
+        if let Some(c) = current.as_mut()
+            && !c.phones.contains(&phone)
+        {
+            c.phones.push(phone);
+        }
+        return;
+    }
+    // A text line: a new person once the current one has been given a way to reach them.
+    let starts_new = current
+        .as_ref()
+        .is_none_or(|c| !c.phones.is_empty() || !c.emails.is_empty());
+    if starts_new {
+        people.extend(current.take());
+        *current = Some(Contact {
+            name: part.to_owned(),
+            role: None,
+            phones: Vec::new(),
+            emails: found_emails,
+        });
+    } else if let Some(c) = current.as_mut() {
+        c.role = Some(match c.role.take() {
+            Some(role) => format!("{role}, {part}"),
+            None => part.to_owned(),
+        });
+        push_unique(&mut c.emails, found_emails);
+    }
+}
+
+fn push_unique(into: &mut Vec<String>, new: Vec<String>) {
+    for e in new {
+        if !into.contains(&e) {
+            into.push(e);
+        }
+    }
+}
+
+/// A line that is a phone number, possibly labelled ("Tfn 0455-30 34 56").
+fn is_phone_line(line: &str) -> Option<Phone> {
+    let phone = rules::find_phone(line)?;
+    let rest = line.replacen(&phone.display, "", 1);
+    let rest = labels::PHONE.replace_all(&rest, "");
+    let rest = labels::FAX.replace_all(&rest, "");
+    let letters = rest.chars().filter(|c| c.is_alphabetic()).count();
+    (letters <= 6).then_some(phone)
+}
+
+/// The organisation block: the first block naming a postal address or an
+/// organisation number, and the few after it.
+pub fn organisation(blocks: &[Block], title_tag: Option<&str>) -> Option<Organisation> {
+    let start = blocks
+        .iter()
+        .position(|b| b.lines.iter().any(|l| labels::FOOTER.is_match(l)))?;
+    let footer: Vec<&Block> = blocks[start..]
+        .iter()
+        .take(FOOTER_BLOCKS_MAX)
+        .take_while(|b| {
+            !b.lines
+                .iter()
+                .any(|l| starts_with_updated(l) || labels::PAGE_LINK.is_match(l))
+        })
+        .collect();
+    let text = footer
+        .iter()
+        .flat_map(|b| b.lines.iter().map(String::as_str))
+        .collect::<Vec<_>>()
+        .join("\n");
+
+    let org_number = after(&labels::ORG_NUMBER, &text, 30).and_then(rules::find_org_number);
+    let email = footer
+        .iter()
+        .flat_map(|b| &b.links)
+        .find(|l| l.href.to_ascii_lowercase().starts_with("mailto:"))
+        .and_then(|l| rules::emails(&l.href).next())
+        .or_else(|| rules::emails(&text).next())
+        .or_else(|| footer.iter().find_map(|b| rules::email_in_script(&b.scripts)));
+    let name = footer_name(&blocks[..start], &text).or_else(|| title_tag.and_then(name_from_title));
+    Some(Organisation {
+        name,
+        org_number_valid: org_number.as_deref().map(rules::luhn_valid),
+        org_number,
+        postal_address: after(&labels::POSTAL, &text, 120).and_then(address),
+        invoice_address: after(&labels::INVOICE, &text, 120).and_then(address),
+        phone: after(&labels::PHONE, &text, 40).and_then(rules::find_phone),
+        fax: after(&labels::FAX, &text, 40).and_then(rules::find_phone),
+        email,
+    })
+}
+
+/// The text following a label, at most `len` bytes (cut on a char boundary).
+fn after<'t>(label: &regex::Regex, text: &'t str, len: usize) -> Option<&'t str> {
+    let m = label.find(text)?;
+    let rest = &text[m.end()..];
+    let mut end = rest.len().min(len);
+    while !rest.is_char_boundary(end) {
+        end -= 1;
+    }
+    Some(&rest[..end])
+}
+
+/// "Östra Hamngatan 7B, 371 83 Karlskrona" → street, postal code, city.
+fn address(text: &str) -> Option<Address> {
+    if let Some(c) = labels::ADDRESS.captures(text) {
+        let code: String = c[2].chars().filter(char::is_ascii_digit).collect();
+        return Some(Address {
+            street: c[1].trim().trim_end_matches(',').to_owned(),
+            postal_code: Some(format!("{} {}", &code[..3], &code[3..])),
+            city: Some(c[3].to_owned()),
+        });
+    }
+    let street = text.split([',', '\n']).next()?.trim();
+    (!street.is_empty()).then(|| Address {
+        street: street.to_owned(),
+        postal_code: None,
+        city: None,
+    })
+}
+
+/// A line naming the organisation just above or inside the footer.
+fn footer_name(before: &[Block], footer_text: &str) -> Option<String> {
+    let candidates = before
+        .iter()
+        .rev()
+        .take(1)
+        .flat_map(|b| b.lines.iter().map(String::as_str))
+        .chain(footer_text.lines());
+    candidates
+        .flat_map(|l| l.split(", "))
+        .map(str::trim)
+        .find(|l| labels::ORG_NAME.is_match(l) && l.len() <= 60 && !labels::FOOTER.is_match(l) && !l.contains(':'))
+        .map(str::to_owned)
+}
+
+/// "Internationella nätverk - Karlskrona kommun" → "Karlskrona kommun".
+pub fn name_from_title(title: &str) -> Option<String> {
+    labels::TITLE_SEPARATOR
+        .split(title)
+        .map(str::trim)
+        .skip(1)
+        .find(|part| labels::ORG_NAME.is_match(part))
+        .map(str::to_owned)
+}

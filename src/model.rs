@@ -1,0 +1,111 @@
+//! The page JSON (`sidarkiv.page.v1`) as Rust types.
+//!
+//! Field order here is the key order of the JSON, which keeps archived JSON
+//! stable under git. Every key is always serialised: unknown values are `null`,
+//! empty lists `[]` (the contract's rule), so `Option` fields never use
+//! `skip_serializing_if`.
+
+use serde::{Deserialize, Serialize};
+
+/// Schema tag written into every page document.
+pub const PAGE_SCHEMA: &str = "sidarkiv.page.v1";
+
+/// One parsed page: what a reader saw, in structured form.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    pub schema: String,
+    /// Canonical URL: "Länk till sidan", else `<link rel=canonical>`, else the source URL.
+    pub url: Option<String>,
+    pub title: Option<String>,
+    /// ISO date (`YYYY-MM-DD`) from "Sidan uppdaterad" or an equivalent label.
+    pub updated: Option<String>,
+    pub lang: Option<String>,
+    pub intro: Option<String>,
+    pub sections: Vec<Section>,
+    pub networks: Vec<Network>,
+    pub contacts: Vec<Contact>,
+    pub organisation: Option<Organisation>,
+    pub source: Source,
+    /// Plain-words notes on what could not be read, for reviewing a migration.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub heading: String,
+    pub level: u8,
+    pub paragraphs: Vec<String>,
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub text: String,
+    pub href: String,
+}
+
+/// A network or organisation the municipality takes part in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Network {
+    pub name: String,
+    pub acronym: Option<String>,
+    /// The section's paragraphs joined by a blank line.
+    pub description: String,
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub role: Option<String>,
+    pub phones: Vec<Phone>,
+    pub emails: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone {
+    /// The page's own text, e.g. `0455-30 30 27`.
+    pub display: String,
+    /// E.164 form, e.g. `+46455303027`; `null` when the digits cannot be a Swedish
+    /// or international number.
+    pub e164: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organisation {
+    pub name: Option<String>,
+    pub org_number: Option<String>,
+    pub org_number_valid: Option<bool>,
+    pub postal_address: Option<Address>,
+    pub invoice_address: Option<Address>,
+    pub phone: Option<Phone>,
+    pub fax: Option<Phone>,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub street: String,
+    pub postal_code: Option<String>,
+    pub city: Option<String>,
+}
+
+/// Where the bytes came from and how they were read. Never part of a diff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// `wayback`, `live`, `file`, `stdin` or `warc`.
+    pub kind: String,
+    pub original_url: Option<String>,
+    /// 14-digit Wayback timestamp when known.
+    pub timestamp: Option<String>,
+    /// Base32 SHA-1 of the raw bytes, the form of the CDX `digest` field.
+    pub sha1: String,
+    /// Hex SHA-256 of the raw bytes.
+    pub sha256: String,
+    /// WHATWG name of the encoding used.
+    pub encoding: String,
+    /// `bom`, `http`, `meta`, `detected` or `default`.
+    pub encoding_source: String,
+    pub decode_errors: u64,
+    pub wayback_artifacts_removed: bool,
+}

@@ -1,0 +1,137 @@
+//! The whole read of one document: clean → decode → extract → [`Page`].
+
+use data_encoding::{BASE32, HEXLOWER};
+use sha1::{Digest, Sha1};
+use sha2::Sha256;
+
+use crate::clean::strip_wayback;
+use crate::decode::decode;
+use crate::error::ParseError;
+use crate::extract::extract;
+use crate::model::{PAGE_SCHEMA, Page, Source};
+
+/// What is known about a document from outside its bytes.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// The page's original URL (not a Wayback URL), when known.
+    pub url: Option<String>,
+    /// A transport charset label (HTTP `Content-Type`, `--charset`).
+    pub charset: Option<String>,
+    /// `source.kind`: `file`, `stdin`, `wayback`, `live`, `warc`. A Wayback
+    /// view-mode copy read from a file is reported as `wayback`.
+    pub kind: String,
+    /// A Wayback timestamp known from outside (CDX, a WARC record).
+    pub timestamp: Option<String>,
+}
+
+/// How much of the start is checked for signs of a binary file.
+const SNIFF_LEN: usize = 8 * 1024;
+
+/// Reads one HTML document into the page model. Fails only on input that is
+/// not a text document at all (empty, an image, random bytes); everything
+/// else yields a page, with warnings for what could not be read.
+pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError> {
+    check_is_text(bytes)?;
+    let cleaned = strip_wayback(bytes);
+    let source_url = opts.url.clone().or_else(|| cleaned.original_url.clone());
+    let tld = source_url.as_deref().and_then(tld_of);
+    let decoded = decode(&cleaned.bytes, opts.charset.as_deref(), Some(tld.as_deref().unwrap_or(b"se")));
+    let ex = extract(&decoded.text, source_url.as_deref());
+
+    let mut warnings = ex.warnings;
+    if decoded.errors > 0 {
+        warnings.push(format!(
+            "{} byte sequence(s) are not valid {} and were replaced by \u{FFFD}",
+            decoded.errors,
+            decoded.encoding.name()
+        ));
+    }
+    if looks_truncated(&decoded.text) {
+        warnings.push("the document looks truncated: it has no closing </body> or </html>".into());
+    }
+    let wayback = cleaned.removed || ex.urls_unwrapped > 0;
+    let kind = if wayback && matches!(opts.kind.as_str(), "file" | "stdin" | "") {
+        "wayback".to_owned()
+    } else if opts.kind.is_empty() {
+        "file".to_owned()
+    } else {
+        opts.kind.clone()
+    };
+    Ok(Page {
+        schema: PAGE_SCHEMA.to_owned(),
+        url: ex.url,
+        title: ex.title,
+        updated: ex.updated,
+        lang: ex.lang,
+        intro: ex.intro,
+        sections: ex.sections,
+        networks: ex.networks,
+        contacts: ex.contacts,
+        organisation: ex.organisation,
+        source: Source {
+            kind,
+            original_url: source_url,
+            timestamp: opts.timestamp.clone().or(cleaned.timestamp),
+            sha1: BASE32.encode(&Sha1::digest(bytes)),
+            sha256: HEXLOWER.encode(&Sha256::digest(bytes)),
+            encoding: decoded.encoding.name().to_owned(),
+            encoding_source: decoded.source.as_str().to_owned(),
+            decode_errors: decoded.errors,
+            wayback_artifacts_removed: wayback,
+        },
+        warnings,
+    })
+}
+
+/// Refuses what is not a text document: empty input, known binary formats,
+/// and bytes with NULs or many control characters (unless a UTF-16 BOM explains them).
+fn check_is_text(bytes: &[u8]) -> Result<(), ParseError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::Empty);
+    }
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG", "a PNG image"),
+        (b"GIF8", "a GIF image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"%PDF", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive"),
+        (b"\x1f\x8b", "gzip-compressed data"),
+        (b"RIFF", "a RIFF (WebP/WAV/AVI) file"),
+        (b"\x7fELF", "an executable"),
+        (b"WARC/", "a WARC file (use `sidarkiv import`)"),
+    ];
+    if let Some((_, what)) = MAGIC.iter().find(|(m, _)| bytes.starts_with(m)) {
+        return Err(ParseError::Binary((*what).into()));
+    }
+    if bytes.starts_with(b"\xff\xfe") || bytes.starts_with(b"\xfe\xff") {
+        return Ok(());
+    }
+    let head = &bytes[..bytes.len().min(SNIFF_LEN)];
+    if head.contains(&0) {
+        return Err(ParseError::Binary("it contains NUL bytes".into()));
+    }
+    let control = head
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | b'\x0c'))
+        .count();
+    if control * 100 > head.len() {
+        return Err(ParseError::Binary(format!("{control} of its first {} bytes are control characters", head.len())));
+    }
+    Ok(())
+}
+
+fn looks_truncated(text: &str) -> bool {
+    let tail_start = text.len().saturating_sub(4096);
+    let mut start = tail_start;
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    let tail = text[start..].to_ascii_lowercase();
+    !tail.contains("</html") && !tail.contains("</body")
+}
+
+fn tld_of(url: &str) -> Option<Vec<u8>> {
+    let host = url::Url::parse(url).ok()?.host_str()?.to_owned();
+    let tld = host.rsplit('.').next()?;
+    (tld.len() == 2 && tld.chars().all(|c| c.is_ascii_alphabetic())).then(|| tld.to_ascii_lowercase().into_bytes())
+}
