@@ -34,7 +34,7 @@ static WOMBAT: LazyLock<BytesRegex> = LazyLock::new(|| {
     BytesRegex::new(r#"__wm\.wombat\(\s*"([^"\s]+)"\s*,\s*"(\d{14})""#).expect("static regex")
 });
 static TOOLBAR_BT: LazyLock<BytesRegex> = LazyLock::new(|| {
-    BytesRegex::new(r#"__wm\.bt\(\s*[\d\s,]+"[^"]*"\s*,\s*"([^"\s]+)"\s*,\s*"(\d{14})""#).expect("static regex")
+    BytesRegex::new(r#"__wm\.bt\(\s*[\d\s,]+"[^"]*"\s*,\s*"([^"\s]+)"\s*,\s*"(\d{14})?"#).expect("static regex")
 });
 static WB_INIT: LazyLock<BytesRegex> = LazyLock::new(|| {
     BytesRegex::new(r#"WB_wombat_Init\(\s*["'][^"']*["']\s*,\s*["'](\d{14})["']"#).expect("static regex")
@@ -67,7 +67,7 @@ pub fn strip_wayback(bytes: &[u8]) -> Cleaned<'_> {
     for re in [&*WOMBAT, &*TOOLBAR_BT] {
         if let Some(c) = re.captures(bytes) {
             original_url = original_url.or_else(|| ascii(&c[1]));
-            timestamp = timestamp.or_else(|| ascii(&c[2]));
+            timestamp = timestamp.or_else(|| c.get(2).and_then(|m| ascii(m.as_bytes())));
         }
     }
     if let Some(c) = WB_INIT.captures(bytes) {

@@ -56,7 +56,8 @@ pub fn decode(bytes: &[u8], transport: Option<&str>, tld: Option<&[u8]>) -> Deco
     let declared = transport
         .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
         .map(|e| (e, EncodingSource::Http))
-        .or_else(|| prescan(bytes).map(|e| (e, EncodingSource::Meta)));
+        .or_else(|| prescan(bytes).map(|e| (e, EncodingSource::Meta)))
+        .or_else(|| late_meta(bytes).map(|e| (e, EncodingSource::Meta)));
     if let Some((encoding, source)) = declared
         && label_fits(encoding, bytes)
     {
@@ -136,7 +137,22 @@ fn decode_counting(encoding: &'static Encoding, mut bytes: &[u8]) -> (String, u6
 /// The WHATWG "prescan a byte stream to determine its encoding" over the first
 /// 1024 bytes. Written by hand: html5ever and encoding_rs do not expose it.
 pub fn prescan(bytes: &[u8]) -> Option<&'static Encoding> {
-    let b = &bytes[..bytes.len().min(PRESCAN_LIMIT)];
+    prescan_within(bytes, PRESCAN_LIMIT)
+}
+
+/// A `<meta charset>` past the first 1024 bytes. A browser's tree builder
+/// meets it while parsing and re-reads the page in that encoding ("change the
+/// encoding"); scanning on with the prescan rules gives the same answer
+/// without a second parse.
+fn late_meta(bytes: &[u8]) -> Option<&'static Encoding> {
+    if bytes.len() <= PRESCAN_LIMIT {
+        return None;
+    }
+    prescan_within(bytes, DETECT_LIMIT)
+}
+
+fn prescan_within(bytes: &[u8], limit: usize) -> Option<&'static Encoding> {
+    let b = &bytes[..bytes.len().min(limit)];
     let mut pos = 0;
     while pos < b.len() {
         let rest = &b[pos..];

@@ -74,15 +74,10 @@ fn split_contact_line(line: &str) -> Vec<&str> {
 }
 
 fn read_contact_part(part: &str, block: &Block, current: &mut Option<Contact>, people: &mut Vec<Contact>) {
-    let mailto = block
-        .links
-        .iter()
-        .find(|l| l.text == part && l.href.to_ascii_lowercase().starts_with("mailto:"))
-        .and_then(|l| rules::emails(&l.href).next());
-    let found_emails: Vec<String> = rules::emails(part).chain(mailto.clone()).collect();
-    if !found_emails.is_empty() && mailto.is_none() {
+    let written: Vec<String> = rules::emails(part).collect();
+    if !written.is_empty() {
         if let Some(c) = current.as_mut() {
-            push_unique(&mut c.emails, found_emails);
+            push_unique(&mut c.emails, written);
         }
         return;
     }
@@ -94,6 +89,13 @@ fn read_contact_part(part: &str, block: &Block, current: &mut Option<Contact>, p
         }
         return;
     }
+    // A name linked to its address: the address is only in the href.
+    let linked: Vec<String> = block
+        .links
+        .iter()
+        .filter(|l| l.text == part && l.href.to_ascii_lowercase().starts_with("mailto:"))
+        .flat_map(|l| rules::emails(&l.href).collect::<Vec<_>>())
+        .collect();
     // A text line: a new person once the current one has been given a way to reach them.
     let starts_new = current
         .as_ref()
@@ -104,14 +106,14 @@ fn read_contact_part(part: &str, block: &Block, current: &mut Option<Contact>, p
             name: part.to_owned(),
             role: None,
             phones: Vec::new(),
-            emails: found_emails,
+            emails: linked,
         });
     } else if let Some(c) = current.as_mut() {
         c.role = Some(match c.role.take() {
             Some(role) => format!("{role}, {part}"),
             None => part.to_owned(),
         });
-        push_unique(&mut c.emails, found_emails);
+        push_unique(&mut c.emails, linked);
     }
 }
 

@@ -1,0 +1,168 @@
+//! `sidarkiv parse` on the bundled fixtures: golden JSON, equivalence of
+//! encodings and view mode, exit codes.
+
+use crate::util::{fixture, parse_json, run, temp_dir};
+use serde_json::Value;
+
+const FIXTURES: &[&str] = &[
+    "karlskrona-2010-raw.html",
+    "karlskrona-2010-wayback-view.html",
+    "karlskrona-2011-raw.html",
+    "enc-utf8-declared-but-windows-1252.html",
+    "enc-no-charset.html",
+    "enc-utf8-bom-meta-latin1.html",
+    "enc-windows-1252-c1.html",
+];
+
+#[test]
+fn golden_page_json_for_every_fixture() {
+    for name in FIXTURES {
+        let page = parse_json(&fixture(name), &[]);
+        // The output is the contract's schema: it deserialises into the model.
+        let _: sidarkiv::Page = serde_json::from_value(page.clone()).expect("page JSON matches the model");
+        insta::assert_json_snapshot!(*name, page);
+    }
+}
+
+fn without_source(mut page: Value) -> Value {
+    page.as_object_mut().expect("object").remove("source");
+    page
+}
+
+#[test]
+fn raw_view_mode_and_every_encoding_give_the_same_page() {
+    let raw = without_source(parse_json(&fixture("karlskrona-2010-raw.html"), &[]));
+    for name in &FIXTURES[1..] {
+        if name.starts_with("karlskrona-2011") {
+            continue;
+        }
+        let other = without_source(parse_json(&fixture(name), &[]));
+        assert_eq!(raw, other, "{name} differs from the raw capture");
+    }
+}
+
+#[test]
+fn encodings_are_read_as_declared_or_detected() {
+    for (name, encoding, source) in [
+        ("karlskrona-2010-raw.html", "windows-1252", "meta"),
+        ("enc-utf8-declared-but-windows-1252.html", "windows-1252", "detected"),
+        ("enc-no-charset.html", "windows-1252", "detected"),
+        ("enc-utf8-bom-meta-latin1.html", "UTF-8", "bom"),
+        ("enc-windows-1252-c1.html", "windows-1252", "meta"),
+    ] {
+        let page = parse_json(&fixture(name), &[]);
+        assert_eq!(page["source"]["encoding"], encoding, "{name}");
+        assert_eq!(page["source"]["encoding_source"], source, "{name}");
+        assert_eq!(page["source"]["decode_errors"], 0, "{name}");
+    }
+    // The C1 bytes 0x96 and 0x92 are an en dash and a right quote, not controls.
+    let page = parse_json(&fixture("enc-windows-1252-c1.html"), &[]);
+    let text = page.to_string();
+    assert!(text.contains("juli\u{2013}augusti") && text.contains("\u{2019}SEB Trans\u{2019}"));
+}
+
+#[test]
+fn charset_flag_is_the_transport_charset() {
+    let page = parse_json(&fixture("karlskrona-2010-raw.html"), &["--charset", "iso-8859-2"]);
+    assert_eq!(page["source"]["encoding"], "ISO-8859-2");
+    assert_eq!(page["source"]["encoding_source"], "http");
+    // A transport label that does not fit the bytes is re-checked like any other.
+    let page = parse_json(&fixture("karlskrona-2010-raw.html"), &["--charset", "utf-8"]);
+    assert_eq!(page["source"]["encoding"], "windows-1252");
+    assert_eq!(page["title"], "Internationella nätverk");
+}
+
+#[test]
+fn view_mode_copy_keeps_its_timestamp_and_loses_the_toolbar() {
+    let page = parse_json(&fixture("karlskrona-2010-wayback-view.html"), &[]);
+    assert_eq!(page["source"]["kind"], "wayback");
+    assert_eq!(page["source"]["timestamp"], "20100426093512");
+    assert_eq!(page["source"]["wayback_artifacts_removed"], true);
+    assert_eq!(
+        page["source"]["original_url"],
+        "http://www.karlskrona.se/sv/Om-kommunen/Sa-arbetar-vi-med/Internationellt-samarbete/Internationella-natverk/"
+    );
+    let text = page.to_string();
+    for artefact in ["/web/2010", "web.archive.org", "Wayback", "captures"] {
+        assert!(!text.contains(artefact), "{artefact} left in the page JSON");
+    }
+}
+
+#[test]
+fn later_capture_has_the_editorial_changes() {
+    let page = parse_json(&fixture("karlskrona-2011-raw.html"), &[]);
+    assert_eq!(page["updated"], "2011-03-15");
+    let acronyms: Vec<&str> = page["networks"]
+        .as_array()
+        .expect("networks")
+        .iter()
+        .map(|n| n["acronym"].as_str().or(n["name"].as_str()).unwrap_or(""))
+        .collect();
+    assert_eq!(acronyms, ["UBC", "Baltic Sail", "ERB", "CPMR"]);
+    assert_eq!(page["contacts"][1]["name"], "Anna Lindqvist");
+    assert_eq!(page["contacts"][1]["emails"][0], "anna.lindqvist@karlskrona.se");
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let bytes = std::fs::read(fixture("karlskrona-2010-raw.html")).expect("fixture");
+    let out = run(&["parse", "-"], Some(&bytes));
+    assert!(out.status.success());
+    let page: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(page["source"]["kind"], "stdin");
+    assert_eq!(page["title"], "Internationella nätverk");
+}
+
+/// Exit 2 and one line on stderr naming the input and the cause.
+fn assert_fatal(args: &[&str], stdin: Option<&[u8]>, must_name: &[&str]) {
+    let out = run(args, stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    for word in must_name {
+        assert!(stderr.contains(word), "{args:?}: {stderr:?} does not name {word:?}");
+    }
+}
+
+#[test]
+fn bad_input_exits_2_with_the_input_and_the_cause() {
+    let dir = temp_dir("bad-input");
+    let write = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p.to_str().expect("utf-8").to_owned()
+    };
+    let empty = write("empty.html", b"");
+    assert_fatal(&["parse", &empty], None, &["empty.html", "empty"]);
+    let blank = write("blank.html", b"  \n\t\n");
+    assert_fatal(&["parse", &blank], None, &["blank.html", "empty"]);
+    let png = write("logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01");
+    assert_fatal(&["parse", &png], None, &["logo.png", "PNG"]);
+    let random: Vec<u8> = (0u32..4096).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let noise = write("noise.bin", &random);
+    assert_fatal(&["parse", &noise], None, &["noise.bin", "not an HTML document"]);
+    let missing = dir.join("no-such-file.html");
+    assert_fatal(&["parse", missing.to_str().expect("utf-8")], None, &["no-such-file.html", "cannot read"]);
+    assert_fatal(&["parse", dir.to_str().expect("utf-8")], None, &["cannot read"]);
+    assert_fatal(&["parse", "-"], Some(b""), &["standard input", "empty"]);
+    let page = fixture("karlskrona-2010-raw.html");
+    let page = page.to_str().expect("utf-8");
+    assert_fatal(&["parse", page, "--charset", "klingon"], None, &["--charset", "klingon"]);
+    assert_fatal(&["parse", page, "--url", "not a url"], None, &["--url"]);
+}
+
+#[test]
+fn truncated_page_yields_what_it_has_with_warnings() {
+    let bytes = std::fs::read(fixture("karlskrona-2010-raw.html")).expect("fixture");
+    let cut = bytes.windows(16).position(|w| w == b"<h2 class=\"under").expect("marker");
+    let cut = cut + bytes[cut..].windows(11).skip(1).position(|w| w == b"Baltic Sail").expect("second");
+    let out = run(&["parse", "-"], Some(&bytes[..cut]));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(page["title"], "Internationella nätverk");
+    assert_eq!(page["networks"][0]["acronym"], "UBC");
+    assert_eq!(page["updated"], Value::Null);
+    let warnings = page["warnings"].to_string();
+    assert!(warnings.contains("truncated") && warnings.contains("no update date"), "{warnings}");
+}

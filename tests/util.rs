@@ -1,0 +1,60 @@
+//! Helpers shared by the integration tests: run the real binary, find fixtures.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures").join(name)
+}
+
+/// The external conformance material, when this checkout has it beside it.
+pub fn conformance(sub: &str) -> Option<PathBuf> {
+    let dir = root().join("..").join("shared").join("conformance").join(sub);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIPPED: {} is absent; conformance tests for {sub} did not run", dir.display());
+        None
+    }
+}
+
+pub fn sidarkiv() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sidarkiv"))
+}
+
+/// Runs `sidarkiv` with `args`, optionally feeding `stdin`.
+pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = sidarkiv();
+    cmd.args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn sidarkiv");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(input).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait for sidarkiv")
+}
+
+/// `sidarkiv parse PATH` → the page JSON; panics with stderr on failure.
+pub fn parse_json(path: &Path, extra: &[&str]) -> serde_json::Value {
+    let path = path.to_str().expect("utf-8 path");
+    let mut args = vec!["parse", path];
+    args.extend_from_slice(extra);
+    let out = run(&args, None);
+    assert!(out.status.success(), "parse {path} failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("page JSON")
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sidarkiv-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
