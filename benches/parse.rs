@@ -1,1 +1,26 @@
-fn main(){}
+//! `parse_page` on the bundled 2010 capture, raw and in Wayback view mode.
+//! Run: `cargo bench --bench parse`; criterion prints the median time per page
+//! and throughput in MB/s.
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use sidarkiv::{ParseOptions, parse_page};
+use std::hint::black_box;
+
+fn bench_parse(c: &mut Criterion) {
+    let mut group = c.benchmark_group("parse");
+    for name in [
+        "karlskrona-2010-raw.html",
+        "karlskrona-2010-wayback-view.html",
+    ] {
+        let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(&path).expect("fixture");
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| parse_page(black_box(&bytes), &ParseOptions::default()).expect("parses"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_parse);
+criterion_main!(benches);

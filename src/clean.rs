@@ -34,10 +34,12 @@ static WOMBAT: LazyLock<BytesRegex> = LazyLock::new(|| {
     BytesRegex::new(r#"__wm\.wombat\(\s*"([^"\s]+)"\s*,\s*"(\d{14})""#).expect("static regex")
 });
 static TOOLBAR_BT: LazyLock<BytesRegex> = LazyLock::new(|| {
-    BytesRegex::new(r#"__wm\.bt\(\s*[\d\s,]+"[^"]*"\s*,\s*"([^"\s]+)"\s*,\s*"(\d{14})?"#).expect("static regex")
+    BytesRegex::new(r#"__wm\.bt\(\s*[\d\s,]+"[^"]*"\s*,\s*"([^"\s]+)"\s*,\s*"(\d{14})?"#)
+        .expect("static regex")
 });
 static WB_INIT: LazyLock<BytesRegex> = LazyLock::new(|| {
-    BytesRegex::new(r#"WB_wombat_Init\(\s*["'][^"']*["']\s*,\s*["'](\d{14})["']"#).expect("static regex")
+    BytesRegex::new(r#"WB_wombat_Init\(\s*["'][^"']*["']\s*,\s*["'](\d{14})["']"#)
+        .expect("static regex")
 });
 static CURRENT_URL: LazyLock<BytesRegex> =
     LazyLock::new(|| BytesRegex::new(r#"wbCurrentUrl\s*=\s*"([^"\s]+)""#).expect("static regex"));
@@ -54,7 +56,8 @@ static WAYBACK_URL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static WAYBACK_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:https?:)?//web\.archive\.org/web/\d{1,14}(?:[a-z]{2}_)?/").expect("static regex")
+    Regex::new(r"(?i)(?:https?:)?//web\.archive\.org/web/\d{1,14}(?:[a-z]{2}_)?/")
+        .expect("static regex")
 });
 
 /// Cuts the Wayback additions out of `bytes` and reads the capture's timestamp
@@ -129,13 +132,15 @@ fn head_insert_start(before_marker: &[u8]) -> Option<usize> {
     let head = rfind_ci(before_marker, b"<head")?;
     let start = head + before_marker[head..].iter().position(|&c| c == b'>')? + 1;
     let between = &before_marker[start..];
-    let owns_page_content = find_ci(between, b"<title").is_some() || find_ci(between, b"<meta").is_some();
+    let owns_page_content =
+        find_ci(between, b"<title").is_some() || find_ci(between, b"<meta").is_some();
     (!owns_page_content).then_some(start)
 }
 
 fn archived_on_timestamp(c: &regex::bytes::Captures<'_>) -> Option<String> {
     const MONTHS: [&[u8]; 12] = [
-        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
     ];
     let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(&c[4]))? + 1;
     let num = |i: usize| std::str::from_utf8(&c[i]).ok()?.parse::<u32>().ok();
@@ -159,7 +164,10 @@ fn most_common_link_timestamp(bytes: &[u8]) -> Option<String> {
             None => counts.push((ts, 1)),
         }
     }
-    counts.into_iter().max_by_key(|&(_, n)| n).and_then(|(t, _)| ascii(t))
+    counts
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .and_then(|(t, _)| ascii(t))
 }
 
 /// The original URL inside a Wayback-rewritten one (`/web/20100426093512/http://…`,
@@ -199,19 +207,17 @@ fn ascii(b: &[u8]) -> Option<String> {
 }
 
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    memfind(hay.get(from..)?, needle).map(|p| p + from)
-}
-
-fn memfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay.get(from..)?, needle).map(|p| p + from)
 }
 
 fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn rfind_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).rposition(|w| w.eq_ignore_ascii_case(needle))
+    hay.windows(needle.len())
+        .rposition(|w| w.eq_ignore_ascii_case(needle))
 }
 
 #[cfg(test)]
@@ -232,13 +238,19 @@ mod tests {
             assert_eq!(unwrap_url(href).as_deref(), Some(page), "{href}");
         }
         assert_eq!(unwrap_url("/sv/Om-kommunen/"), None);
-        assert_eq!(unwrap_url("/web/2010/rapport/"), None, "a site's own /web/ path stays");
+        assert_eq!(
+            unwrap_url("/web/2010/rapport/"),
+            None,
+            "a site's own /web/ path stays"
+        );
     }
 
     #[test]
     fn unwraps_text() {
         assert_eq!(
-            unwrap_in_text("Länk till sidan: https://web.archive.org/web/20100426093512/http://www.karlskrona.se/x/"),
+            unwrap_in_text(
+                "Länk till sidan: https://web.archive.org/web/20100426093512/http://www.karlskrona.se/x/"
+            ),
             "Länk till sidan: http://www.karlskrona.se/x/"
         );
     }
@@ -256,7 +268,14 @@ mod tests {
         assert!(c.removed);
         assert_eq!(c.timestamp.as_deref(), Some("20100426093512"));
         assert_eq!(c.original_url.as_deref(), Some("http://www.karlskrona.se/"));
-        for gone in ["toolbar", "analytics", "wombat", "FILE ARCHIVED", "playback", "End Wayback"] {
+        for gone in [
+            "toolbar",
+            "analytics",
+            "wombat",
+            "FILE ARCHIVED",
+            "playback",
+            "End Wayback",
+        ] {
             assert!(!text.contains(gone), "{gone} left in {text}");
         }
         assert!(text.contains("<title>T</title>") && text.contains("<p>Text</p>"));
@@ -264,7 +283,9 @@ mod tests {
 
     #[test]
     fn timestamp_from_archived_on_comment_alone() {
-        let c = strip_wayback(b"<p>x</p><!-- FILE ARCHIVED ON 3:42:17 Mar 22, 2015 AND RETRIEVED FROM THE ... -->");
+        let c = strip_wayback(
+            b"<p>x</p><!-- FILE ARCHIVED ON 3:42:17 Mar 22, 2015 AND RETRIEVED FROM THE ... -->",
+        );
         assert_eq!(c.timestamp.as_deref(), Some("20150322034217"));
     }
 

@@ -158,14 +158,17 @@ fn prescan_within(bytes: &[u8], limit: usize) -> Option<&'static Encoding> {
         let rest = &b[pos..];
         if rest.starts_with(b"<!--") {
             pos = find(b, pos + 2, b"-->")? + 3;
-        } else if starts_with_ci(rest, b"<meta") && rest.get(5).is_some_and(|&c| is_space(c) || c == b'/') {
+        } else if starts_with_ci(rest, b"<meta")
+            && rest.get(5).is_some_and(|&c| is_space(c) || c == b'/')
+        {
             pos += 5;
             if let Some(encoding) = meta_charset(b, &mut pos)? {
                 return Some(encoding);
             }
         } else if rest.len() >= 2
             && rest[0] == b'<'
-            && (rest[1].is_ascii_alphabetic() || (rest[1] == b'/' && rest.get(2).is_some_and(u8::is_ascii_alphabetic)))
+            && (rest[1].is_ascii_alphabetic()
+                || (rest[1] == b'/' && rest.get(2).is_some_and(u8::is_ascii_alphabetic)))
         {
             while pos < b.len() && !is_space(b[pos]) && b[pos] != b'>' {
                 pos += 1;
@@ -224,10 +227,12 @@ fn meta_charset(b: &[u8], pos: &mut usize) -> Option<Option<&'static Encoding>> 
     Some(charset)
 }
 
+/// A lower-cased attribute name and value.
+type Attribute = (Vec<u8>, Vec<u8>);
+
 /// WHATWG "get an attribute". `None`: out of bytes; `Some(None)`: no more
 /// attributes (at `>`).
-#[allow(clippy::type_complexity)]
-fn attribute(b: &[u8], pos: &mut usize) -> Option<Option<(Vec<u8>, Vec<u8>)>> {
+fn attribute(b: &[u8], pos: &mut usize) -> Option<Option<Attribute>> {
     while is_space(*b.get(*pos)?) || b[*pos] == b'/' {
         *pos += 1;
     }
@@ -349,27 +354,57 @@ mod tests {
     fn decision_table() {
         let latin1_meta = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"><p>K\xf6p \x96 n\xe4t</p>";
         let utf8_meta_cp1252 = b"<meta charset=\"utf-8\"><p>Kommunen \xe4r medlem i ett flertal n\xe4tverk f\xf6r att utveckla</p>";
-        let cases: &[(&[u8], Option<&str>, (&str, &str))] = &[
-            (b"\xef\xbb\xbf<meta charset=iso-8859-1><p>\xc3\xb6</p>", None, ("UTF-8", "bom")),
+        type Case<'a> = (&'a [u8], Option<&'a str>, (&'a str, &'a str));
+        let cases: &[Case] = &[
+            (
+                b"\xef\xbb\xbf<meta charset=iso-8859-1><p>\xc3\xb6</p>",
+                None,
+                ("UTF-8", "bom"),
+            ),
             (b"\xff\xfe<\x00p\x00>\x00", None, ("UTF-16LE", "bom")),
             (latin1_meta, None, ("windows-1252", "meta")),
             (latin1_meta, Some("windows-1250"), ("windows-1250", "http")),
-            (latin1_meta, Some("no-such-charset"), ("windows-1252", "meta")),
+            (
+                latin1_meta,
+                Some("no-such-charset"),
+                ("windows-1252", "meta"),
+            ),
             (utf8_meta_cp1252, None, ("windows-1252", "detected")),
-            (utf8_meta_cp1252, Some("utf-8"), ("windows-1252", "detected")),
+            (
+                utf8_meta_cp1252,
+                Some("utf-8"),
+                ("windows-1252", "detected"),
+            ),
             (b"<p>plain ascii</p>", None, ("windows-1252", "default")),
-            (b"<p>Sm\xe5 \xf6ar i sk\xe4rg\xe5rden</p>", None, ("windows-1252", "detected")),
-            (b"<meta charset=iso-8859-1><p>\xc3\xb6ar och \xc3\xa4ngar</p>", None, ("UTF-8", "detected")),
+            (
+                b"<p>Sm\xe5 \xf6ar i sk\xe4rg\xe5rden</p>",
+                None,
+                ("windows-1252", "detected"),
+            ),
+            (
+                b"<meta charset=iso-8859-1><p>\xc3\xb6ar och \xc3\xa4ngar</p>",
+                None,
+                ("UTF-8", "detected"),
+            ),
             (b"<meta charset=utf-16><p>x</p>", None, ("UTF-8", "meta")),
         ];
         for (bytes, transport, want) in cases {
-            assert_eq!(name(bytes, *transport), *want, "input {:?}", String::from_utf8_lossy(bytes));
+            assert_eq!(
+                name(bytes, *transport),
+                *want,
+                "input {:?}",
+                String::from_utf8_lossy(bytes)
+            );
         }
     }
 
     #[test]
     fn windows_1252_c1_bytes_are_punctuation() {
-        let d = decode(b"<meta charset=iso-8859-1>juli\x96augusti \x92x\x92", None, None);
+        let d = decode(
+            b"<meta charset=iso-8859-1>juli\x96augusti \x92x\x92",
+            None,
+            None,
+        );
         assert!(d.text.ends_with("juli\u{2013}augusti \u{2019}x\u{2019}"));
         assert_eq!(d.errors, 0);
     }
@@ -397,8 +432,14 @@ mod tests {
 
     #[test]
     fn prescan_skips_comments_and_needs_pragma() {
-        assert_eq!(prescan(b"<!-- <meta charset=koi8-r> --><meta charset=koi8-u>"), Encoding::for_label(b"koi8-u"));
-        assert_eq!(prescan(b"<meta content=\"text/html; charset=koi8-r\">"), None);
+        assert_eq!(
+            prescan(b"<!-- <meta charset=koi8-r> --><meta charset=koi8-u>"),
+            Encoding::for_label(b"koi8-u")
+        );
+        assert_eq!(
+            prescan(b"<meta content=\"text/html; charset=koi8-r\">"),
+            None
+        );
         assert_eq!(
             prescan(b"<meta content='text/html; charset=gb18030' http-equiv='Content-Type'>"),
             Some(encoding_rs::GB18030)

@@ -35,7 +35,11 @@ pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError>
     let cleaned = strip_wayback(bytes);
     let source_url = opts.url.clone().or_else(|| cleaned.original_url.clone());
     let tld = source_url.as_deref().and_then(tld_of);
-    let decoded = decode(&cleaned.bytes, opts.charset.as_deref(), Some(tld.as_deref().unwrap_or(b"se")));
+    let decoded = decode(
+        &cleaned.bytes,
+        opts.charset.as_deref(),
+        Some(tld.as_deref().unwrap_or(b"se")),
+    );
     let ex = extract(&decoded.text, source_url.as_deref());
 
     let mut warnings = ex.warnings;
@@ -115,7 +119,10 @@ fn check_is_text(bytes: &[u8]) -> Result<(), ParseError> {
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | b'\x0c'))
         .count();
     if control * 100 > head.len() {
-        return Err(ParseError::Binary(format!("{control} of its first {} bytes are control characters", head.len())));
+        return Err(ParseError::Binary(format!(
+            "{control} of its first {} bytes are control characters",
+            head.len()
+        )));
     }
     Ok(())
 }
@@ -133,5 +140,70 @@ fn looks_truncated(text: &str) -> bool {
 fn tld_of(url: &str) -> Option<Vec<u8>> {
     let host = url::Url::parse(url).ok()?.host_str()?.to_owned();
     let tld = host.rsplit('.').next()?;
-    (tld.len() == 2 && tld.chars().all(|c| c.is_ascii_alphabetic())).then(|| tld.to_ascii_lowercase().into_bytes())
+    (tld.len() == 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| tld.to_ascii_lowercase().into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fixture_pieces() -> Vec<String> {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/karlskrona-2010-wayback-view.html"
+        );
+        let bytes = std::fs::read(path).expect("fixture");
+        let text = crate::decode::decode(&bytes, None, None).text;
+        // Cut at every tag start: pieces are tags and text runs, reshuffled below.
+        text.split_inclusive('>').map(str::to_owned).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let _ = parse_page(&bytes, &ParseOptions::default());
+        }
+
+        #[test]
+        fn never_panics_on_html_built_from_fixture_pieces(
+            picks in proptest::collection::vec((any::<proptest::sample::Index>(), 0usize..4), 0..400)
+        ) {
+            let pieces = fixture_pieces();
+            let mut html = String::new();
+            for (pick, mangle) in picks {
+                let piece = pick.get(&pieces);
+                match mangle {
+                    0 => html.push_str(piece),
+                    1 => html.push_str(&piece[..piece.len() / 2 * usize::from(piece.is_char_boundary(piece.len() / 2))]),
+                    2 => html.push_str(&piece.replace('>', "")),
+                    _ => html.push_str(&piece.to_uppercase()),
+                }
+            }
+            let page = parse_page(html.as_bytes(), &ParseOptions::default());
+            if let Ok(page) = page {
+                prop_assert!(serde_json::to_string(&page).is_ok());
+            }
+        }
+    }
+
+    #[test]
+    fn binary_inputs_are_refused_with_a_reason() {
+        assert!(matches!(
+            parse_page(b"", &ParseOptions::default()),
+            Err(ParseError::Empty)
+        ));
+        assert!(matches!(
+            parse_page(b"GIF89a\x01\x00", &ParseOptions::default()),
+            Err(ParseError::Binary(_))
+        ));
+        assert!(matches!(
+            parse_page(b"<p>a\0b</p>", &ParseOptions::default()),
+            Err(ParseError::Binary(_))
+        ));
+        assert!(parse_page(b"\xff\xfe<\0p\0>\0x\0", &ParseOptions::default()).is_ok());
+    }
 }

@@ -19,7 +19,8 @@ fn golden_page_json_for_every_fixture() {
     for name in FIXTURES {
         let page = parse_json(&fixture(name), &[]);
         // The output is the contract's schema: it deserialises into the model.
-        let _: sidarkiv::Page = serde_json::from_value(page.clone()).expect("page JSON matches the model");
+        let _: sidarkiv::Page =
+            serde_json::from_value(page.clone()).expect("page JSON matches the model");
         insta::assert_json_snapshot!(*name, page);
     }
 }
@@ -45,7 +46,11 @@ fn raw_view_mode_and_every_encoding_give_the_same_page() {
 fn encodings_are_read_as_declared_or_detected() {
     for (name, encoding, source) in [
         ("karlskrona-2010-raw.html", "windows-1252", "meta"),
-        ("enc-utf8-declared-but-windows-1252.html", "windows-1252", "detected"),
+        (
+            "enc-utf8-declared-but-windows-1252.html",
+            "windows-1252",
+            "detected",
+        ),
         ("enc-no-charset.html", "windows-1252", "detected"),
         ("enc-utf8-bom-meta-latin1.html", "UTF-8", "bom"),
         ("enc-windows-1252-c1.html", "windows-1252", "meta"),
@@ -63,11 +68,17 @@ fn encodings_are_read_as_declared_or_detected() {
 
 #[test]
 fn charset_flag_is_the_transport_charset() {
-    let page = parse_json(&fixture("karlskrona-2010-raw.html"), &["--charset", "iso-8859-2"]);
+    let page = parse_json(
+        &fixture("karlskrona-2010-raw.html"),
+        &["--charset", "iso-8859-2"],
+    );
     assert_eq!(page["source"]["encoding"], "ISO-8859-2");
     assert_eq!(page["source"]["encoding_source"], "http");
     // A transport label that does not fit the bytes is re-checked like any other.
-    let page = parse_json(&fixture("karlskrona-2010-raw.html"), &["--charset", "utf-8"]);
+    let page = parse_json(
+        &fixture("karlskrona-2010-raw.html"),
+        &["--charset", "utf-8"],
+    );
     assert_eq!(page["source"]["encoding"], "windows-1252");
     assert_eq!(page["title"], "Internationella nätverk");
 }
@@ -100,7 +111,10 @@ fn later_capture_has_the_editorial_changes() {
         .collect();
     assert_eq!(acronyms, ["UBC", "Baltic Sail", "ERB", "CPMR"]);
     assert_eq!(page["contacts"][1]["name"], "Anna Lindqvist");
-    assert_eq!(page["contacts"][1]["emails"][0], "anna.lindqvist@karlskrona.se");
+    assert_eq!(
+        page["contacts"][1]["emails"][0],
+        "anna.lindqvist@karlskrona.se"
+    );
 }
 
 #[test]
@@ -121,7 +135,10 @@ fn assert_fatal(args: &[&str], stdin: Option<&[u8]>, must_name: &[&str]) {
     assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
     for word in must_name {
-        assert!(stderr.contains(word), "{args:?}: {stderr:?} does not name {word:?}");
+        assert!(
+            stderr.contains(word),
+            "{args:?}: {stderr:?} does not name {word:?}"
+        );
     }
 }
 
@@ -139,30 +156,63 @@ fn bad_input_exits_2_with_the_input_and_the_cause() {
     assert_fatal(&["parse", &blank], None, &["blank.html", "empty"]);
     let png = write("logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01");
     assert_fatal(&["parse", &png], None, &["logo.png", "PNG"]);
-    let random: Vec<u8> = (0u32..4096).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let random: Vec<u8> = (0u32..4096)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     let noise = write("noise.bin", &random);
-    assert_fatal(&["parse", &noise], None, &["noise.bin", "not an HTML document"]);
+    assert_fatal(
+        &["parse", &noise],
+        None,
+        &["noise.bin", "not an HTML document"],
+    );
     let missing = dir.join("no-such-file.html");
-    assert_fatal(&["parse", missing.to_str().expect("utf-8")], None, &["no-such-file.html", "cannot read"]);
-    assert_fatal(&["parse", dir.to_str().expect("utf-8")], None, &["cannot read"]);
+    assert_fatal(
+        &["parse", missing.to_str().expect("utf-8")],
+        None,
+        &["no-such-file.html", "cannot read"],
+    );
+    assert_fatal(
+        &["parse", dir.to_str().expect("utf-8")],
+        None,
+        &["cannot read"],
+    );
     assert_fatal(&["parse", "-"], Some(b""), &["standard input", "empty"]);
     let page = fixture("karlskrona-2010-raw.html");
     let page = page.to_str().expect("utf-8");
-    assert_fatal(&["parse", page, "--charset", "klingon"], None, &["--charset", "klingon"]);
+    assert_fatal(
+        &["parse", page, "--charset", "klingon"],
+        None,
+        &["--charset", "klingon"],
+    );
     assert_fatal(&["parse", page, "--url", "not a url"], None, &["--url"]);
 }
 
 #[test]
 fn truncated_page_yields_what_it_has_with_warnings() {
     let bytes = std::fs::read(fixture("karlskrona-2010-raw.html")).expect("fixture");
-    let cut = bytes.windows(16).position(|w| w == b"<h2 class=\"under").expect("marker");
-    let cut = cut + bytes[cut..].windows(11).skip(1).position(|w| w == b"Baltic Sail").expect("second");
+    let cut = bytes
+        .windows(16)
+        .position(|w| w == b"<h2 class=\"under")
+        .expect("marker");
+    let cut = cut
+        + bytes[cut..]
+            .windows(11)
+            .skip(1)
+            .position(|w| w == b"Baltic Sail")
+            .expect("second");
     let out = run(&["parse", "-"], Some(&bytes[..cut]));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let page: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(page["title"], "Internationella nätverk");
     assert_eq!(page["networks"][0]["acronym"], "UBC");
     assert_eq!(page["updated"], Value::Null);
     let warnings = page["warnings"].to_string();
-    assert!(warnings.contains("truncated") && warnings.contains("no update date"), "{warnings}");
+    assert!(
+        warnings.contains("truncated") && warnings.contains("no update date"),
+        "{warnings}"
+    );
 }

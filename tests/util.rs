@@ -14,11 +14,18 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// The external conformance material, when this checkout has it beside it.
 pub fn conformance(sub: &str) -> Option<PathBuf> {
-    let dir = root().join("..").join("shared").join("conformance").join(sub);
+    let dir = root()
+        .join("..")
+        .join("shared")
+        .join("conformance")
+        .join(sub);
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("SKIPPED: {} is absent; conformance tests for {sub} did not run", dir.display());
+        eprintln!(
+            "SKIPPED: {} is absent; conformance tests for {sub} did not run",
+            dir.display()
+        );
         None
     }
 }
@@ -31,7 +38,11 @@ pub fn sidarkiv() -> Command {
 pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = sidarkiv();
     cmd.args(args)
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn sidarkiv");
@@ -48,7 +59,11 @@ pub fn parse_json(path: &Path, extra: &[&str]) -> serde_json::Value {
     let mut args = vec!["parse", path];
     args.extend_from_slice(extra);
     let out = run(&args, None);
-    assert!(out.status.success(), "parse {path} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "parse {path} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("page JSON")
 }
 

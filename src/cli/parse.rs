@@ -31,10 +31,17 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         url::Url::parse(url).with_context(|| format!("--url {url:?}: not a valid URL"))?;
     }
     let stdin = args.input.as_os_str() == "-";
-    let name = if stdin { "standard input".to_owned() } else { args.input.display().to_string() };
+    let name = if stdin {
+        "standard input".to_owned()
+    } else {
+        args.input.display().to_string()
+    };
     let bytes = if stdin {
         let mut buf = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut buf).context("cannot read standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut buf)
+            .context("cannot read standard input")?;
         buf
     } else {
         std::fs::read(&args.input).with_context(|| format!("cannot read {name}"))?

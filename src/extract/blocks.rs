@@ -46,18 +46,82 @@ pub struct Flattened {
     pub canonical: Option<String>,
 }
 
-const BLOCK_TAGS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "body", "caption", "center", "dd", "details", "dialog", "dir",
-    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav", "ol", "p", "pre", "section",
-    "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-];
+/// Elements that start a new block of text (the CSS display:block ones).
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "body"
+            | "caption"
+            | "center"
+            | "dd"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hgroup"
+            | "hr"
+            | "html"
+            | "legend"
+            | "li"
+            | "main"
+            | "menu"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "summary"
+            | "table"
+            | "tbody"
+            | "td"
+            | "tfoot"
+            | "th"
+            | "thead"
+            | "tr"
+            | "ul"
+    )
+}
 
 /// Elements whose content a reader never sees as page text.
-const SKIP_TAGS: &[&str] = &[
-    "audio", "button", "canvas", "embed", "iframe", "map", "math", "nav", "noscript", "object", "select",
-    "style", "svg", "template", "textarea", "video",
-];
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "audio"
+            | "button"
+            | "canvas"
+            | "embed"
+            | "iframe"
+            | "map"
+            | "math"
+            | "nav"
+            | "noscript"
+            | "object"
+            | "select"
+            | "style"
+            | "svg"
+            | "template"
+            | "textarea"
+            | "video"
+    )
+}
 
 /// Longest text a bold-only paragraph may have and still read as a heading.
 const STYLED_HEADING_MAX_CHARS: usize = 120;
@@ -82,14 +146,19 @@ pub fn flatten(doc: &Html) -> Flattened {
                     Node::Text(t) => b.push_text(t),
                     Node::Element(e) => {
                         let name = e.name();
-                        if is_hidden(e) || SKIP_TAGS.contains(&name) {
+                        if is_skipped(name) || is_hidden(e) {
                             skip = Some(node.id());
                             continue;
                         }
                         match name {
                             "title" => in_title = true,
                             "script" => in_script = true,
-                            "html" => out.lang = e.attr("lang").or_else(|| e.attr("xml:lang")).map(str::to_owned),
+                            "html" => {
+                                out.lang = e
+                                    .attr("lang")
+                                    .or_else(|| e.attr("xml:lang"))
+                                    .map(str::to_owned)
+                            }
                             "meta" if out.lang.is_none() => out.lang = meta_lang(e),
                             "link" if out.canonical.is_none() && rel_is(e, "canonical") => {
                                 out.canonical = e.attr("href").map(str::to_owned)
@@ -99,7 +168,7 @@ pub fn flatten(doc: &Html) -> Flattened {
                             "b" | "strong" => b.strong += 1,
                             _ => {}
                         }
-                        if BLOCK_TAGS.contains(&name) {
+                        if is_block(name) {
                             b.flush(&mut out.blocks);
                             if let Some(level) = heading_level(name) {
                                 b.headings.push(level);
@@ -128,7 +197,7 @@ pub fn flatten(doc: &Html) -> Flattened {
                         "b" | "strong" => b.strong = b.strong.saturating_sub(1),
                         _ => {}
                     }
-                    if BLOCK_TAGS.contains(&name) {
+                    if is_block(name) {
                         b.flush(&mut out.blocks);
                         if heading_level(name).is_some() {
                             b.headings.pop();
@@ -164,7 +233,9 @@ fn is_hidden(e: &scraper::node::Element) -> bool {
         return true;
     }
     // The Wayback toolbar when its comments were lost (saved copies, partial cleaning).
-    if e.id().is_some_and(|id| id.starts_with("wm-ipp") || id.starts_with("donato")) {
+    if e.id()
+        .is_some_and(|id| id.starts_with("wm-ipp") || id.starts_with("donato"))
+    {
         return true;
     }
     e.attr("style").is_some_and(|s| {
@@ -174,8 +245,10 @@ fn is_hidden(e: &scraper::node::Element) -> bool {
 }
 
 fn rel_is(e: &scraper::node::Element, want: &str) -> bool {
-    e.attr("rel")
-        .is_some_and(|r| r.split_ascii_whitespace().any(|t| t.eq_ignore_ascii_case(want)))
+    e.attr("rel").is_some_and(|r| {
+        r.split_ascii_whitespace()
+            .any(|t| t.eq_ignore_ascii_case(want))
+    })
 }
 
 fn meta_lang(e: &scraper::node::Element) -> Option<String> {
@@ -183,13 +256,18 @@ fn meta_lang(e: &scraper::node::Element) -> Option<String> {
     let is_lang = ["content-language", "dc.language", "language"]
         .iter()
         .any(|k| key.eq_ignore_ascii_case(k));
-    is_lang.then(|| e.attr("content").map(str::to_owned)).flatten()
+    is_lang
+        .then(|| e.attr("content").map(str::to_owned))
+        .flatten()
 }
 
 /// Folds whitespace runs (non-breaking spaces included) to one space and trims.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split(|c: char| c.is_whitespace()).filter(|w| !w.is_empty()) {
+    for word in s
+        .split(|c: char| c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -200,7 +278,10 @@ pub fn fold(s: &str) -> String {
 
 /// Soft hyphens and zero-width characters: present in bytes, absent on screen.
 fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}')
+    matches!(
+        c,
+        '\u{ad}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+    )
 }
 
 #[derive(Default)]
@@ -245,11 +326,14 @@ impl Builder {
 
     fn open_link(&mut self, href: Option<&str>) {
         let start = self.buf.len();
-        self.open_links.push((start, href.unwrap_or("").trim().to_owned()));
+        self.open_links
+            .push((start, href.unwrap_or("").trim().to_owned()));
     }
 
     fn close_link(&mut self) {
-        let Some((start, href)) = self.open_links.pop() else { return };
+        let Some((start, href)) = self.open_links.pop() else {
+            return;
+        };
         let text = fold(self.buf.get(start..).unwrap_or(""));
         if !href.is_empty() && !text.is_empty() {
             self.links.push(RawLink { text, href });
@@ -324,9 +408,15 @@ mod tests {
              <div style='display: none'>hidden</div><script>var x='a@b.se';</script>\
              <p>Läs <a href='/x'>mer  här</a>.</p><nav><a href='/'>Start</a></nav>",
         );
-        assert_eq!(b[0].lines, ["Tore Almlöf", "Chef för planering", "0455-30 30 27"]);
+        assert_eq!(
+            b[0].lines,
+            ["Tore Almlöf", "Chef för planering", "0455-30 30 27"]
+        );
         assert_eq!(b[1].text(), "Läs mer här.");
-        assert_eq!((b[1].links[0].text.as_str(), b[1].links[0].href.as_str()), ("mer här", "/x"));
+        assert_eq!(
+            (b[1].links[0].text.as_str(), b[1].links[0].href.as_str()),
+            ("mer här", "/x")
+        );
         assert!(b[1].scripts.contains("a@b.se"));
         assert_eq!(b.len(), 2);
     }

@@ -6,7 +6,8 @@ use std::sync::LazyLock;
 
 macro_rules! label {
     ($name:ident, $pattern:expr) => {
-        pub static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pattern).expect("static regex"));
+        pub static $name: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new($pattern).expect("static regex"));
     };
 }
 
@@ -18,14 +19,20 @@ label!(
     UPDATED,
     r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?uppdaterad(?:es)?|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*"
 );
-label!(PAGE_LINK, r"(?i)länk\s+till\s+(?:sidan|denna\s+sida)\s*:?\s*");
+label!(
+    PAGE_LINK,
+    r"(?i)länk\s+till\s+(?:sidan|denna\s+sida)\s*:?\s*"
+);
 label!(
     FOOTER,
     r"(?i)\b(?:postadress|besöksadress|fakturaadress|organisationsnummer|org\.?\s*nr)\b"
 );
 label!(POSTAL, r"(?i)\bpostadress\b\s*:?\s*");
 label!(INVOICE, r"(?i)\bfakturaadress\b\s*:?\s*");
-label!(ORG_NUMBER, r"(?i)\b(?:organisationsnummer|org\.?\s*nr|orgnr|org\.?\s*nummer)\b\.?\s*:?\s*");
+label!(
+    ORG_NUMBER,
+    r"(?i)\b(?:organisationsnummer|org\.?\s*nr|orgnr|org\.?\s*nummer)\b\.?\s*:?\s*"
+);
 label!(PHONE, r"(?i)\b(?:tfn|tel|telefon|växel|phone)\b\.?\s*:?\s*");
 label!(FAX, r"(?i)\b(?:fax|telefax)\b\.?\s*:?\s*");
 label!(

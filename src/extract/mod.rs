@@ -47,13 +47,17 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
     let mut links = LinkFixer::default();
 
     let page_link = page_link(&flat.blocks, &mut links);
-    let canonical = flat.canonical.as_deref().and_then(|c| links.fix(c, source_url));
+    let canonical = flat
+        .canonical
+        .as_deref()
+        .and_then(|c| links.fix(c, source_url));
     out.url = page_link
         .or(canonical)
         .or_else(|| source_url.map(|u| unwrap_url(u).unwrap_or_else(|| u.to_owned())));
     if out.url.is_none() {
-        out.warnings
-            .push("no page URL found (no \"Länk till sidan\", no canonical link, no source URL)".into());
+        out.warnings.push(
+            "no page URL found (no \"Länk till sidan\", no canonical link, no source URL)".into(),
+        );
     }
     let base = out.url.as_deref().and_then(|u| Url::parse(u).ok());
     links.base = base.filter(|u| matches!(u.scheme(), "http" | "https"));
@@ -61,7 +65,8 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
     let (title_index, title) = title(&flat);
     out.title = title;
     if out.title.is_none() {
-        out.warnings.push("no page title found (no <h1>, no <title>)".into());
+        out.warnings
+            .push("no page title found (no <h1>, no <title>)".into());
     }
 
     let content_start = title_index.map_or_else(|| first_heading(&flat.blocks), |i| i + 1);
@@ -78,18 +83,24 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
         Some(i) => {
             out.contacts = people::contacts(&flat.blocks, i);
             if out.contacts.is_empty() {
-                out.warnings.push("contact box found but no person could be read from it".into());
+                out.warnings
+                    .push("contact box found but no person could be read from it".into());
             }
         }
-        None => out.warnings.push("no contact box found (\"För mer information kontakta\" / \"Kontakt\")".into()),
+        None => out
+            .warnings
+            .push("no contact box found (\"För mer information kontakta\" / \"Kontakt\")".into()),
     }
 
     out.organisation = people::organisation(&flat.blocks, flat.title.as_deref());
     match &out.organisation {
-        None => out.warnings.push("no organisation address block found (\"Postadress\")".into()),
+        None => out
+            .warnings
+            .push("no organisation address block found (\"Postadress\")".into()),
         Some(org) => {
             if let (Some(n), Some(false)) = (&org.org_number, org.org_number_valid) {
-                out.warnings.push(format!("organisation number {n} fails the Luhn check"));
+                out.warnings
+                    .push(format!("organisation number {n} fails the Luhn check"));
             }
         }
     }
@@ -121,9 +132,15 @@ impl LinkFixer {
         if lower.starts_with("mailto:") || lower.starts_with("tel:") {
             return Some(href.to_owned());
         }
-        let base = self.base.clone().or_else(|| fallback_base.and_then(|b| Url::parse(b).ok()));
+        let base = self
+            .base
+            .clone()
+            .or_else(|| fallback_base.and_then(|b| Url::parse(b).ok()));
         match base {
-            Some(base) => Some(base.join(href).map_or_else(|_| href.to_owned(), String::from)),
+            Some(base) => Some(
+                base.join(href)
+                    .map_or_else(|_| href.to_owned(), String::from),
+            ),
             None => Some(href.to_owned()),
         }
     }
@@ -142,7 +159,9 @@ impl LinkFixer {
 
 /// The "Länk till sidan" URL: the printed URL, else the link after the label.
 fn page_link(blocks: &[Block], links: &mut LinkFixer) -> Option<String> {
-    let block = blocks.iter().find(|b| b.lines.iter().any(|l| labels::PAGE_LINK.is_match(l)))?;
+    let block = blocks
+        .iter()
+        .find(|b| b.lines.iter().any(|l| labels::PAGE_LINK.is_match(l)))?;
     let looks_like_url = |s: &str| s.starts_with("http://") || s.starts_with("https://");
     if let Some(l) = block.links.iter().find(|l| looks_like_url(&l.text)) {
         return Some(unwrap_url(&l.text).unwrap_or_else(|| l.text.clone()));
@@ -222,7 +241,10 @@ fn sections(content: &[Block], links: &mut LinkFixer) -> (Option<String>, Vec<Se
 /// cooperation every content section does; elsewhere only a section whose
 /// heading carries an acronym and whose text speaks of a network.
 fn networks(sections: &[Section], title: Option<&str>, intro: Option<&str>) -> Vec<Network> {
-    let page_is_about_networks = [title, intro].into_iter().flatten().any(|t| labels::NETWORK_PAGE.is_match(t));
+    let page_is_about_networks = [title, intro]
+        .into_iter()
+        .flatten()
+        .any(|t| labels::NETWORK_PAGE.is_match(t));
     sections
         .iter()
         .filter(|s| !s.paragraphs.is_empty() && !labels::GENERIC_HEADING.is_match(&s.heading))
@@ -242,11 +264,18 @@ fn networks(sections: &[Section], title: Option<&str>, intro: Option<&str>) -> V
 
 /// The "Sidan uppdaterad" date, read from the label's line or the line after.
 fn updated(blocks: &[Block], warnings: &mut Vec<String>) -> Option<String> {
-    let lines: Vec<&str> = blocks.iter().flat_map(|b| b.lines.iter().map(String::as_str)).collect();
+    let lines: Vec<&str> = blocks
+        .iter()
+        .flat_map(|b| b.lines.iter().map(String::as_str))
+        .collect();
     let mut unreadable = None;
     for (i, line) in lines.iter().enumerate() {
-        let Some(m) = labels::UPDATED.find(line) else { continue };
-        let english = line[m.start()..m.end()].to_ascii_lowercase().contains("updated");
+        let Some(m) = labels::UPDATED.find(line) else {
+            continue;
+        };
+        let english = line[m.start()..m.end()]
+            .to_ascii_lowercase()
+            .contains("updated");
         let candidates = [Some(&line[m.end()..]), lines.get(i + 1).copied()];
         for text in candidates.into_iter().flatten() {
             if let Some(date) = rules::parse_date(text, english) {
@@ -265,7 +294,12 @@ fn updated(blocks: &[Block], warnings: &mut Vec<String>) -> Option<String> {
 /// The page's language: its own declaration, else a guess from common words.
 fn lang(flat: &Flattened, out: &Extracted) -> Option<String> {
     if let Some(declared) = &flat.lang {
-        let primary = declared.split(['-', '_']).next().unwrap_or("").trim().to_ascii_lowercase();
+        let primary = declared
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if (2..=3).contains(&primary.len()) && primary.chars().all(|c| c.is_ascii_alphabetic()) {
             return Some(primary);
         }
@@ -278,9 +312,18 @@ fn lang(flat: &Flattened, out: &Extracted) -> Option<String> {
         .map(|s| s.to_lowercase())
         .collect::<Vec<_>>()
         .join(" ");
-    let count = |words: &[&str]| sample.split_whitespace().filter(|w| words.contains(w)).count();
-    let sv = count(&["och", "är", "att", "för", "med", "som", "på", "av", "till", "det"]);
-    let en = count(&["the", "and", "of", "to", "is", "for", "with", "that", "on", "are"]);
+    let count = |words: &[&str]| {
+        sample
+            .split_whitespace()
+            .filter(|w| words.contains(w))
+            .count()
+    };
+    let sv = count(&[
+        "och", "är", "att", "för", "med", "som", "på", "av", "till", "det",
+    ]);
+    let en = count(&[
+        "the", "and", "of", "to", "is", "for", "with", "that", "on", "are",
+    ]);
     if sv >= 3 && sv > en * 2 {
         Some("sv".into())
     } else if en >= 3 && en > sv * 2 {

@@ -41,12 +41,18 @@ pub fn starts_with_updated(line: &str) -> bool {
 pub fn contacts(blocks: &[Block], start: usize) -> Vec<Contact> {
     let mut people: Vec<Contact> = Vec::new();
     let mut current: Option<Contact> = None;
-    for (i, block) in blocks[start..].iter().take(CONTACT_BLOCKS_MAX + 1).enumerate() {
+    for (i, block) in blocks[start..]
+        .iter()
+        .take(CONTACT_BLOCKS_MAX + 1)
+        .enumerate()
+    {
         let mut lines: Vec<&str> = block.lines.iter().map(String::as_str).collect();
         if i == 0 {
             // The label itself; text after it on the same line is a contact line.
             let first = lines.remove(0);
-            let rest = labels::CONTACT.find(first).map_or("", |m| &first[m.end()..]);
+            let rest = labels::CONTACT
+                .find(first)
+                .map_or("", |m| &first[m.end()..]);
             if !rest.trim().is_empty() {
                 lines.insert(0, rest);
             }
@@ -66,14 +72,27 @@ pub fn contacts(blocks: &[Block], start: usize) -> Vec<Contact> {
 /// "Tore Almlöf, tfn 0455-30 30 27" holds several facts on one line; a plain
 /// role with a comma in it ("Chef, kommunledningen") does not.
 fn split_contact_line(line: &str) -> Vec<&str> {
-    let parts: Vec<&str> = line.split(", ").map(str::trim).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = line
+        .split(", ")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     let has_fact = parts
         .iter()
         .any(|p| rules::emails(p).next().is_some() || is_phone_line(p).is_some());
-    if parts.len() > 1 && has_fact { parts } else { vec![line] }
+    if parts.len() > 1 && has_fact {
+        parts
+    } else {
+        vec![line]
+    }
 }
 
-fn read_contact_part(part: &str, block: &Block, current: &mut Option<Contact>, people: &mut Vec<Contact>) {
+fn read_contact_part(
+    part: &str,
+    block: &Block,
+    current: &mut Option<Contact>,
+    people: &mut Vec<Contact>,
+) {
     let written: Vec<String> = rules::emails(part).collect();
     if !written.is_empty() {
         if let Some(c) = current.as_mut() {
@@ -163,7 +182,11 @@ pub fn organisation(blocks: &[Block], title_tag: Option<&str>) -> Option<Organis
         .find(|l| l.href.to_ascii_lowercase().starts_with("mailto:"))
         .and_then(|l| rules::emails(&l.href).next())
         .or_else(|| rules::emails(&text).next())
-        .or_else(|| footer.iter().find_map(|b| rules::email_in_script(&b.scripts)));
+        .or_else(|| {
+            footer
+                .iter()
+                .find_map(|b| rules::email_in_script(&b.scripts))
+        });
     let name = footer_name(&blocks[..start], &text).or_else(|| title_tag.and_then(name_from_title));
     Some(Organisation {
         name,
@@ -217,7 +240,12 @@ fn footer_name(before: &[Block], footer_text: &str) -> Option<String> {
     candidates
         .flat_map(|l| l.split(", "))
         .map(str::trim)
-        .find(|l| labels::ORG_NAME.is_match(l) && l.len() <= 60 && !labels::FOOTER.is_match(l) && !l.contains(':'))
+        .find(|l| {
+            labels::ORG_NAME.is_match(l)
+                && l.len() <= 60
+                && !labels::FOOTER.is_match(l)
+                && !l.contains(':')
+        })
         .map(str::to_owned)
 }
 

@@ -8,22 +8,38 @@ use crate::model::Phone;
 
 macro_rules! re {
     ($name:ident, $pattern:expr) => {
-        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pattern).expect("static regex"));
+        static $name: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new($pattern).expect("static regex"));
     };
 }
 
 re!(ISO_DATE, r"\b([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\b");
-re!(WORD_DATE, r"(?i)\b([0-9]{1,2})\s*(?:e\s+)?([a-zåäö]{3,9})\.?\s+([0-9]{4})\b");
-re!(SLASH_DATE, r"\b([0-9]{1,2})/([0-9]{1,2})[\s,/-]+([0-9]{4})\b");
+re!(
+    WORD_DATE,
+    r"(?i)\b([0-9]{1,2})\s*(?:e\s+)?([a-zåäö]{3,9})\.?\s+([0-9]{4})\b"
+);
+re!(
+    SLASH_DATE,
+    r"\b([0-9]{1,2})/([0-9]{1,2})[\s,/-]+([0-9]{4})\b"
+);
 re!(
     PHONE,
     r"(?:\+|\b)[0-9][[0-9] \u{a0}\-\u{2013}/()]{4,}[0-9]\b"
 );
 re!(ORG_NUMBER, r"\b([0-9]{6})\s?[-\u{2013}]?\s?([0-9]{4})\b");
-re!(EMAIL, r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b");
-re!(ACRONYM_COMMA, r"^(.+?)\s*[,\u{2013}-]\s*([A-ZÅÄÖ][A-ZÅÄÖ0-9&]{1,9})$");
+re!(
+    EMAIL,
+    r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b"
+);
+re!(
+    ACRONYM_COMMA,
+    r"^(.+?)\s*[,\u{2013}-]\s*([A-ZÅÄÖ][A-ZÅÄÖ0-9&]{1,9})$"
+);
 re!(ACRONYM_PAREN, r"^(.+?)\s*\(([A-ZÅÄÖ][A-ZÅÄÖ0-9&]{1,9})\)$");
-re!(ACRONYM_FIRST, r"^([A-ZÅÄÖ][A-ZÅÄÖ0-9&]{1,9})\s+[-\u{2013}:]\s+(.+)$");
+re!(
+    ACRONYM_FIRST,
+    r"^([A-ZÅÄÖ][A-ZÅÄÖ0-9&]{1,9})\s+[-\u{2013}:]\s+(.+)$"
+);
 re!(JS_STRING, r#"'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)""#);
 
 /// Reads a date in any form the old and new karlskrona.se used
@@ -45,7 +61,11 @@ pub fn parse_date(text: &str, us_order: bool) -> Option<String> {
         }
     }
     if let Some(c) = SLASH_DATE.captures(text) {
-        let (m, d) = if us_order { (&c[1], &c[2]) } else { (&c[2], &c[1]) };
+        let (m, d) = if us_order {
+            (&c[1], &c[2])
+        } else {
+            (&c[2], &c[1])
+        };
         if let Some(date) = ymd(&c[3], m, d) {
             found.push((c.get(0).map_or(0, |m| m.start()), date));
         }
@@ -55,7 +75,9 @@ pub fn parse_date(text: &str, us_order: bool) -> Option<String> {
 
 fn ymd(y: &str, m: &str, d: &str) -> Option<String> {
     let date = jiff::civil::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()?;
-    (1990..=2100).contains(&date.year()).then(|| date.to_string())
+    (1990..=2100)
+        .contains(&date.year())
+        .then(|| date.to_string())
 }
 
 fn month_number(word: &str) -> Option<i8> {
@@ -92,7 +114,9 @@ pub fn find_phone(text: &str) -> Option<Phone> {
 pub fn phone(display: &str) -> Option<Phone> {
     let display = display.trim().trim_end_matches(['-', '/', '(']).trim();
     let digits: String = display.chars().filter(char::is_ascii_digit).collect();
-    if !(7..=15).contains(&digits.len()) || ORG_NUMBER.is_match(display) && digits.len() == 10 && !display.starts_with('0') {
+    if !(7..=15).contains(&digits.len())
+        || ORG_NUMBER.is_match(display) && digits.len() == 10 && !display.starts_with('0')
+    {
         return None;
     }
     let e164 = if display.starts_with('+') {
@@ -101,7 +125,9 @@ pub fn phone(display: &str) -> Option<Phone> {
         Some(format!("+{rest}"))
     } else if let Some(national) = digits.strip_prefix('0') {
         // Swedish numbers: trunk 0, then 7–9 digits.
-        (7..=9).contains(&national.len()).then(|| format!("+46{national}"))
+        (7..=9)
+            .contains(&national.len())
+            .then(|| format!("+46{national}"))
     } else {
         None
     };
@@ -121,7 +147,9 @@ fn digits_without_trunk_zero(digits: &str) -> String {
 
 /// The organisation number after its label, as `NNNNNN-NNNN`.
 pub fn find_org_number(text: &str) -> Option<String> {
-    ORG_NUMBER.captures(text).map(|c| format!("{}-{}", &c[1], &c[2]))
+    ORG_NUMBER
+        .captures(text)
+        .map(|c| format!("{}-{}", &c[1], &c[2]))
 }
 
 /// The Luhn check over the ten digits of a Swedish organisation number.
@@ -179,7 +207,12 @@ pub fn email_in_script(script: &str) -> Option<String> {
     let joined: String = JS_STRING
         .captures_iter(script)
         .filter_map(|c| c.get(1).or_else(|| c.get(2)))
-        .map(|m| m.as_str().replace("\\'", "'").replace("\\\"", "\"").replace("\\/", "/"))
+        .map(|m| {
+            m.as_str()
+                .replace("\\'", "'")
+                .replace("\\\"", "\"")
+                .replace("\\/", "/")
+        })
         .collect();
     let decoded = decode_entities(&joined);
     if let Some(at) = decoded.find("mailto:") {
@@ -204,7 +237,10 @@ fn decode_entities(s: &str) -> String {
             continue;
         };
         let entity = &rest[1..semi];
-        let c = if let Some(hex) = entity.strip_prefix("#x").or_else(|| entity.strip_prefix("#X")) {
+        let c = if let Some(hex) = entity
+            .strip_prefix("#x")
+            .or_else(|| entity.strip_prefix("#X"))
+        {
             u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
         } else if let Some(dec) = entity.strip_prefix('#') {
             dec.parse().ok().and_then(char::from_u32)
@@ -250,7 +286,10 @@ mod tests {
         ] {
             assert_eq!(parse_date(text, false).as_deref(), Some(want), "{text}");
         }
-        assert_eq!(parse_date("10/03/2017 - 08:59", true).as_deref(), Some("2017-10-03"));
+        assert_eq!(
+            parse_date("10/03/2017 - 08:59", true).as_deref(),
+            Some("2017-10-03")
+        );
         for bad in ["2010-13-40", "31 februari 2010", "igår", "26 foo 2010"] {
             assert_eq!(parse_date(bad, false), None, "{bad}");
         }
@@ -259,19 +298,42 @@ mod tests {
     #[test]
     fn phones() {
         let p = phone("0455-30 30 27").expect("phone");
-        assert_eq!((p.display.as_str(), p.e164.as_deref()), ("0455-30 30 27", Some("+46455303027")));
-        assert_eq!(phone("+46 (0)455 30 30 00").and_then(|p| p.e164).as_deref(), Some("+46455303000"));
-        assert_eq!(phone("08-508 290 00").and_then(|p| p.e164).as_deref(), Some("+46850829000"));
-        assert_eq!(phone("0046 455 30 30 00").and_then(|p| p.e164).as_deref(), Some("+46455303000"));
+        assert_eq!(
+            (p.display.as_str(), p.e164.as_deref()),
+            ("0455-30 30 27", Some("+46455303027"))
+        );
+        assert_eq!(
+            phone("+46 (0)455 30 30 00").and_then(|p| p.e164).as_deref(),
+            Some("+46455303000")
+        );
+        assert_eq!(
+            phone("08-508 290 00").and_then(|p| p.e164).as_deref(),
+            Some("+46850829000")
+        );
+        assert_eq!(
+            phone("0046 455 30 30 00").and_then(|p| p.e164).as_deref(),
+            Some("+46455303000")
+        );
         assert!(phone("371 83").is_none());
-        assert_eq!(find_phone("Tfn 0455-30 30 00, Fax").map(|p| p.display).as_deref(), Some("0455-30 30 00"));
+        assert_eq!(
+            find_phone("Tfn 0455-30 30 00, Fax")
+                .map(|p| p.display)
+                .as_deref(),
+            Some("0455-30 30 00")
+        );
         assert!(find_phone("Box 79, 371 21 Karlskrona").is_none());
     }
 
     #[test]
     fn org_numbers() {
-        assert_eq!(find_org_number("organisationsnummer 212000-0829,").as_deref(), Some("212000-0829"));
-        assert_eq!(find_org_number("orgnr 2120000829").as_deref(), Some("212000-0829"));
+        assert_eq!(
+            find_org_number("organisationsnummer 212000-0829,").as_deref(),
+            Some("212000-0829")
+        );
+        assert_eq!(
+            find_org_number("orgnr 2120000829").as_deref(),
+            Some("212000-0829")
+        );
         assert!(luhn_valid("212000-0829"));
         assert!(!luhn_valid("212000-0828"));
         assert!(!luhn_valid("21200-0829"));
@@ -280,11 +342,26 @@ mod tests {
     #[test]
     fn acronyms() {
         let s = |h: &str| split_acronym(h);
-        assert_eq!(s("Euroregion Baltic, ERB"), ("Euroregion Baltic".into(), Some("ERB".into())));
-        assert_eq!(s("Union of the Baltic Cities (UBC)"), ("Union of the Baltic Cities".into(), Some("UBC".into())));
-        assert_eq!(s("CPMR – Conference of Peripheral Maritime Regions"), ("Conference of Peripheral Maritime Regions".into(), Some("CPMR".into())));
+        assert_eq!(
+            s("Euroregion Baltic, ERB"),
+            ("Euroregion Baltic".into(), Some("ERB".into()))
+        );
+        assert_eq!(
+            s("Union of the Baltic Cities (UBC)"),
+            ("Union of the Baltic Cities".into(), Some("UBC".into()))
+        );
+        assert_eq!(
+            s("CPMR – Conference of Peripheral Maritime Regions"),
+            (
+                "Conference of Peripheral Maritime Regions".into(),
+                Some("CPMR".into())
+            )
+        );
         assert_eq!(s("Baltic Sail"), ("Baltic Sail".into(), None));
-        assert_eq!(s("Baltic Link Association"), ("Baltic Link Association".into(), None));
+        assert_eq!(
+            s("Baltic Link Association"),
+            ("Baltic Link Association".into(), None)
+        );
         assert_eq!(s("Kontakt, Kommun"), ("Kontakt, Kommun".into(), None));
     }
 
@@ -295,7 +372,10 @@ mod tests {
  var addy1 = 'kommunen' + '&#64;';
  addy1 = addy1 + 'karlskrona' + '&#46;' + 'se';
  document.write( '<a ' + path + '\'' + prefix + ':' + addy1 + '\'>' );"#;
-        assert_eq!(email_in_script(script).as_deref(), Some("kommunen@karlskrona.se"));
+        assert_eq!(
+            email_in_script(script).as_deref(),
+            Some("kommunen@karlskrona.se")
+        );
         assert_eq!(email_in_script("var x = 1;"), None);
     }
 }
