@@ -15,6 +15,7 @@
 
 pub mod clean;
 pub mod decode;
+pub mod diff;
 pub mod error;
 pub mod extract;
 pub mod model;

@@ -1,0 +1,586 @@
+//! Two page documents compared field by field: what an editor would call a
+//! change ("the network CPMR is new"), not a text diff of markup.
+//!
+//! List items are matched by key — networks by acronym (else name), contacts
+//! by name, sections by heading — compared case- and whitespace-insensitively.
+//! `source` and `warnings` never produce changes: they describe how the bytes
+//! were served, not what the page says.
+//!
+//! **Renames.** A removed and an added item of the same list are one item
+//! renamed when everything but their key is non-empty and at least
+//! [`RENAME_SIMILARITY`] alike by word-level similarity (`similar`'s ratio).
+//! Pairs are taken best ratio first; each item pairs at most once.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use similar::{Algorithm, DiffOp, TextDiff};
+
+use crate::model::{Contact, Network, Page, Section};
+
+/// Schema tag written into every diff document.
+pub const DIFF_SCHEMA: &str = "sidarkiv.diff.v1";
+/// How alike two items' content must be to count as one item renamed.
+pub const RENAME_SIMILARITY: f32 = 0.8;
+
+/// The diff JSON (`sidarkiv.diff.v1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageDiff {
+    pub schema: String,
+    pub from: Endpoint,
+    pub to: Endpoint,
+    pub changed: bool,
+    pub changes: Vec<Change>,
+    pub summary: Summary,
+}
+
+/// Which capture a side of the diff is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub url: Option<String>,
+    pub timestamp: Option<String>,
+    pub sha256: String,
+    pub updated: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    Added,
+    Removed,
+    Changed,
+    Moved,
+    Renamed,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub op: Op,
+    /// RFC 6901 pointer in which list items are named by key.
+    pub path: String,
+    pub before: Value,
+    pub after: Value,
+    /// Word-level runs, for a changed text field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<Vec<Words>>,
+}
+
+/// One run of a word diff: `{"equal": "…"}`, `{"delete": "…"}` or `{"insert": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Words {
+    Equal(String),
+    Delete(String),
+    Insert(String),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    pub moved: usize,
+    pub renamed: usize,
+}
+
+/// Compares `a` (before) with `b` (after).
+pub fn diff(a: &Page, b: &Page) -> PageDiff {
+    let mut d = Differ::default();
+    d.field("/url", &a.url, &b.url);
+    d.field("/title", &a.title, &b.title);
+    d.field("/updated", &a.updated, &b.updated);
+    d.field("/lang", &a.lang, &b.lang);
+    d.field("/intro", &a.intro, &b.intro);
+    d.list("/sections", &a.sections, &b.sections, section_item);
+    d.list("/networks", &a.networks, &b.networks, network_item);
+    d.list("/contacts", &a.contacts, &b.contacts, contact_item);
+    match (&a.organisation, &b.organisation) {
+        (Some(x), Some(y)) => d.object("/organisation", &to_value(x), &to_value(y)),
+        (x, y) => d.field("/organisation", x, y),
+    }
+    let mut summary = Summary::default();
+    for c in &d.changes {
+        *match c.op {
+            Op::Added => &mut summary.added,
+            Op::Removed => &mut summary.removed,
+            Op::Changed => &mut summary.changed,
+            Op::Moved => &mut summary.moved,
+            Op::Renamed => &mut summary.renamed,
+        } += 1;
+    }
+    PageDiff {
+        schema: DIFF_SCHEMA.to_owned(),
+        from: endpoint(a),
+        to: endpoint(b),
+        changed: !d.changes.is_empty(),
+        changes: d.changes,
+        summary,
+    }
+}
+
+fn endpoint(p: &Page) -> Endpoint {
+    Endpoint {
+        url: p.url.clone(),
+        timestamp: p.source.timestamp.clone(),
+        sha256: p.source.sha256.clone(),
+        updated: p.updated.clone(),
+    }
+}
+
+/// A list item seen by the differ: its display key and its fields in order.
+struct Item {
+    key: String,
+    fields: Vec<(&'static str, Value)>,
+}
+
+impl Item {
+    fn content(&self) -> String {
+        self.fields
+            .iter()
+            .filter(|(name, _)| !KEY_FIELDS.contains(name))
+            .map(|(_, v)| plain(v))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn value(&self) -> Value {
+        Value::Object(self.fields.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect())
+    }
+}
+
+/// Fields that make up an item's key, left out of its content for renames.
+const KEY_FIELDS: &[&str] = &["heading", "name", "acronym"];
+
+fn section_item(s: &Section) -> Item {
+    Item {
+        key: s.heading.clone(),
+        fields: vec![
+            ("heading", json!(s.heading)),
+            ("level", json!(s.level)),
+            ("paragraphs", json!(s.paragraphs.join("\n\n"))),
+            ("links", to_value(&s.links)),
+        ],
+    }
+}
+
+fn network_item(n: &Network) -> Item {
+    Item {
+        key: n.acronym.clone().unwrap_or_else(|| n.name.clone()),
+        fields: vec![
+            ("name", json!(n.name)),
+            ("acronym", json!(n.acronym)),
+            ("description", json!(n.description)),
+            ("links", to_value(&n.links)),
+        ],
+    }
+}
+
+fn contact_item(c: &Contact) -> Item {
+    Item {
+        key: c.name.clone(),
+        fields: vec![
+            ("name", json!(c.name)),
+            ("role", json!(c.role)),
+            ("phones", to_value(&c.phones)),
+            ("emails", to_value(&c.emails)),
+        ],
+    }
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Text of a value for similarity: strings as they are, anything else as JSON.
+fn plain(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Keys compare case- and whitespace-insensitively.
+fn norm_key(k: &str) -> String {
+    k.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// RFC 6901 escaping of one reference token.
+pub fn escape_pointer(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+#[derive(Default)]
+struct Differ {
+    changes: Vec<Change>,
+}
+
+impl Differ {
+    fn push(&mut self, op: Op, path: String, before: Value, after: Value) {
+        let words = match (op, &before, &after) {
+            (Op::Changed, Value::String(x), Value::String(y)) => Some(word_diff(x, y)),
+            _ => None,
+        };
+        self.changes.push(Change {
+            op,
+            path,
+            before,
+            after,
+            words,
+        });
+    }
+
+    fn field<T: Serialize + PartialEq>(&mut self, path: &str, a: &T, b: &T) {
+        if a != b {
+            self.push(Op::Changed, path.to_owned(), to_value(a), to_value(b));
+        }
+    }
+
+    fn object(&mut self, path: &str, a: &Value, b: &Value) {
+        let (Value::Object(x), Value::Object(y)) = (a, b) else {
+            if a != b {
+                self.push(Op::Changed, path.to_owned(), a.clone(), b.clone());
+            }
+            return;
+        };
+        for (k, va) in x {
+            let vb = y.get(k).unwrap_or(&Value::Null);
+            if va != vb {
+                self.push(Op::Changed, format!("{path}/{}", escape_pointer(k)), va.clone(), vb.clone());
+            }
+        }
+    }
+
+    fn list<T>(&mut self, path: &str, a: &[T], b: &[T], item: fn(&T) -> Item) {
+        let xs: Vec<Item> = a.iter().map(item).collect();
+        let ys: Vec<Item> = b.iter().map(item).collect();
+        let keys_a: Vec<String> = xs.iter().map(|i| norm_key(&i.key)).collect();
+        let keys_b: Vec<String> = ys.iter().map(|i| norm_key(&i.key)).collect();
+        // Duplicate keys pair up in order: the n-th "X" before with the n-th "X" after.
+        let mut pair_of_b: Vec<Option<usize>> = vec![None; ys.len()];
+        let mut taken = vec![false; xs.len()];
+        for (j, kb) in keys_b.iter().enumerate() {
+            if let Some(i) = (0..xs.len()).find(|&i| !taken[i] && &keys_a[i] == kb) {
+                taken[i] = true;
+                pair_of_b[j] = Some(i);
+            }
+        }
+        let renames = self.renames(&xs, &ys, &taken, &pair_of_b);
+        for &(j, i) in &renames {
+            pair_of_b[j] = Some(i);
+            taken[i] = true;
+        }
+        for (i, x) in xs.iter().enumerate() {
+            if !taken[i] {
+                self.push(Op::Removed, item_path(path, &x.key), x.value(), Value::Null);
+            }
+        }
+        let stay = in_order(&pair_of_b);
+        for (j, y) in ys.iter().enumerate() {
+            let Some(i) = pair_of_b[j] else {
+                self.push(Op::Added, item_path(path, &y.key), Value::Null, y.value());
+                continue;
+            };
+            let x = &xs[i];
+            if renames.iter().any(|(rj, _)| *rj == j) {
+                self.push(Op::Renamed, item_path(path, &x.key), json!(x.key), json!(y.key));
+            }
+            for ((name, va), (_, vb)) in x.fields.iter().zip(&y.fields) {
+                if va != vb {
+                    let p = format!("{}/{}", item_path(path, &y.key), name);
+                    self.push(Op::Changed, p, va.clone(), vb.clone());
+                }
+            }
+            if !stay[j] {
+                self.push(Op::Moved, item_path(path, &y.key), json!(i), json!(j));
+            }
+        }
+    }
+
+    /// Unmatched removed/added pairs whose content is alike: `(after index, before index)`.
+    fn renames(&self, xs: &[Item], ys: &[Item], taken: &[bool], pair_of_b: &[Option<usize>]) -> Vec<(usize, usize)> {
+        let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
+        for (j, y) in ys.iter().enumerate().filter(|(j, _)| pair_of_b[*j].is_none()) {
+            let cy = y.content();
+            for (i, x) in xs.iter().enumerate().filter(|(i, _)| !taken[*i]) {
+                let cx = x.content();
+                if cx.trim().is_empty() || cy.trim().is_empty() {
+                    continue;
+                }
+                let ratio = TextDiff::from_words(cx.as_str(), cy.as_str()).ratio();
+                if ratio >= RENAME_SIMILARITY {
+                    candidates.push((ratio, j, i));
+                }
+            }
+        }
+        candidates.sort_by(|p, q| q.0.total_cmp(&p.0));
+        let mut used_a = Vec::new();
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for (_, j, i) in candidates {
+            if !used_a.contains(&i) && !out.iter().any(|(oj, _)| *oj == j) {
+                used_a.push(i);
+                out.push((j, i));
+            }
+        }
+        out
+    }
+}
+
+fn item_path(list: &str, key: &str) -> String {
+    format!("{list}/{}", escape_pointer(key))
+}
+
+/// Which matched items kept their relative order: those on a longest
+/// increasing run of before-indices. The others moved.
+fn in_order(pair_of_b: &[Option<usize>]) -> Vec<bool> {
+    let matched: Vec<(usize, usize)> = pair_of_b
+        .iter()
+        .enumerate()
+        .filter_map(|(j, i)| i.map(|i| (j, i)))
+        .collect();
+    let n = matched.len();
+    let mut len = vec![1usize; n];
+    let mut prev = vec![usize::MAX; n];
+    for k in 0..n {
+        for l in 0..k {
+            if matched[l].1 < matched[k].1 && len[l] + 1 > len[k] {
+                len[k] = len[l] + 1;
+                prev[k] = l;
+            }
+        }
+    }
+    let mut keep = vec![true; pair_of_b.len()];
+    if n == 0 {
+        return keep;
+    }
+    let mut on_run = vec![false; n];
+    let mut k = (0..n).max_by_key(|&k| (len[k], std::cmp::Reverse(k))).unwrap_or(0);
+    loop {
+        on_run[k] = true;
+        if prev[k] == usize::MAX {
+            break;
+        }
+        k = prev[k];
+    }
+    for (m, (j, _)) in matched.iter().enumerate() {
+        keep[*j] = on_run[m];
+    }
+    keep
+}
+
+/// A word-level diff as runs of equal / deleted / inserted words.
+pub fn word_diff(before: &str, after: &str) -> Vec<Words> {
+    let a: Vec<&str> = before.split_whitespace().collect();
+    let b: Vec<&str> = after.split_whitespace().collect();
+    let ops = similar::capture_diff_slices(Algorithm::Patience, &a, &b);
+    let mut runs: Vec<Words> = Vec::new();
+    let mut push = |run: Words| match (runs.last_mut(), run) {
+        (Some(Words::Equal(s)), Words::Equal(t))
+        | (Some(Words::Delete(s)), Words::Delete(t))
+        | (Some(Words::Insert(s)), Words::Insert(t)) => {
+            s.push(' ');
+            s.push_str(&t);
+        }
+        (_, run) => runs.push(run),
+    };
+    for op in ops {
+        match op {
+            DiffOp::Equal { old_index, len, .. } => push(Words::Equal(a[old_index..old_index + len].join(" "))),
+            DiffOp::Delete { old_index, old_len, .. } => {
+                push(Words::Delete(a[old_index..old_index + old_len].join(" ")))
+            }
+            DiffOp::Insert { new_index, new_len, .. } => {
+                push(Words::Insert(b[new_index..new_index + new_len].join(" ")))
+            }
+            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
+                push(Words::Delete(a[old_index..old_index + old_len].join(" ")));
+                push(Words::Insert(b[new_index..new_index + new_len].join(" ")));
+            }
+        }
+    }
+    runs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ParseOptions, parse_page};
+    use proptest::prelude::*;
+
+    fn fixture(name: &str) -> Page {
+        let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(path).expect("fixture");
+        parse_page(&bytes, &ParseOptions::default()).expect("parses")
+    }
+
+    fn ops(d: &PageDiff) -> Vec<(Op, &str)> {
+        d.changes.iter().map(|c| (c.op, c.path.as_str())).collect()
+    }
+
+    #[test]
+    fn later_capture_gives_the_editorial_changes() {
+        let d = diff(&fixture("karlskrona-2010-raw.html"), &fixture("karlskrona-2011-raw.html"));
+        assert_eq!(
+            ops(&d),
+            [
+                (Op::Changed, "/updated"),
+                (Op::Removed, "/sections/Baltic Link Association"),
+                (Op::Changed, "/sections/Union of the Baltic Cities, UBC/paragraphs"),
+                (Op::Added, "/sections/Conference of Peripheral Maritime Regions, CPMR"),
+                (Op::Removed, "/networks/Baltic Link Association"),
+                (Op::Changed, "/networks/UBC/description"),
+                (Op::Added, "/networks/CPMR"),
+                (Op::Added, "/contacts/Anna Lindqvist"),
+            ]
+        );
+        let ubc = &d.changes[5];
+        let words = ubc.words.as_deref().expect("words");
+        assert_eq!(words[0], Words::Equal("Nätverket UBC består av".into()));
+        assert_eq!(words[1], Words::Delete("ett hundratal".into()));
+        assert_eq!(words[2], Words::Insert("drygt hundra".into()));
+        assert_eq!(
+            d.summary,
+            Summary { added: 3, removed: 2, changed: 3, moved: 0, renamed: 0 }
+        );
+        assert!(d.changed);
+    }
+
+    #[test]
+    fn how_the_bytes_were_served_is_never_a_change() {
+        let raw = fixture("karlskrona-2010-raw.html");
+        for other in [
+            "karlskrona-2010-wayback-view.html",
+            "enc-utf8-declared-but-windows-1252.html",
+            "enc-no-charset.html",
+            "enc-utf8-bom-meta-latin1.html",
+            "enc-windows-1252-c1.html",
+        ] {
+            let d = diff(&raw, &fixture(other));
+            assert!(!d.changed, "{other}: {:?}", ops(&d));
+        }
+    }
+
+    #[test]
+    fn moved_and_renamed_items() {
+        let a = fixture("karlskrona-2010-raw.html");
+        let mut b = a.clone();
+        b.networks.swap(0, 3);
+        b.networks[1].name = "Baltic Link Association (BLA)".into();
+        let d = diff(&a, &b);
+        // Before: UBC, Baltic Link, Baltic Sail, ERB. After: ERB, Baltic Link (BLA), Baltic Sail, UBC.
+        // Baltic Link and Baltic Sail keep their order; ERB and UBC moved.
+        assert_eq!(
+            ops(&d),
+            [
+                (Op::Moved, "/networks/ERB"),
+                (Op::Renamed, "/networks/Baltic Link Association"),
+                (Op::Changed, "/networks/Baltic Link Association (BLA)/name"),
+                (Op::Moved, "/networks/UBC"),
+            ]
+        );
+        assert_eq!(d.changes[0].before, json!(3));
+        assert_eq!(d.changes[0].after, json!(0));
+    }
+
+    #[test]
+    fn keys_ignore_case_and_spacing_and_paths_are_escaped() {
+        let a = fixture("karlskrona-2010-raw.html");
+        let mut b = a.clone();
+        b.contacts[0].name = "tore  ALMLÖF".into();
+        assert!(!diff(&a, &b).changes.iter().any(|c| c.op != Op::Changed));
+        b.sections[2].heading = "Baltic/Sail ~ 2010".into();
+        b.sections[2].paragraphs = vec!["helt ny text".into()];
+        let d = diff(&a, &b);
+        assert!(ops(&d).contains(&(Op::Added, "/sections/Baltic~1Sail ~0 2010")));
+    }
+
+    /// The edits the property test can make, and the change each must produce.
+    #[derive(Debug, Clone)]
+    struct Edits {
+        title: bool,
+        updated: bool,
+        remove: Option<usize>,
+        describe: Option<usize>,
+        add: bool,
+        role: bool,
+    }
+
+    fn edits() -> impl Strategy<Value = Edits> {
+        (any::<bool>(), any::<bool>(), proptest::option::of(0usize..4), proptest::option::of(0usize..4), any::<bool>(), any::<bool>())
+            .prop_map(|(title, updated, remove, describe, add, role)| Edits {
+                title,
+                updated,
+                describe: describe.filter(|d| Some(*d) != remove),
+                remove,
+                add,
+                role,
+            })
+    }
+
+    fn apply(base: &Page, e: &Edits) -> (Page, Vec<(Op, String)>) {
+        let mut p = base.clone();
+        let mut want = Vec::new();
+        let key = |n: &Network| n.acronym.clone().unwrap_or_else(|| n.name.clone());
+        if e.title {
+            p.title = Some("Internationella nätverk och samarbeten".into());
+            want.push((Op::Changed, "/title".to_owned()));
+        }
+        if e.updated {
+            p.updated = Some("2012-01-31".into());
+            want.push((Op::Changed, "/updated".to_owned()));
+        }
+        if let Some(i) = e.describe {
+            p.networks[i].description.push_str(" Samarbetet utvärderas årligen.");
+            want.push((Op::Changed, format!("/networks/{}/description", key(&p.networks[i]))));
+        }
+        if let Some(i) = e.remove {
+            want.push((Op::Removed, format!("/networks/{}", key(&p.networks[i]))));
+            p.networks.remove(i);
+        }
+        if e.add {
+            p.networks.push(Network {
+                name: "Nordiska vänorter".into(),
+                acronym: Some("NV".into()),
+                description: "Vänortsutbyte med skolor i Norden.".into(),
+                links: vec![],
+            });
+            want.push((Op::Added, "/networks/NV".to_owned()));
+        }
+        if e.role {
+            p.contacts[0].role = Some("Strateg".into());
+            want.push((Op::Changed, "/contacts/Tore Almlöf/role".to_owned()));
+        }
+        (p, want)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn random_edits_are_all_reported_and_nothing_else(e in edits()) {
+            let base = fixture("karlskrona-2010-raw.html");
+            let (edited, mut want) = apply(&base, &e);
+            let d = diff(&base, &edited);
+            let mut got: Vec<(Op, String)> = d.changes.iter().map(|c| (c.op, c.path.clone())).collect();
+            got.sort_by(|x, y| x.1.cmp(&y.1));
+            want.sort_by(|x, y| x.1.cmp(&y.1));
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn diff_with_itself_is_empty_and_mirrors_swap_added_and_removed(e in edits()) {
+            let base = fixture("karlskrona-2010-raw.html");
+            let (edited, _) = apply(&base, &e);
+            prop_assert!(!diff(&edited, &edited).changed);
+            let forward = diff(&base, &edited);
+            let backward = diff(&edited, &base);
+            prop_assert_eq!(forward.summary.added, backward.summary.removed);
+            prop_assert_eq!(forward.summary.removed, backward.summary.added);
+            prop_assert_eq!(forward.summary.changed, backward.summary.changed);
+            for c in &forward.changes {
+                let mirrored = match c.op { Op::Added => Op::Removed, Op::Removed => Op::Added, op => op };
+                prop_assert!(backward.changes.iter().any(|b| b.op == mirrored && b.path == c.path && b.before == c.after && b.after == c.before),
+                    "no mirror of {:?} {}", c.op, c.path);
+            }
+        }
+    }
+}
