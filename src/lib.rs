@@ -20,6 +20,7 @@ pub mod error;
 pub mod extract;
 pub mod model;
 pub mod parse;
+pub mod report;
 
 pub use error::ParseError;
 pub use model::Page;

@@ -1,6 +1,7 @@
 //! Arguments → validated options → library calls → JSON on stdout.
 //! Errors are mapped to the contract's exit codes in one place ([`exit_code`]).
 
+mod diff;
 mod parse;
 
 use clap::{Parser, Subcommand};
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     /// Decode, clean and extract one HTML document; print the page JSON.
     Parse(parse::Args),
+    /// Compare two captures field by field; exit 1 when they differ.
+    Diff(diff::Args),
 }
 
 /// A failure the contract gives its own exit code.
@@ -46,6 +49,7 @@ pub fn run() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
         Command::Parse(args) => parse::run(args),
+        Command::Diff(args) => diff::run(args),
     };
     match result {
         Ok(code) => code,

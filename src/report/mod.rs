@@ -1,0 +1,353 @@
+//! Change reports for editors: a diff told in plain words, as Markdown (for
+//! e-mail and chat) or as one self-contained HTML page.
+//!
+//! Both formats are built from the same [`Described`] changes, so they say the
+//! same thing. HTML goes through minijinja with auto-escaping: archived text
+//! is data, never markup.
+
+mod words;
+
+use minijinja::{AutoEscape, Environment, context};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diff::{Change, Op, PageDiff, Summary, Words};
+pub use words::Lang;
+use words::{field_label, list_noun, summary_line, t};
+
+/// Why a report could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("rendering the HTML report failed: {0}")]
+    Template(#[from] minijinja::Error),
+}
+
+/// A piece of a headline: plain text, or a name set in bold.
+#[derive(Debug, Clone, Serialize)]
+pub struct Span {
+    pub text: String,
+    pub strong: bool,
+}
+
+/// One run of text for the before/after views; `kind` is `equal`, `delete` or `insert`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Run {
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// A change told in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct Described {
+    pub op: Op,
+    pub headline: Vec<Span>,
+    /// Word runs of a changed text, before (equal + delete) and after (equal + insert).
+    pub before_runs: Vec<Run>,
+    pub after_runs: Vec<Run>,
+    /// Readable before/after values of anything else.
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Tells the changes of `diff` in plain words. A section that is also
+/// reported as a network is told once, as the network: networks are read from
+/// sections, and an editor should not read the same news twice.
+pub fn describe(diff: &PageDiff, lang: Lang) -> Vec<Described> {
+    shown(diff).map(|c| describe_one(c, lang)).collect()
+}
+
+fn shown(diff: &PageDiff) -> impl Iterator<Item = &Change> {
+    let network_keys: Vec<String> = diff
+        .changes
+        .iter()
+        .filter_map(|c| c.path.strip_prefix("/networks/"))
+        .filter_map(|rest| rest.split('/').next())
+        .map(|k| unescape(k).to_lowercase())
+        .collect();
+    diff.changes.iter().filter(move |c| {
+        let Some(rest) = c.path.strip_prefix("/sections/") else {
+            return true;
+        };
+        let heading = unescape(rest.split('/').next().unwrap_or("")).to_lowercase();
+        !network_keys
+            .iter()
+            .any(|k| heading == *k || heading.starts_with(k.as_str()) || heading.ends_with(k.as_str()))
+    })
+}
+
+/// The counts of what the report shows.
+fn shown_summary(diff: &PageDiff) -> Summary {
+    let mut s = Summary::default();
+    for c in shown(diff) {
+        *match c.op {
+            Op::Added => &mut s.added,
+            Op::Removed => &mut s.removed,
+            Op::Changed => &mut s.changed,
+            Op::Moved => &mut s.moved,
+            Op::Renamed => &mut s.renamed,
+        } += 1;
+    }
+    s
+}
+
+fn describe_one(c: &Change, lang: Lang) -> Described {
+    let tokens: Vec<String> = c.path.split('/').skip(1).map(unescape).collect();
+    let plain = |s: &str| Span {
+        text: s.to_owned(),
+        strong: false,
+    };
+    let strong = |s: &str| Span {
+        text: s.to_owned(),
+        strong: true,
+    };
+    let mut headline = Vec::new();
+    let list = tokens.first().map(String::as_str).unwrap_or("");
+    match (list, tokens.len()) {
+        ("sections" | "networks" | "contacts", n) if n >= 2 => {
+            headline.push(plain(list_noun(list, lang)));
+            headline.push(strong(&tokens[1]));
+            match (c.op, tokens.get(2)) {
+                (Op::Renamed, _) => {
+                    headline.push(plain(t("renamed_to", lang)));
+                    headline.push(strong(&human(&c.after)));
+                }
+                (Op::Changed, Some(field)) => {
+                    headline.push(plain(&format!(": {} {}", field_label(field, lang), t("changed", lang))));
+                }
+                (op, _) => headline.push(plain(t(op_word(op), lang))),
+            }
+        }
+        ("organisation", 2) => {
+            headline.push(plain(&format!("{} {}", t("organisation_of", lang), field_label(&tokens[1], lang))));
+            headline.push(plain(&format!(" {}", t("changed", lang))));
+        }
+        (field, _) => headline.push(plain(&format!("{} {}", t(&format!("top_{field}"), lang), t("changed", lang)))),
+    }
+    let mut d = Described {
+        op: c.op,
+        headline,
+        before_runs: Vec::new(),
+        after_runs: Vec::new(),
+        before: None,
+        after: None,
+    };
+    match (&c.words, c.op) {
+        (Some(words), _) => {
+            for w in words {
+                let (before, after) = match w {
+                    Words::Equal(s) => (Some(run("equal", s)), Some(run("equal", s))),
+                    Words::Delete(s) => (Some(run("delete", s)), None),
+                    Words::Insert(s) => (None, Some(run("insert", s))),
+                };
+                d.before_runs.extend(before);
+                d.after_runs.extend(after);
+            }
+        }
+        (None, Op::Moved) => {
+            d.before = Some(format!("{} {}", t("position", lang), position(&c.before)));
+            d.after = Some(format!("{} {}", t("position", lang), position(&c.after)));
+        }
+        (None, Op::Renamed) => {}
+        (None, _) => {
+            d.before = (!c.before.is_null()).then(|| human(&c.before));
+            d.after = (!c.after.is_null()).then(|| human(&c.after));
+        }
+    }
+    d
+}
+
+fn run(kind: &'static str, text: &str) -> Run {
+    Run {
+        kind,
+        text: text.to_owned(),
+    }
+}
+
+fn op_word(op: Op) -> &'static str {
+    match op {
+        Op::Added => "added",
+        Op::Removed => "removed",
+        Op::Changed => "changed",
+        Op::Moved => "moved",
+        Op::Renamed => "renamed_to",
+    }
+}
+
+fn position(v: &Value) -> String {
+    v.as_u64().map_or_else(|| human(v), |i| (i + 1).to_string())
+}
+
+fn unescape(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+/// A value as an editor reads it: text as it is, phones by their display
+/// form, addresses on one line, items by their main text.
+pub fn human(v: &Value) -> String {
+    match v {
+        Value::Null => "—".into(),
+        Value::String(s) => s.clone(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => items.iter().map(human).collect::<Vec<_>>().join("; "),
+        Value::Object(o) => {
+            let s = |k: &str| o.get(k).and_then(Value::as_str);
+            if let Some(d) = s("display") {
+                return d.to_owned();
+            }
+            if let Some(street) = s("street") {
+                let rest = [s("postal_code"), s("city")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+                return if rest.is_empty() { street.to_owned() } else { format!("{street}, {rest}") };
+            }
+            if let (Some(text), Some(href)) = (s("text"), s("href")) {
+                return format!("{text} <{href}>");
+            }
+            for main in ["description", "paragraphs"] {
+                if let Some(text) = s(main) {
+                    return text.to_owned();
+                }
+            }
+            ["role", "phones", "emails"]
+                .iter()
+                .filter_map(|k| o.get(*k))
+                .filter(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
+                .map(human)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+}
+
+/// The capture a report side points at, with its Wayback copy when known.
+#[derive(Debug, Clone, Serialize)]
+struct Side {
+    date: Option<String>,
+    timestamp: Option<String>,
+    wayback: Option<String>,
+    sha256: String,
+}
+
+fn side(e: &crate::diff::Endpoint) -> Side {
+    let wayback = match (&e.timestamp, &e.url) {
+        (Some(ts), Some(url)) => Some(format!("https://web.archive.org/web/{ts}/{url}")),
+        _ => None,
+    };
+    Side {
+        date: e.updated.clone(),
+        timestamp: e.timestamp.clone(),
+        wayback,
+        sha256: e.sha256.chars().take(12).collect(),
+    }
+}
+
+/// The report as Markdown: a one-line summary, then one bullet per change.
+pub fn markdown(diff: &PageDiff, page_title: Option<&str>, lang: Lang) -> String {
+    let title = page_title.or(diff.to.url.as_deref()).unwrap_or(t("untitled", lang));
+    let dates = |e: &crate::diff::Endpoint| e.updated.clone().or_else(|| e.timestamp.clone()).unwrap_or_else(|| "?".into());
+    let mut out = format!(
+        "**{}** ({} → {}): {}\n",
+        md_escape(title),
+        md_escape(&dates(&diff.from)),
+        md_escape(&dates(&diff.to)),
+        summary_line(&shown_summary(diff), lang)
+    );
+    let described = describe(diff, lang);
+    if !described.is_empty() {
+        out.push('\n');
+    }
+    for d in described {
+        out.push_str("- ");
+        for s in &d.headline {
+            if s.strong {
+                out.push_str(&format!("**{}**", md_escape(&s.text)));
+            } else {
+                out.push_str(&md_escape(&s.text));
+            }
+        }
+        if !d.before_runs.is_empty() || !d.after_runs.is_empty() {
+            out.push_str(": ");
+            out.push_str(&md_runs(&d.before_runs, &d.after_runs));
+        } else if let (Some(b), Some(a)) = (&d.before, &d.after) {
+            out.push_str(&format!(": ~~{}~~ → **{}**", md_escape(b), md_escape(a)));
+        } else if let Some(text) = d.after.as_ref().or(d.before.as_ref()) {
+            out.push_str(&format!(" — {}", md_escape(&elide(text, 30))));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One line of merged runs: ~~deleted~~ and **inserted** words in context,
+/// long unchanged stretches shortened.
+fn md_runs(before: &[Run], after: &[Run]) -> String {
+    let mut parts = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < before.len() || j < after.len() {
+        match (before.get(i), after.get(j)) {
+            (Some(b), Some(a)) if b.kind == "equal" && a.kind == "equal" => {
+                parts.push(md_escape(&elide_middle(&b.text, 6)));
+                i += 1;
+                j += 1;
+            }
+            (Some(b), _) if b.kind == "delete" => {
+                parts.push(format!("~~{}~~", md_escape(&b.text)));
+                i += 1;
+            }
+            (_, Some(a)) if a.kind == "insert" => {
+                parts.push(format!("**{}**", md_escape(&a.text)));
+                j += 1;
+            }
+            _ => {
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    parts.join(" ")
+}
+
+fn elide(text: &str, words: usize) -> String {
+    let w: Vec<&str> = text.split_whitespace().collect();
+    if w.len() <= words { text.to_owned() } else { format!("{} …", w[..words].join(" ")) }
+}
+
+fn elide_middle(text: &str, keep: usize) -> String {
+    let w: Vec<&str> = text.split_whitespace().collect();
+    if w.len() <= keep * 2 + 1 {
+        text.to_owned()
+    } else {
+        format!("{} … {}", w[..keep].join(" "), w[w.len() - keep..].join(" "))
+    }
+}
+
+/// Archived text must not become Markdown or HTML: punctuation is escaped.
+pub fn md_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '|' | '&' | '!') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const HTML_TEMPLATE: &str = include_str!("templates/diff.html");
+
+/// The report as one self-contained HTML page (inline CSS, no scripts).
+pub fn html(diff: &PageDiff, page_title: Option<&str>, lang: Lang) -> Result<String, ReportError> {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.add_template("diff.html", HTML_TEMPLATE)?;
+    let tmpl = env.get_template("diff.html")?;
+    Ok(tmpl.render(context! {
+        lang => lang.code(),
+        l => words::labels(lang),
+        title => page_title.or(diff.to.url.as_deref()).unwrap_or(t("untitled", lang)),
+        url => diff.to.url.clone().or_else(|| diff.from.url.clone()),
+        from => side(&diff.from),
+        to => side(&diff.to),
+        summary => summary_line(&shown_summary(diff), lang),
+        changes => describe(diff, lang),
+    })?)
+}

@@ -1,0 +1,126 @@
+//! The words of the reports, in Swedish (default) and English.
+
+use std::collections::BTreeMap;
+
+use crate::diff::Summary;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Sv,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// `(key, Swedish, English)`.
+const WORDS: &[(&str, &str, &str)] = &[
+    ("added", " har lagts till", " was added"),
+    ("removed", " har tagits bort", " was removed"),
+    ("moved", " har flyttats", " was moved"),
+    ("renamed_to", " har bytt namn till ", " was renamed to "),
+    ("changed", "har ändrats", "changed"),
+    ("position", "plats", "position"),
+    ("organisation_of", "Organisationens", "The organisation's"),
+    ("untitled", "(sida utan rubrik)", "(untitled page)"),
+    ("top_url", "Sidans adress", "The page address"),
+    ("top_title", "Sidans rubrik", "The page title"),
+    ("top_updated", "Datumet \"Sidan uppdaterad\"", "The \"page updated\" date"),
+    ("top_lang", "Sidans språk", "The page language"),
+    ("top_intro", "Ingressen", "The introduction"),
+    ("top_organisation", "Organisationsuppgifterna", "The organisation details"),
+    // Labels of the HTML page.
+    ("report_title", "Ändringar på sidan", "Changes to the page"),
+    ("from", "Före", "Before"),
+    ("to", "Efter", "After"),
+    ("updated", "Sidan uppdaterad", "Page updated"),
+    ("captured", "Sparad i arkivet", "Captured"),
+    ("wayback", "Se kopian i Wayback Machine", "See the Wayback Machine copy"),
+    ("no_changes", "Inga ändringar.", "No changes."),
+    ("before", "Före", "Before"),
+    ("after", "Efter", "After"),
+    ("made_by", "Rapporten är gjord av sidarkiv.", "Report made by sidarkiv."),
+];
+
+const FIELDS: &[(&str, &str, &str)] = &[
+    ("description", "beskrivningen", "the description"),
+    ("paragraphs", "texten", "the text"),
+    ("links", "länkarna", "the links"),
+    ("level", "rubriknivån", "the heading level"),
+    ("heading", "rubriken", "the heading"),
+    ("name", "namnet", "the name"),
+    ("acronym", "förkortningen", "the acronym"),
+    ("role", "rollen", "the role"),
+    ("phones", "telefonnumren", "the phone numbers"),
+    ("emails", "e-postadresserna", "the e-mail addresses"),
+    ("org_number", "organisationsnummer", "organisation number"),
+    ("org_number_valid", "organisationsnummerkontroll", "organisation number check"),
+    ("postal_address", "postadress", "postal address"),
+    ("invoice_address", "fakturaadress", "invoice address"),
+    ("phone", "telefonnummer", "phone number"),
+    ("fax", "faxnummer", "fax number"),
+    ("email", "e-postadress", "e-mail address"),
+];
+
+fn pick<'a>(table: &'a [(&str, &'a str, &'a str)], key: &str, lang: Lang) -> Option<&'a str> {
+    table
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, sv, en)| if lang == Lang::Sv { *sv } else { *en })
+}
+
+/// A phrase; an unknown key is shown as itself rather than hidden.
+pub fn t(key: &str, lang: Lang) -> &str {
+    pick(WORDS, key, lang).unwrap_or(key)
+}
+
+pub fn field_label(field: &str, lang: Lang) -> String {
+    pick(FIELDS, field, lang).unwrap_or(field).to_owned()
+}
+
+pub fn list_noun(list: &str, lang: Lang) -> &'static str {
+    match (list, lang) {
+        ("sections", Lang::Sv) => "Avsnittet ",
+        ("sections", Lang::En) => "The section ",
+        ("networks", Lang::Sv) => "Nätverket ",
+        ("networks", Lang::En) => "The network ",
+        ("contacts", Lang::Sv) => "Kontaktpersonen ",
+        ("contacts", Lang::En) => "The contact person ",
+        _ => "",
+    }
+}
+
+/// "3 tillagda, 2 borttagna" — the counts that are not zero.
+pub fn summary_line(s: &Summary, lang: Lang) -> String {
+    let parts: Vec<String> = [
+        (s.added, "tillagda", "added"),
+        (s.removed, "borttagna", "removed"),
+        (s.changed, "ändrade", "changed"),
+        (s.moved, "flyttade", "moved"),
+        (s.renamed, "namnbyten", "renamed"),
+    ]
+    .iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, sv, en)| format!("{n} {}", if lang == Lang::Sv { sv } else { en }))
+    .collect();
+    if parts.is_empty() {
+        t("no_changes", lang).trim_end_matches('.').to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Every phrase of the HTML page, for the template.
+pub fn labels(lang: Lang) -> BTreeMap<&'static str, &'static str> {
+    WORDS
+        .iter()
+        .map(|(k, sv, en)| (*k, if lang == Lang::Sv { *sv } else { *en }))
+        .collect()
+}
