@@ -1,5 +1,6 @@
 //! Integration tests: every test drives the real `sidarkiv` binary.
 
 mod conformance;
+mod diff;
 mod parse;
 mod util;

@@ -56,7 +56,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         Format::Json => print_json(&d)?,
         Format::Markdown => write_stdout(&report::markdown(&d, title, args.lang.into()))?,
         Format::Html => {
-            let html = report::html(&d, title, args.lang.into()).context("cannot render the HTML report")?;
+            let html = report::html(&d, title, args.lang.into())
+                .context("cannot render the HTML report")?;
             write_stdout(&html)?
         }
     }
@@ -72,7 +73,11 @@ pub fn load(path: &Path) -> anyhow::Result<Page> {
         let page: Page = serde_json::from_slice(start)
             .with_context(|| format!("{name} is JSON but not a sidarkiv page document"))?;
         if page.schema != sidarkiv::model::PAGE_SCHEMA {
-            bail!("{name}: schema {:?} is not {}", page.schema, sidarkiv::model::PAGE_SCHEMA);
+            bail!(
+                "{name}: schema {:?} is not {}",
+                page.schema,
+                sidarkiv::model::PAGE_SCHEMA
+            );
         }
         return Ok(page);
     }

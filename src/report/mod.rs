@@ -69,9 +69,9 @@ fn shown(diff: &PageDiff) -> impl Iterator<Item = &Change> {
             return true;
         };
         let heading = unescape(rest.split('/').next().unwrap_or("")).to_lowercase();
-        !network_keys
-            .iter()
-            .any(|k| heading == *k || heading.starts_with(k.as_str()) || heading.ends_with(k.as_str()))
+        !network_keys.iter().any(|k| {
+            heading == *k || heading.starts_with(k.as_str()) || heading.ends_with(k.as_str())
+        })
     })
 }
 
@@ -112,16 +112,28 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
                     headline.push(strong(&human(&c.after)));
                 }
                 (Op::Changed, Some(field)) => {
-                    headline.push(plain(&format!(": {} {}", field_label(field, lang), t("changed", lang))));
+                    headline.push(plain(&format!(
+                        ": {} {}",
+                        field_label(field, lang),
+                        t("changed", lang)
+                    )));
                 }
                 (op, _) => headline.push(plain(t(op_word(op), lang))),
             }
         }
         ("organisation", 2) => {
-            headline.push(plain(&format!("{} {}", t("organisation_of", lang), field_label(&tokens[1], lang))));
+            headline.push(plain(&format!(
+                "{} {}",
+                t("organisation_of", lang),
+                field_label(&tokens[1], lang)
+            )));
             headline.push(plain(&format!(" {}", t("changed", lang))));
         }
-        (field, _) => headline.push(plain(&format!("{} {}", t(&format!("top_{field}"), lang), t("changed", lang)))),
+        (field, _) => headline.push(plain(&format!(
+            "{} {}",
+            t(&format!("top_{field}"), lang),
+            t("changed", lang)
+        ))),
     }
     let mut d = Described {
         op: c.op,
@@ -196,8 +208,16 @@ pub fn human(v: &Value) -> String {
                 return d.to_owned();
             }
             if let Some(street) = s("street") {
-                let rest = [s("postal_code"), s("city")].into_iter().flatten().collect::<Vec<_>>().join(" ");
-                return if rest.is_empty() { street.to_owned() } else { format!("{street}, {rest}") };
+                let rest = [s("postal_code"), s("city")]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                return if rest.is_empty() {
+                    street.to_owned()
+                } else {
+                    format!("{street}, {rest}")
+                };
             }
             if let (Some(text), Some(href)) = (s("text"), s("href")) {
                 return format!("{text} <{href}>");
@@ -242,8 +262,15 @@ fn side(e: &crate::diff::Endpoint) -> Side {
 
 /// The report as Markdown: a one-line summary, then one bullet per change.
 pub fn markdown(diff: &PageDiff, page_title: Option<&str>, lang: Lang) -> String {
-    let title = page_title.or(diff.to.url.as_deref()).unwrap_or(t("untitled", lang));
-    let dates = |e: &crate::diff::Endpoint| e.updated.clone().or_else(|| e.timestamp.clone()).unwrap_or_else(|| "?".into());
+    let title = page_title
+        .or(diff.to.url.as_deref())
+        .unwrap_or(t("untitled", lang));
+    let dates = |e: &crate::diff::Endpoint| {
+        e.updated
+            .clone()
+            .or_else(|| e.timestamp.clone())
+            .unwrap_or_else(|| "?".into())
+    };
     let mut out = format!(
         "**{}** ({} → {}): {}\n",
         md_escape(title),
@@ -308,7 +335,11 @@ fn md_runs(before: &[Run], after: &[Run]) -> String {
 
 fn elide(text: &str, words: usize) -> String {
     let w: Vec<&str> = text.split_whitespace().collect();
-    if w.len() <= words { text.to_owned() } else { format!("{} …", w[..words].join(" ")) }
+    if w.len() <= words {
+        text.to_owned()
+    } else {
+        format!("{} …", w[..words].join(" "))
+    }
 }
 
 fn elide_middle(text: &str, keep: usize) -> String {
@@ -316,7 +347,11 @@ fn elide_middle(text: &str, keep: usize) -> String {
     if w.len() <= keep * 2 + 1 {
         text.to_owned()
     } else {
-        format!("{} … {}", w[..keep].join(" "), w[w.len() - keep..].join(" "))
+        format!(
+            "{} … {}",
+            w[..keep].join(" "),
+            w[w.len() - keep..].join(" ")
+        )
     }
 }
 
@@ -324,7 +359,10 @@ fn elide_middle(text: &str, keep: usize) -> String {
 pub fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '|' | '&' | '!') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '|' | '&' | '!'
+        ) {
             out.push('\\');
         }
         out.push(c);

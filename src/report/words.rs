@@ -32,21 +32,37 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("untitled", "(sida utan rubrik)", "(untitled page)"),
     ("top_url", "Sidans adress", "The page address"),
     ("top_title", "Sidans rubrik", "The page title"),
-    ("top_updated", "Datumet \"Sidan uppdaterad\"", "The \"page updated\" date"),
+    (
+        "top_updated",
+        "Datumet \"Sidan uppdaterad\"",
+        "The \"page updated\" date",
+    ),
     ("top_lang", "Sidans språk", "The page language"),
     ("top_intro", "Ingressen", "The introduction"),
-    ("top_organisation", "Organisationsuppgifterna", "The organisation details"),
+    (
+        "top_organisation",
+        "Organisationsuppgifterna",
+        "The organisation details",
+    ),
     // Labels of the HTML page.
     ("report_title", "Ändringar på sidan", "Changes to the page"),
     ("from", "Före", "Before"),
     ("to", "Efter", "After"),
     ("updated", "Sidan uppdaterad", "Page updated"),
     ("captured", "Sparad i arkivet", "Captured"),
-    ("wayback", "Se kopian i Wayback Machine", "See the Wayback Machine copy"),
+    (
+        "wayback",
+        "Se kopian i Wayback Machine",
+        "See the Wayback Machine copy",
+    ),
     ("no_changes", "Inga ändringar.", "No changes."),
     ("before", "Före", "Before"),
     ("after", "Efter", "After"),
-    ("made_by", "Rapporten är gjord av sidarkiv.", "Report made by sidarkiv."),
+    (
+        "made_by",
+        "Rapporten är gjord av sidarkiv.",
+        "Report made by sidarkiv.",
+    ),
 ];
 
 const FIELDS: &[(&str, &str, &str)] = &[
@@ -61,7 +77,11 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("phones", "telefonnumren", "the phone numbers"),
     ("emails", "e-postadresserna", "the e-mail addresses"),
     ("org_number", "organisationsnummer", "organisation number"),
-    ("org_number_valid", "organisationsnummerkontroll", "organisation number check"),
+    (
+        "org_number_valid",
+        "organisationsnummerkontroll",
+        "organisation number check",
+    ),
     ("postal_address", "postadress", "postal address"),
     ("invoice_address", "fakturaadress", "invoice address"),
     ("phone", "telefonnummer", "phone number"),
