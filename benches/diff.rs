@@ -15,13 +15,17 @@ fn page(name: &str) -> Page {
 fn bench_diff(c: &mut Criterion) {
     let a = page("karlskrona-2010-raw.html");
     let b = page("karlskrona-2011-raw.html");
-    c.bench_function("diff/2010-2011", |bench| bench.iter(|| sidarkiv::diff::diff(black_box(&a), black_box(&b))));
+    c.bench_function("diff/2010-2011", |bench| {
+        bench.iter(|| sidarkiv::diff::diff(black_box(&a), black_box(&b)))
+    });
     let d = sidarkiv::diff::diff(&a, &b);
     c.bench_function("report/markdown", |bench| {
         bench.iter(|| report::markdown(black_box(&d), Some("Internationella nätverk"), Lang::Sv))
     });
     c.bench_function("report/html", |bench| {
-        bench.iter(|| report::html(black_box(&d), Some("Internationella nätverk"), Lang::Sv).expect("renders"))
+        bench.iter(|| {
+            report::html(black_box(&d), Some("Internationella nätverk"), Lang::Sv).expect("renders")
+        })
     });
 }
 

@@ -14,13 +14,16 @@
 //! ```
 
 pub mod clean;
+pub mod config;
 pub mod decode;
 pub mod diff;
 pub mod error;
 pub mod extract;
+pub mod fetch;
 pub mod model;
 pub mod parse;
 pub mod report;
+pub mod wayback;
 
 pub use error::ParseError;
 pub use model::Page;

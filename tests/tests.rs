@@ -2,5 +2,7 @@
 
 mod conformance;
 mod diff;
+mod fetch;
 mod parse;
+mod server;
 mod util;

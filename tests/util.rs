@@ -73,3 +73,30 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+/// Runs `sidarkiv` in an empty directory (no stray `sidarkiv.toml`) with
+/// the given environment on top of a test baseline: limits off, short waits.
+pub fn run_net(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let dir = temp_dir(&format!("net-{}", fastrand_name()));
+    let mut cmd = sidarkiv();
+    cmd.current_dir(&dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .env("SIDARKIV_CDX_PER_MINUTE", "0")
+        .env("SIDARKIV_CAPTURES_PER_SECOND", "0")
+        .env("SIDARKIV_RATE_LIMIT_WAIT_SECONDS", "1")
+        .env("SIDARKIV_MAX_RETRIES", "3")
+        .env("SIDARKIV_TIMEOUT_SECONDS", "5");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run sidarkiv");
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+fn fastrand_name() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    N.fetch_add(1, Ordering::SeqCst).to_string()
+}

@@ -2,6 +2,7 @@
 //! Errors are mapped to the contract's exit codes in one place ([`exit_code`]).
 
 mod diff;
+mod net;
 mod parse;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,10 @@ struct Cli {
 enum Command {
     /// Decode, clean and extract one HTML document; print the page JSON.
     Parse(parse::Args),
+    /// List a page's captures from the Wayback CDX API, one JSON object per line.
+    Snapshots(net::SnapshotsArgs),
+    /// Download one capture (raw) or the live page; print its page JSON.
+    Fetch(net::FetchArgs),
     /// Compare two captures field by field; exit 1 when they differ.
     Diff(diff::Args),
 }
@@ -36,6 +41,9 @@ pub enum Failure {
     /// Bad arguments or unreadable input: nothing was done (exit 2).
     #[error("{0:#}")]
     Fatal(anyhow::Error),
+    /// Some items failed, the rest were done and kept (exit 3).
+    #[error("{0:#}")]
+    Partial(anyhow::Error),
 }
 
 impl From<anyhow::Error> for Failure {
@@ -49,6 +57,8 @@ pub fn run() -> ExitCode {
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
         Command::Parse(args) => parse::run(args),
+        Command::Snapshots(args) => net::snapshots(args),
+        Command::Fetch(args) => net::fetch(args),
         Command::Diff(args) => diff::run(args),
     };
     match result {
@@ -58,15 +68,15 @@ pub fn run() -> ExitCode {
 }
 
 fn exit_code(failure: Failure) -> ExitCode {
-    match failure {
-        Failure::Fatal(e) => {
-            if is_broken_pipe(&e) {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("sidarkiv: {e:#}");
-            ExitCode::from(2)
-        }
+    let (e, code) = match failure {
+        Failure::Fatal(e) => (e, 2),
+        Failure::Partial(e) => (e, 3),
+    };
+    if is_broken_pipe(&e) {
+        return ExitCode::SUCCESS;
     }
+    eprintln!("sidarkiv: {e:#}");
+    ExitCode::from(code)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -89,6 +99,7 @@ fn init_logging(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .try_init();
 }
 

@@ -1,0 +1,179 @@
+//! `sidarkiv snapshots` and `sidarkiv fetch`: the network commands.
+
+use anyhow::{Context, bail};
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{Failure, print_json};
+use sidarkiv::config::{Overrides, Settings, is_timestamp_prefix};
+use sidarkiv::fetch::{Fetcher, Kind};
+use sidarkiv::{ParseOptions, parse_page, wayback};
+
+/// CDX rows asked for per request; more come through resume keys.
+const CDX_PAGE_ROWS: usize = 1000;
+
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    /// Config file (default: ./sidarkiv.toml when it exists).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Base URL of a Wayback-compatible server.
+    #[arg(long)]
+    wayback: Option<String>,
+}
+
+impl Common {
+    fn settings(&self) -> anyhow::Result<Settings> {
+        let flags = Overrides {
+            wayback: self.wayback.clone(),
+            ..Overrides::default()
+        };
+        Ok(Settings::load(self.config.as_deref(), &flags)?)
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SnapshotsArgs {
+    /// The page whose captures to list.
+    url: String,
+    /// Earliest capture, as a timestamp prefix (2010, 201004, …).
+    #[arg(long)]
+    from: Option<String>,
+    /// Latest capture, as a timestamp prefix.
+    #[arg(long)]
+    to: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// The page to fetch.
+    url: String,
+    /// The capture nearest to this timestamp (prefix); default: the newest.
+    #[arg(long, conflicts_with = "live")]
+    at: Option<String>,
+    /// Fetch the page from its own site instead of the Wayback Machine.
+    #[arg(long)]
+    live: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+fn check_url(url: &str) -> anyhow::Result<()> {
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
+        _ => bail!("{url:?} is not an http(s) URL"),
+    }
+}
+
+fn check_ts(flag: &str, ts: Option<&str>) -> anyhow::Result<()> {
+    match ts {
+        Some(t) if !is_timestamp_prefix(t) => {
+            bail!("{flag} {t:?}: expected a timestamp prefix of 4 to 14 digits")
+        }
+        _ => Ok(()),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+pub fn snapshots(args: SnapshotsArgs) -> Result<ExitCode, Failure> {
+    check_url(&args.url)?;
+    check_ts("--from", args.from.as_deref())?;
+    check_ts("--to", args.to.as_deref())?;
+    let settings = args.common.settings()?;
+    let fetcher = Fetcher::new(&settings).map_err(anyhow::Error::from)?;
+    let progress = indicatif::ProgressBar::new_spinner();
+    progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    let mut printed = 0usize;
+    let result: anyhow::Result<()> = runtime()?.block_on(async {
+        let mut resume: Option<String> = None;
+        let mut digests = HashSet::new();
+        let mut out = std::io::stdout().lock();
+        loop {
+            let q = wayback::cdx_url(
+                &settings.wayback,
+                &args.url,
+                args.from.as_deref(),
+                args.to.as_deref(),
+                CDX_PAGE_ROWS,
+                resume.as_deref(),
+            );
+            let r = fetcher.get(Kind::Cdx, q.as_str()).await?;
+            if r.status != 200 {
+                bail!("{q}: the CDX API answered {}", r.status);
+            }
+            let page = wayback::parse_cdx(&r.body).with_context(|| format!("{q}"))?;
+            if page.skipped > 0 {
+                tracing::warn!(url = %q, rows = page.skipped, "unreadable CDX rows skipped");
+            }
+            for row in page.rows {
+                if digests.insert(row.digest.clone()) {
+                    serde_json::to_writer(&mut out, &row).map_err(std::io::Error::from)?;
+                    out.write_all(b"\n")?;
+                    printed += 1;
+                }
+            }
+            out.flush()?;
+            progress.set_message(format!("{printed} captures"));
+            progress.tick();
+            match page.resume_key {
+                Some(k) if Some(&k) != resume.as_ref() => resume = Some(k),
+                _ => break,
+            }
+        }
+        Ok(())
+    });
+    progress.finish_and_clear();
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e) if printed > 0 => Err(Failure::Partial(
+            e.context(format!("listed {printed} captures, then failed")),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
+    check_url(&args.url)?;
+    check_ts("--at", args.at.as_deref())?;
+    let settings = args.common.settings()?;
+    let fetcher = Fetcher::new(&settings).map_err(anyhow::Error::from)?;
+    let capture = runtime()?.block_on(async {
+        if args.live {
+            fetcher.live(&args.url).await
+        } else {
+            let at = args.at.clone().unwrap_or_else(now_timestamp);
+            fetcher.capture(&args.url, &at).await
+        }
+    });
+    let capture = capture.map_err(anyhow::Error::from)?;
+    let opts = ParseOptions {
+        url: Some(capture.original_url.clone()),
+        charset: capture.charset.clone(),
+        kind: if args.live { "live" } else { "wayback" }.into(),
+        timestamp: capture.timestamp.clone(),
+    };
+    let mut page = parse_page(&capture.body, &opts)
+        .with_context(|| format!("cannot parse {}", capture.original_url))?;
+    if capture.status != 200 {
+        page.warnings.push(format!(
+            "the page answered with HTTP status {} when it was captured",
+            capture.status
+        ));
+    }
+    print_json(&page)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Now as a Wayback timestamp: the nearest capture to it is the newest.
+fn now_timestamp() -> String {
+    jiff::Timestamp::now().strftime("%Y%m%d%H%M%S").to_string()
+}

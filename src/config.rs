@@ -1,0 +1,360 @@
+//! Settings, read once: the config file (`sidarkiv.toml`), then
+//! `SIDARKIV_<KEY>` environment variables, then command-line flags — each
+//! wins over the one before. The rest of the program only sees [`Settings`],
+//! checked and typed.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use thiserror::Error;
+use url::Url;
+
+/// The config file's name, looked for in the working directory.
+pub const DEFAULT_FILE: &str = "sidarkiv.toml";
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// toml's message names the line and column and what was expected.
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{origin}: {key} = {value:?} is not valid: {expected}")]
+    Value {
+        origin: String,
+        key: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// The keys of the config file, all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub archive: Option<PathBuf>,
+    pub wayback: Option<String>,
+    pub user_agent: Option<String>,
+    pub cdx_per_minute: Option<f64>,
+    pub captures_per_second: Option<f64>,
+    pub rate_limit_wait_seconds: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub timeout_seconds: Option<f64>,
+    pub max_body_bytes: Option<u64>,
+    #[serde(default)]
+    pub page: Vec<PageConfig>,
+}
+
+/// One tracked page (`[[page]]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageConfig {
+    pub url: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Everything checked and typed.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub archive: PathBuf,
+    pub wayback: Url,
+    pub user_agent: String,
+    /// `None`: no limit.
+    pub cdx_per_minute: Option<f64>,
+    pub captures_per_second: Option<f64>,
+    pub rate_limit_wait: Duration,
+    pub max_retries: u32,
+    pub timeout: Duration,
+    pub max_body_bytes: u64,
+    pub pages: Vec<PageConfig>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            archive: PathBuf::from("archive"),
+            wayback: Url::parse("https://web.archive.org").expect("static URL"),
+            user_agent: format!(
+                "sidarkiv/{} (+https://github.com/karlskrona/sidarkiv)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            cdx_per_minute: Some(24.0),
+            captures_per_second: Some(4.0),
+            rate_limit_wait: Duration::from_secs(60),
+            max_retries: 5,
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 20_000_000,
+            pages: Vec::new(),
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the setting alone.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub archive: Option<PathBuf>,
+    pub wayback: Option<String>,
+}
+
+impl Settings {
+    /// Reads `file` (or `./sidarkiv.toml` when it exists), the environment and `flags`.
+    pub fn load(file: Option<&Path>, flags: &Overrides) -> Result<Settings, ConfigError> {
+        Self::load_with_env(file, flags, |k| std::env::var(k).ok())
+    }
+
+    /// As [`Settings::load`], with the environment given (for tests).
+    pub fn load_with_env(
+        file: Option<&Path>,
+        flags: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let path = match file {
+            Some(p) => Some(p.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_FILE)).filter(|p| p.is_file()),
+        };
+        let mut s = Settings::default();
+        if let Some(path) = path {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let fc: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: path.clone(),
+                message: e.to_string().trim_end().replace('\n', " "),
+            })?;
+            s.apply(fc, &path.display().to_string())?;
+        }
+        s.apply(from_env(&env)?, "environment")?;
+        if let Some(a) = &flags.archive {
+            s.archive = a.clone();
+        }
+        if let Some(w) = &flags.wayback {
+            s.wayback = wayback_url(w, "--wayback")?;
+        }
+        Ok(s)
+    }
+
+    fn apply(&mut self, fc: FileConfig, origin: &str) -> Result<(), ConfigError> {
+        let bad = |key: &'static str, value: String, expected: &'static str| ConfigError::Value {
+            origin: origin.to_owned(),
+            key,
+            value,
+            expected,
+        };
+        if let Some(a) = fc.archive {
+            self.archive = a;
+        }
+        if let Some(w) = fc.wayback {
+            self.wayback = wayback_url(&w, origin)?;
+        }
+        if let Some(ua) = fc.user_agent {
+            if ua.trim().is_empty() || ua.chars().any(char::is_control) {
+                return Err(bad("user_agent", ua, "a non-empty header value"));
+            }
+            self.user_agent = ua;
+        }
+        if let Some(n) = fc.cdx_per_minute {
+            self.cdx_per_minute = rate(n).ok_or_else(|| {
+                bad(
+                    "cdx_per_minute",
+                    n.to_string(),
+                    "a number ≥ 0 (0: no limit)",
+                )
+            })?;
+        }
+        if let Some(n) = fc.captures_per_second {
+            self.captures_per_second = rate(n).ok_or_else(|| {
+                bad(
+                    "captures_per_second",
+                    n.to_string(),
+                    "a number ≥ 0 (0: no limit)",
+                )
+            })?;
+        }
+        if let Some(n) = fc.rate_limit_wait_seconds {
+            self.rate_limit_wait = seconds(n)
+                .ok_or_else(|| bad("rate_limit_wait_seconds", n.to_string(), "seconds ≥ 0"))?;
+        }
+        if let Some(n) = fc.max_retries {
+            self.max_retries = n;
+        }
+        if let Some(n) = fc.timeout_seconds {
+            self.timeout = seconds(n)
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| bad("timeout_seconds", n.to_string(), "seconds > 0"))?;
+        }
+        if let Some(n) = fc.max_body_bytes {
+            if n == 0 {
+                return Err(bad("max_body_bytes", n.to_string(), "a byte count > 0"));
+            }
+            self.max_body_bytes = n;
+        }
+        for p in &fc.page {
+            match Url::parse(&p.url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                _ => return Err(bad("page.url", p.url.clone(), "an http(s) URL")),
+            }
+            for ts in [&p.from, &p.to].into_iter().flatten() {
+                if !is_timestamp_prefix(ts) {
+                    return Err(bad(
+                        "page.from/to",
+                        ts.clone(),
+                        "a Wayback timestamp prefix (2010, 201004, …)",
+                    ));
+                }
+            }
+        }
+        if !fc.page.is_empty() {
+            self.pages = fc.page;
+        }
+        Ok(())
+    }
+}
+
+/// `SIDARKIV_<KEY>` variables, read into the file's shape.
+fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<FileConfig, ConfigError> {
+    fn parse<T: std::str::FromStr>(
+        env: &impl Fn(&str) -> Option<String>,
+        key: &'static str,
+        expected: &'static str,
+    ) -> Result<Option<T>, ConfigError> {
+        let var = format!("SIDARKIV_{}", key.to_ascii_uppercase());
+        match env(&var) {
+            None => Ok(None),
+            Some(v) => {
+                v.trim()
+                    .replace('_', "")
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| ConfigError::Value {
+                        origin: format!("environment variable {var}"),
+                        key,
+                        value: v,
+                        expected,
+                    })
+            }
+        }
+    }
+    let text = |key: &str| env(&format!("SIDARKIV_{}", key.to_ascii_uppercase()));
+    Ok(FileConfig {
+        archive: text("archive").map(PathBuf::from),
+        wayback: text("wayback"),
+        user_agent: text("user_agent"),
+        cdx_per_minute: parse(env, "cdx_per_minute", "a number")?,
+        captures_per_second: parse(env, "captures_per_second", "a number")?,
+        rate_limit_wait_seconds: parse(env, "rate_limit_wait_seconds", "a number of seconds")?,
+        max_retries: parse(env, "max_retries", "a whole number")?,
+        timeout_seconds: parse(env, "timeout_seconds", "a number of seconds")?,
+        max_body_bytes: parse(env, "max_body_bytes", "a whole number of bytes")?,
+        page: Vec::new(),
+    })
+}
+
+fn wayback_url(s: &str, origin: &str) -> Result<Url, ConfigError> {
+    match Url::parse(s.trim_end_matches('/')) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(u),
+        _ => Err(ConfigError::Value {
+            origin: origin.to_owned(),
+            key: "wayback",
+            value: s.to_owned(),
+            expected: "an http(s) base URL such as https://web.archive.org",
+        }),
+    }
+}
+
+fn rate(n: f64) -> Option<Option<f64>> {
+    if !n.is_finite() || n < 0.0 {
+        None
+    } else {
+        Some((n > 0.0).then_some(n))
+    }
+}
+
+fn seconds(n: f64) -> Option<Duration> {
+    (n.is_finite() && n >= 0.0).then(|| Duration::from_secs_f64(n))
+}
+
+/// `2010`, `201004`, `20100426123456`: 4 to 14 digits.
+pub fn is_timestamp_prefix(ts: &str) -> bool {
+    (4..=14).contains(&ts.len()) && ts.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(toml: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let dir = std::env::temp_dir().join(format!(
+            "sidarkiv-config-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("sidarkiv.toml");
+        std::fs::write(&path, toml).expect("write");
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect();
+        Settings::load_with_env(Some(&path), &Overrides::default(), |k| {
+            env.iter().find(|(ek, _)| ek == k).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn file_then_environment_then_flags() {
+        let s = load(
+            "rate_limit_wait_seconds = 60\nmax_body_bytes = 20_000_000\n",
+            &[("SIDARKIV_RATE_LIMIT_WAIT_SECONDS", "1")],
+        )
+        .expect("loads");
+        assert_eq!(s.rate_limit_wait, Duration::from_secs(1));
+        assert_eq!(s.max_body_bytes, 20_000_000);
+        let flags = Overrides {
+            wayback: Some("http://127.0.0.1:9/".into()),
+            ..Overrides::default()
+        };
+        let s = Settings::load_with_env(None, &flags, |_| {
+            Some("http://127.0.0.2".into()).filter(|_| false)
+        })
+        .expect("loads");
+        assert_eq!(s.wayback.as_str(), "http://127.0.0.1:9/");
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_expectation() {
+        let e = load("archive = \"a\"\ncdx_per_minte = 3\n", &[])
+            .expect_err("unknown key")
+            .to_string();
+        assert!(
+            e.contains("sidarkiv.toml") && e.contains("line 2") && e.contains("cdx_per_minte"),
+            "{e}"
+        );
+        let e = load("max_retries = \"five\"\n", &[])
+            .expect_err("wrong type")
+            .to_string();
+        assert!(e.contains("line 1") && e.contains("max_retries"), "{e}");
+        let e = load("[[page]]\nurl = \"not a url\"\n", &[])
+            .expect_err("bad url")
+            .to_string();
+        assert!(e.contains("page.url") && e.contains("http(s) URL"), "{e}");
+        let e = load("", &[("SIDARKIV_MAX_RETRIES", "lots")])
+            .expect_err("bad env")
+            .to_string();
+        assert!(
+            e.contains("SIDARKIV_MAX_RETRIES") && e.contains("lots"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn zero_rate_means_no_limit() {
+        let s = load("cdx_per_minute = 0\ncaptures_per_second = 0\n", &[]).expect("loads");
+        assert_eq!((s.cdx_per_minute, s.captures_per_second), (None, None));
+    }
+}

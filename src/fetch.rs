@@ -1,0 +1,432 @@
+//! HTTP, politely: one `reqwest` client (rustls, gzip/brotli, keep-alive),
+//! rate limits per kind of request, retries with backoff, timeouts and a cap
+//! on body size enforced while streaming.
+//!
+//! Redirects are not followed by reqwest: the Memento rules in
+//! [`Fetcher::capture`] decide what a redirect means.
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use std::collections::HashSet;
+use std::num::NonZeroU32;
+use std::time::Duration;
+use thiserror::Error;
+use tracing::{debug, info, warn};
+use url::Url;
+
+use crate::config::Settings;
+use crate::wayback;
+
+/// Site redirects followed at most, for captures and live pages.
+const MAX_HOPS: usize = 5;
+/// First backoff step; doubled per retry, with jitter, capped at [`BACKOFF_MAX`].
+const BACKOFF_BASE: Duration = Duration::from_millis(500);
+const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Error)]
+pub enum FetchError {
+    #[error("{url}: excluded from the Wayback Machine ({detail})")]
+    Excluded { url: String, detail: String },
+    #[error("{url}: the body is larger than max_body_bytes ({limit} bytes); stopped reading")]
+    TooLarge { url: String, limit: u64 },
+    #[error("{url}: gave up after {attempts} attempts: {last}")]
+    GaveUp {
+        url: String,
+        attempts: u32,
+        last: String,
+    },
+    #[error("{url}: {reason}")]
+    Protocol { url: String, reason: String },
+    #[error("{url}: cannot build the HTTP client: {source}")]
+    Client {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+}
+
+/// Which rate limit a request counts against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Cdx,
+    Capture,
+}
+
+/// One HTTP answer, body read in full.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub url: String,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A capture (or live page) as downloaded.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// The page URL as the site had it (after site redirects).
+    pub original_url: String,
+    /// The 14-digit capture time; `None` for a live page.
+    pub timestamp: Option<String>,
+    /// The HTTP status the site answered with at crawl time.
+    pub status: u16,
+    /// The charset of the original `Content-Type`, for decode.
+    pub charset: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// The HTTP client with its politeness rules.
+pub struct Fetcher {
+    client: reqwest::Client,
+    settings: Settings,
+    cdx: Option<DefaultDirectRateLimiter>,
+    captures: Option<DefaultDirectRateLimiter>,
+}
+
+fn limiter(per: Duration) -> DefaultDirectRateLimiter {
+    let quota = Quota::with_period(per).unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN));
+    RateLimiter::direct(quota.allow_burst(NonZeroU32::MIN))
+}
+
+/// Outcome of one attempt, before the retry rules.
+enum Attempt {
+    Done(Response),
+    /// 429 or a refused connection: wait this long (or the configured wait).
+    Slow(Option<Duration>, String),
+    /// 5xx, reset, timeout, short body: back off and retry.
+    Transient(String),
+    Fatal(FetchError),
+}
+
+impl Fetcher {
+    pub fn new(settings: &Settings) -> Result<Fetcher, FetchError> {
+        let client = reqwest::Client::builder()
+            .user_agent(&settings.user_agent)
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(1)
+            .build()
+            .map_err(|source| FetchError::Client {
+                url: settings.wayback.to_string(),
+                source,
+            })?;
+        Ok(Fetcher {
+            client,
+            cdx: settings
+                .cdx_per_minute
+                .map(|n| limiter(Duration::from_secs_f64(60.0 / n))),
+            captures: settings
+                .captures_per_second
+                .map(|n| limiter(Duration::from_secs_f64(1.0 / n))),
+            settings: settings.clone(),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// GET `url` under the rules for `kind`: rate limit, retries, size cap.
+    pub async fn get(&self, kind: Kind, url: &str) -> Result<Response, FetchError> {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let limiter = match kind {
+                Kind::Cdx => &self.cdx,
+                Kind::Capture => &self.captures,
+            };
+            if let Some(l) = limiter {
+                l.until_ready().await;
+            }
+            let (wait, last) = match self.attempt(url).await {
+                Attempt::Done(r) => return Ok(r),
+                Attempt::Fatal(e) => return Err(e),
+                Attempt::Slow(after, why) => (after.unwrap_or(self.settings.rate_limit_wait), why),
+                Attempt::Transient(why) => (backoff(attempts), why),
+            };
+            if attempts > self.settings.max_retries {
+                return Err(FetchError::GaveUp {
+                    url: url.to_owned(),
+                    attempts,
+                    last,
+                });
+            }
+            warn!(
+                url,
+                attempt = attempts,
+                wait_ms = wait.as_millis() as u64,
+                "{last}; retrying"
+            );
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    async fn attempt(&self, url: &str) -> Attempt {
+        let resp = match self.client.get(url).send().await {
+            Ok(r) => r,
+            Err(e) => return classify(&e),
+        };
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let memento = headers.contains_key("memento-datetime");
+        if status == 429 {
+            let after = headers
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(Duration::from_secs_f64);
+            return Attempt::Slow(after, "429 Too Many Requests".into());
+        }
+        if status == 403 {
+            let err = headers
+                .get("x-archive-wayback-runtime-error")
+                .and_then(|v| v.to_str().ok());
+            if wayback::is_exclusion(err) {
+                return Attempt::Fatal(FetchError::Excluded {
+                    url: url.to_owned(),
+                    detail: err.unwrap_or("").to_owned(),
+                });
+            }
+        }
+        if status >= 500 && !memento {
+            return Attempt::Transient(format!("server error {status}"));
+        }
+        let declared = resp.content_length();
+        let limit = self.settings.max_body_bytes;
+        if declared.is_some_and(|n| n > limit) {
+            return Attempt::Fatal(FetchError::TooLarge {
+                url: url.to_owned(),
+                limit,
+            });
+        }
+        let mut resp = resp;
+        let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit) as usize);
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > limit {
+                        return Attempt::Fatal(FetchError::TooLarge {
+                            url: url.to_owned(),
+                            limit,
+                        });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Attempt::Transient(format!(
+                        "reading the body failed after {} bytes: {e}",
+                        body.len()
+                    ));
+                }
+            }
+        }
+        if let Some(n) = declared
+            && (body.len() as u64) < n
+        {
+            return Attempt::Transient(format!("body truncated: {} of {n} bytes", body.len()));
+        }
+        Attempt::Done(Response {
+            url: url.to_owned(),
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Downloads the capture of `original` nearest to `timestamp` in raw mode.
+    ///
+    /// Memento rules: a response is a capture only with `Memento-Datetime`; a
+    /// 3xx without it is the archive pointing at the nearest capture (followed,
+    /// and its timestamp recorded); a 3xx with it is a redirect the site made
+    /// at crawl time (followed, at most five hops, loops refused); an archived
+    /// 4xx/5xx is returned as the page's status, not retried.
+    pub async fn capture(&self, original: &str, timestamp: &str) -> Result<Capture, FetchError> {
+        let mut url = wayback::capture_url(&self.settings.wayback, timestamp, original);
+        let mut seen = HashSet::new();
+        let (mut site_hops, mut archive_hops) = (0, 0);
+        loop {
+            if !seen.insert(url.clone()) {
+                return Err(protocol(&url, "redirect loop"));
+            }
+            let r = self.get(Kind::Capture, &url).await?;
+            let memento = r.header("memento-datetime").map(str::to_owned);
+            if (300..400).contains(&r.status) {
+                let next = self.follow(&r)?;
+                debug!(from = %url, to = %next, memento = memento.is_some(), "redirect");
+                let hops = if memento.is_some() {
+                    &mut site_hops
+                } else {
+                    &mut archive_hops
+                };
+                *hops += 1;
+                if *hops > MAX_HOPS {
+                    return Err(protocol(&url, "more than 5 redirects"));
+                }
+                url = next;
+                continue;
+            }
+            let Some(memento) = memento else {
+                return Err(protocol(
+                    &url,
+                    &format!(
+                        "answer {} without Memento-Datetime: not a Wayback capture",
+                        r.status
+                    ),
+                ));
+            };
+            // The exact timestamp is in the URL we ended at, else in Memento-Datetime.
+            let (ts, orig) = match wayback::split_capture_url(&url) {
+                Some(found) => found,
+                None => (
+                    wayback::memento_timestamp(&memento).unwrap_or_else(|| timestamp.to_owned()),
+                    original.to_owned(),
+                ),
+            };
+            let content_type = r
+                .header("x-archive-orig-content-type")
+                .or(r.header("content-type"))
+                .map(str::to_owned);
+            let status = r
+                .header("x-archive-orig-status")
+                .and_then(|s| s.split_whitespace().next()?.parse().ok())
+                .unwrap_or(r.status);
+            info!(url = %orig, timestamp = %ts, status, bytes = r.body.len(), "capture");
+            return Ok(Capture {
+                original_url: orig,
+                timestamp: Some(ts),
+                status,
+                charset: content_type.as_deref().and_then(charset_of),
+                content_type,
+                body: r.body,
+            });
+        }
+    }
+
+    /// Downloads a live page, following up to five redirects.
+    pub async fn live(&self, url: &str) -> Result<Capture, FetchError> {
+        let mut url = url.to_owned();
+        let mut seen = HashSet::new();
+        for _ in 0..=MAX_HOPS {
+            if !seen.insert(url.clone()) {
+                return Err(protocol(&url, "redirect loop"));
+            }
+            let r = self.get(Kind::Capture, &url).await?;
+            if (300..400).contains(&r.status) {
+                url = self.follow(&r)?;
+                continue;
+            }
+            let content_type = r.header("content-type").map(str::to_owned);
+            return Ok(Capture {
+                original_url: url,
+                timestamp: None,
+                status: r.status,
+                charset: content_type.as_deref().and_then(charset_of),
+                content_type,
+                body: r.body,
+            });
+        }
+        Err(protocol(&url, "more than 5 redirects"))
+    }
+
+    /// Where a redirect points, as an absolute URL. A Wayback URL on another
+    /// host is brought back to the configured base.
+    fn follow(&self, r: &Response) -> Result<String, FetchError> {
+        let location = r
+            .headers
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| protocol(&r.url, &format!("redirect {} without Location", r.status)))?;
+        let base = Url::parse(&r.url).map_err(|e| protocol(&r.url, &e.to_string()))?;
+        let next = base
+            .join(location)
+            .map_err(|e| protocol(&r.url, &format!("bad Location {location:?}: {e}")))?;
+        if let Some((ts, orig)) = wayback::split_capture_url(next.as_str())
+            && next.path().starts_with("/web/")
+        {
+            return Ok(wayback::capture_url(&self.settings.wayback, &ts, &orig));
+        }
+        Ok(next.to_string())
+    }
+}
+
+fn protocol(url: &str, reason: &str) -> FetchError {
+    FetchError::Protocol {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// A refused connection is the archive's rate limit; anything else is transient.
+fn classify(e: &reqwest::Error) -> Attempt {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return Attempt::Slow(None, "connection refused".into());
+        }
+        source = s.source();
+    }
+    if e.is_timeout() {
+        return Attempt::Transient("timed out".into());
+    }
+    if e.is_builder() {
+        return Attempt::Fatal(FetchError::Protocol {
+            url: e.url().map(|u| u.to_string()).unwrap_or_default(),
+            reason: format!("invalid request: {e}"),
+        });
+    }
+    Attempt::Transient(format!("{e:#}").replace('\n', " "))
+}
+
+/// Exponential backoff with jitter (×0.5–1.5), so retries of many clients spread out.
+fn backoff(attempt: u32) -> Duration {
+    let exp = BACKOFF_BASE.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    exp.min(BACKOFF_MAX).mul_f64(0.5 + fastrand::f64())
+}
+
+/// The charset parameter of a `Content-Type` value.
+pub fn charset_of(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches(['"', '\'']).to_owned())
+            .filter(|v| !v.is_empty())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charset_from_content_type() {
+        assert_eq!(
+            charset_of("text/html; charset=ISO-8859-1").as_deref(),
+            Some("ISO-8859-1")
+        );
+        assert_eq!(
+            charset_of("text/html;Charset=\"utf-8\"").as_deref(),
+            Some("utf-8")
+        );
+        assert_eq!(charset_of("text/html"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(backoff(1) <= Duration::from_millis(750));
+        assert!(backoff(3) >= Duration::from_secs(1));
+        assert!(backoff(30) <= BACKOFF_MAX.mul_f64(1.5));
+    }
+}

@@ -1,0 +1,244 @@
+//! The Wayback Machine's interfaces: the CDX API that lists captures and the
+//! raw (`id_`) capture URLs, with the Memento rules that tell a capture from
+//! the archive's own redirects and errors.
+
+use serde::{Deserialize, Serialize};
+use std::sync::LazyLock;
+use thiserror::Error;
+use url::Url;
+
+/// The CDX fields sidarkiv asks for, in this order.
+pub const CDX_FIELDS: &str = "timestamp,original,mimetype,statuscode,digest,length";
+
+/// One capture as the CDX API lists it; all values are strings, as CDX gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CdxRow {
+    pub timestamp: String,
+    pub original: String,
+    pub mimetype: String,
+    pub statuscode: String,
+    pub digest: String,
+    pub length: String,
+}
+
+/// One page of a CDX answer.
+#[derive(Debug, Clone, Default)]
+pub struct CdxPage {
+    pub rows: Vec<CdxRow>,
+    /// Pass back as `resumeKey=` to get the next page.
+    pub resume_key: Option<String>,
+    /// Rows that could not be read (wrong length, missing fields).
+    pub skipped: usize,
+}
+
+#[derive(Debug, Error)]
+pub enum WaybackError {
+    #[error("the CDX answer is not JSON: {0}")]
+    NotJson(#[source] serde_json::Error),
+    #[error("the CDX answer is not a JSON array of string rows")]
+    Shape,
+    #[error("the CDX header row lacks the field {0:?}")]
+    MissingField(&'static str),
+}
+
+/// The CDX query URL for `url` between the timestamp prefixes `from` and `to`.
+pub fn cdx_url(
+    base: &Url,
+    url: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    limit: usize,
+    resume: Option<&str>,
+) -> Url {
+    let mut q = base.clone();
+    q.set_path(&format!(
+        "{}/cdx/search/cdx",
+        base.path().trim_end_matches('/')
+    ));
+    {
+        let mut pairs = q.query_pairs_mut();
+        pairs.clear();
+        pairs.append_pair("url", url);
+        pairs.append_pair("output", "json");
+        pairs.append_pair("fl", CDX_FIELDS);
+        if let Some(f) = from {
+            pairs.append_pair("from", f);
+        }
+        if let Some(t) = to {
+            pairs.append_pair("to", t);
+        }
+        pairs.append_pair("filter", "statuscode:200");
+        pairs.append_pair("collapse", "digest");
+        pairs.append_pair("limit", &limit.to_string());
+        pairs.append_pair("showResumeKey", "true");
+        if let Some(r) = resume {
+            pairs.append_pair("resumeKey", r);
+        }
+    }
+    q
+}
+
+/// Reads a CDX JSON answer: a header row of field names, then one row per
+/// capture; with paging, an empty row and then `[resume key]`.
+pub fn parse_cdx(body: &[u8]) -> Result<CdxPage, WaybackError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(CdxPage::default());
+    }
+    let rows: Vec<Vec<String>> = serde_json::from_slice::<serde_json::Value>(body)
+        .map_err(WaybackError::NotJson)
+        .and_then(|v| serde_json::from_value(v).map_err(|_| WaybackError::Shape))?;
+    let mut page = CdxPage::default();
+    let Some((header, rest)) = rows.split_first() else {
+        return Ok(page);
+    };
+    let col = |name: &'static str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or(WaybackError::MissingField(name))
+    };
+    let idx = [
+        col("timestamp")?,
+        col("original")?,
+        col("mimetype")?,
+        col("statuscode")?,
+        col("digest")?,
+        col("length")?,
+    ];
+    let mut rest = rest;
+    if let [body @ .., empty, key] = rest
+        && empty.is_empty()
+        && key.len() == 1
+    {
+        page.resume_key = Some(key[0].clone());
+        rest = body;
+    }
+    for row in rest {
+        let get = |i: usize| row.get(idx[i]).cloned();
+        match (get(0), get(1), get(2), get(3), get(4), get(5)) {
+            (
+                Some(timestamp),
+                Some(original),
+                Some(mimetype),
+                Some(statuscode),
+                Some(digest),
+                Some(length),
+            ) if is_timestamp(&timestamp) => page.rows.push(CdxRow {
+                timestamp,
+                original,
+                mimetype,
+                statuscode,
+                digest,
+                length,
+            }),
+            _ => page.skipped += 1,
+        }
+    }
+    Ok(page)
+}
+
+/// The raw capture URL: the original bytes without Wayback's additions.
+pub fn capture_url(base: &Url, timestamp: &str, original: &str) -> String {
+    format!(
+        "{}/web/{timestamp}id_/{original}",
+        base.as_str().trim_end_matches('/')
+    )
+}
+
+static WEB_PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
+    regex::Regex::new(r"/web/([0-9]{14})(?:[a-z]{2}_)?/(.+)$").expect("static regex")
+});
+
+/// The timestamp and original URL inside a capture URL (`…/web/<ts>id_/<url>`).
+pub fn split_capture_url(url: &str) -> Option<(String, String)> {
+    let c = WEB_PATH.captures(url)?;
+    let original = crate::clean::unwrap_url(&format!("/web/{}/{}", &c[1], &c[2]))?;
+    Some((c[1].to_owned(), original))
+}
+
+/// `Memento-Datetime: Mon, 26 Apr 2010 09:35:12 GMT` as a 14-digit timestamp.
+pub fn memento_timestamp(value: &str) -> Option<String> {
+    let t = jiff::fmt::rfc2822::parse(value.trim()).ok()?;
+    Some(t.strftime("%Y%m%d%H%M%S").to_string())
+}
+
+/// Whether a 403 says the site is excluded from the Wayback Machine.
+pub fn is_exclusion(runtime_error: Option<&str>) -> bool {
+    runtime_error.is_some_and(|e| {
+        let e = e.to_ascii_lowercase();
+        e.contains("accesscontrolexception") || e.contains("excluded") || e.contains("blocked")
+    })
+}
+
+pub fn is_timestamp(ts: &str) -> bool {
+    ts.len() == 14 && ts.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_url_has_every_parameter() {
+        let base = Url::parse("http://127.0.0.1:8080").expect("url");
+        let q = cdx_url(
+            &base,
+            "http://www.karlskrona.se/sv/",
+            Some("2009"),
+            Some("2012"),
+            500,
+            Some("k 1"),
+        );
+        assert_eq!(
+            q.as_str(),
+            "http://127.0.0.1:8080/cdx/search/cdx?url=http%3A%2F%2Fwww.karlskrona.se%2Fsv%2F&output=json\
+             &fl=timestamp%2Coriginal%2Cmimetype%2Cstatuscode%2Cdigest%2Clength&from=2009&to=2012\
+             &filter=statuscode%3A200&collapse=digest&limit=500&showResumeKey=true&resumeKey=k+1"
+        );
+    }
+
+    #[test]
+    fn parses_rows_and_resume_key() {
+        let body = br#"[["timestamp","original","mimetype","statuscode","digest","length"],
+            ["20100426093512","http://www.karlskrona.se/","text/html","200","ABC","1234"],
+            ["2010","short"],
+            [],
+            ["se,karlskrona)/ 20100426093512"]]"#;
+        let page = parse_cdx(body).expect("parses");
+        assert_eq!(page.rows.len(), 1);
+        assert_eq!(page.skipped, 1);
+        assert_eq!(
+            page.resume_key.as_deref(),
+            Some("se,karlskrona)/ 20100426093512")
+        );
+        assert!(parse_cdx(b"[]").expect("empty").rows.is_empty());
+        assert!(parse_cdx(b"").expect("blank").rows.is_empty());
+        assert!(parse_cdx(b"<html>").is_err());
+        assert!(parse_cdx(b"[[\"original\"]]").is_err());
+    }
+
+    #[test]
+    fn capture_urls_and_mementos() {
+        let base = Url::parse("https://web.archive.org/").expect("url");
+        let u = capture_url(&base, "20100426093512", "http://www.karlskrona.se/sv/");
+        assert_eq!(
+            u,
+            "https://web.archive.org/web/20100426093512id_/http://www.karlskrona.se/sv/"
+        );
+        assert_eq!(
+            split_capture_url(&u),
+            Some((
+                "20100426093512".into(),
+                "http://www.karlskrona.se/sv/".into()
+            ))
+        );
+        assert_eq!(
+            memento_timestamp("Mon, 26 Apr 2010 09:35:12 GMT").as_deref(),
+            Some("20100426093512")
+        );
+        assert!(is_exclusion(Some(
+            "AdministrativeAccessControlException: Blocked Site Error"
+        )));
+        assert!(!is_exclusion(None));
+    }
+}

@@ -1,0 +1,479 @@
+//! `sidarkiv snapshots` and `sidarkiv fetch` against a Wayback-compatible
+//! server on 127.0.0.1, including its unpleasant answers.
+
+use crate::server::{Hit, Reply, Server};
+use crate::util::{fixture, run_net};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const PAGE: &str = "http://www.karlskrona.se/sv/Om-kommunen/Sa-arbetar-vi-med/Internationellt-samarbete/Internationella-natverk/";
+const TS: &str = "20100426093512";
+const MEMENTO: (&str, &str) = ("Memento-Datetime", "Mon, 26 Apr 2010 09:35:12 GMT");
+const LATIN1: (&str, &str) = (
+    "x-archive-orig-content-type",
+    "text/html; charset=ISO-8859-1",
+);
+
+fn raw_page() -> Vec<u8> {
+    std::fs::read(fixture("karlskrona-2010-raw.html")).expect("fixture")
+}
+
+fn capture_path(ts: &str, url: &str) -> String {
+    format!("/web/{ts}id_/{url}")
+}
+
+fn stdout_json(out: &std::process::Output) -> Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+fn lines(out: &std::process::Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+fn cdx_row(ts: &str, digest: &str) -> String {
+    format!(r#"["{ts}","{PAGE}","text/html","200","{digest}","7895"]"#)
+}
+
+const CDX_HEADER: &str = r#"["timestamp","original","mimetype","statuscode","digest","length"]"#;
+
+fn fetch(server: &Server, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut args = vec!["fetch", PAGE, "--wayback", &server.base];
+    args.extend_from_slice(extra);
+    run_net(&args, env)
+}
+
+/// A capture handler: the raw page at TS, with headers like the archive's.
+fn serve_capture(hit: &Hit) -> Reply {
+    if hit.target == capture_path(TS, PAGE) {
+        Reply::ok(raw_page(), &[MEMENTO, LATIN1])
+    } else {
+        Reply::status(404, "not here", &[])
+    }
+}
+
+#[test]
+fn cdx_paging_with_resume_keys_and_duplicates_collapsed() {
+    let server = Server::start(|hit, _| {
+        let body = if hit.target.contains("resumeKey=k2") {
+            format!("[{CDX_HEADER},{}]", cdx_row("20120101000000", "DDD"))
+        } else if hit.target.contains("resumeKey=k1") {
+            format!(
+                "[{CDX_HEADER},{},{},[],[\"k2\"]]",
+                cdx_row("20110315120000", "BBB"),
+                cdx_row("20110601000000", "AAA")
+            )
+        } else {
+            format!("[{CDX_HEADER},{},[],[\"k1\"]]", cdx_row(TS, "AAA"))
+        };
+        Reply::ok(body, &[("Content-Type", "application/json")])
+    });
+    let out = run_net(
+        &[
+            "snapshots",
+            PAGE,
+            "--from",
+            "2009",
+            "--to",
+            "2012",
+            "--wayback",
+            &server.base,
+        ],
+        &[],
+    );
+    let rows = lines(&out);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ts: Vec<&str> = rows
+        .iter()
+        .map(|r| r["timestamp"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        ts,
+        [TS, "20110315120000", "20120101000000"],
+        "AAA twice is one capture"
+    );
+    assert_eq!(rows[0]["digest"], "AAA");
+    assert_eq!(rows[0]["original"], PAGE);
+    let hits = server.hits();
+    assert_eq!(hits.len(), 3);
+    assert!(hits[0].target.starts_with("/cdx/search/cdx?url="));
+    for want in [
+        "output=json",
+        "from=2009",
+        "to=2012",
+        "collapse=digest",
+        "filter=statuscode%3A200",
+        "showResumeKey=true",
+    ] {
+        assert!(
+            hits[0].target.contains(want),
+            "{want} missing from {}",
+            hits[0].target
+        );
+    }
+    assert!(hits[1].target.contains("resumeKey=k1") && hits[2].target.contains("resumeKey=k2"));
+    assert!(hits[0].headers["user-agent"].starts_with("sidarkiv/"));
+}
+
+#[test]
+fn empty_cdx_result_prints_nothing() {
+    let server = Server::start(|_, _| Reply::ok("[]", &[]));
+    let out = run_net(&["snapshots", PAGE, "--wayback", &server.base], &[]);
+    assert!(out.status.success());
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn archive_redirect_to_the_nearest_capture_is_followed() {
+    let server = Server::start(|hit, _| {
+        if hit.target == capture_path("2010", PAGE) {
+            let to = capture_path(TS, PAGE);
+            Reply::status(
+                302,
+                "",
+                &[
+                    ("Location", to.as_str()),
+                    (
+                        "X-Archive-Redirect-Reason",
+                        "found capture at 20100426093512",
+                    ),
+                ],
+            )
+        } else {
+            serve_capture(hit)
+        }
+    });
+    let page = stdout_json(&fetch(&server, &["--at", "2010"], &[]));
+    assert_eq!(page["source"]["timestamp"], TS);
+    assert_eq!(page["source"]["kind"], "wayback");
+    assert_eq!(page["source"]["encoding"], "windows-1252");
+    assert_eq!(
+        page["source"]["encoding_source"], "http",
+        "x-archive-orig-content-type is the transport charset"
+    );
+    assert_eq!(page["title"], "Internationella nätverk");
+    assert_eq!(server.hits().len(), 2);
+}
+
+#[test]
+fn site_redirect_at_crawl_time_is_followed_and_loops_are_refused() {
+    let new_url = "http://www.karlskrona.se/sv/nytt-natverk/";
+    let server = Server::start(move |hit, _| {
+        if hit.target == capture_path(TS, PAGE) {
+            let to = capture_path(TS, new_url);
+            Reply::status(301, "", &[("Location", to.as_str()), MEMENTO])
+        } else if hit.target == capture_path(TS, new_url) {
+            Reply::ok(raw_page(), &[MEMENTO, LATIN1])
+        } else if hit.target.contains("loop-a") {
+            let to = capture_path(TS, "http://www.karlskrona.se/loop-b/");
+            Reply::status(302, "", &[("Location", to.as_str()), MEMENTO])
+        } else {
+            let to = capture_path(TS, "http://www.karlskrona.se/loop-a/");
+            Reply::status(302, "", &[("Location", to.as_str()), MEMENTO])
+        }
+    });
+    let page = stdout_json(&fetch(&server, &["--at", TS], &[]));
+    assert_eq!(page["source"]["original_url"], new_url);
+    let out = run_net(
+        &[
+            "fetch",
+            "http://www.karlskrona.se/loop-a/",
+            "--at",
+            TS,
+            "--wayback",
+            &server.base,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("redirect loop") && stderr.contains("loop-a"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn too_many_requests_waits_then_retries() {
+    let server = Server::start(|hit, n| {
+        if n == 0 {
+            Reply::status(429, "slow down", &[])
+        } else {
+            serve_capture(hit)
+        }
+    });
+    let page = stdout_json(&fetch(
+        &server,
+        &["--at", TS],
+        &[("SIDARKIV_RATE_LIMIT_WAIT_SECONDS", "1.5")],
+    ));
+    assert_eq!(page["source"]["timestamp"], TS);
+    let hits = server.hits();
+    assert_eq!(hits.len(), 2);
+    let waited = hits[1].at.duration_since(hits[0].at);
+    assert!(
+        waited >= Duration::from_millis(1450),
+        "waited only {waited:?}"
+    );
+    // Retry-After, when given, wins over the configured wait.
+    let server = Server::start(|hit, n| {
+        if n == 0 {
+            Reply::status(429, "", &[("Retry-After", "0")])
+        } else {
+            serve_capture(hit)
+        }
+    });
+    let started = Instant::now();
+    stdout_json(&fetch(
+        &server,
+        &["--at", TS],
+        &[("SIDARKIV_RATE_LIMIT_WAIT_SECONDS", "30")],
+    ));
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn server_errors_resets_and_short_bodies_are_retried() {
+    let body = raw_page();
+    let server = Server::start(move |hit, n| match (hit.target.as_str(), n) {
+        (_, 0) if hit.target.ends_with("a/") => Reply::status(503, "busy", &[]),
+        (_, 0) if hit.target.ends_with("b/") => Reply::Reset,
+        (_, 0) if hit.target.ends_with("c/") => Reply::Truncated {
+            declared: body.len(),
+            body: body[..body.len() / 2].to_vec(),
+        },
+        _ => Reply::ok(body.clone(), &[MEMENTO, LATIN1]),
+    });
+    for page in ["a/", "b/", "c/"] {
+        let url = format!("http://www.karlskrona.se/{page}");
+        let out = run_net(&["fetch", &url, "--at", TS, "--wayback", &server.base], &[]);
+        let json = stdout_json(&out);
+        assert_eq!(
+            json["updated"], "2010-04-26",
+            "{page}: the whole page arrived"
+        );
+        let tries = server
+            .hits()
+            .iter()
+            .filter(|h| h.target.ends_with(page))
+            .count();
+        assert_eq!(tries, 2, "{page}");
+    }
+}
+
+#[test]
+fn refused_connections_wait_then_retry() {
+    let server = Server::start_after(Duration::from_millis(1200), |hit, _| serve_capture(hit));
+    let page = stdout_json(&fetch(
+        &server,
+        &["--at", TS],
+        &[("SIDARKIV_MAX_RETRIES", "5")],
+    ));
+    assert_eq!(page["source"]["timestamp"], TS);
+}
+
+#[test]
+fn bodies_over_max_body_bytes_fail_without_retry() {
+    let server = Server::start(|hit, _| {
+        if hit.target.contains("chunked") {
+            Reply::Chunked {
+                bytes: 200 * 1024 * 1024,
+            }
+        } else {
+            Reply::ok(vec![b'a'; 50_000], &[MEMENTO])
+        }
+    });
+    let out = fetch(
+        &server,
+        &["--at", TS],
+        &[("SIDARKIV_MAX_BODY_BYTES", "10000")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("max_body_bytes") && stderr.contains(TS),
+        "{stderr}"
+    );
+    assert_eq!(server.hits().len(), 1, "a too-large body is not retried");
+    // Without Content-Length the cap holds while streaming: 200 MiB offered, stopped at 1 MB.
+    let started = Instant::now();
+    let out = run_net(
+        &[
+            "fetch",
+            "http://www.karlskrona.se/chunked/",
+            "--at",
+            TS,
+            "--wayback",
+            &server.base,
+        ],
+        &[("SIDARKIV_MAX_BODY_BYTES", "1000000")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_body_bytes"));
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn slow_server_times_out_and_the_error_names_the_url() {
+    let server =
+        Server::start(|hit, _| Reply::Slow(Duration::from_secs(3), Box::new(serve_capture(hit))));
+    let out = fetch(
+        &server,
+        &["--at", TS],
+        &[
+            ("SIDARKIV_TIMEOUT_SECONDS", "0.5"),
+            ("SIDARKIV_MAX_RETRIES", "1"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("timed out") && stderr.contains(PAGE) && stderr.contains(TS),
+        "{stderr}"
+    );
+    assert_eq!(server.hits().len(), 2);
+}
+
+#[test]
+fn excluded_site_is_reported_and_not_retried() {
+    let server = Server::start(|_, _| {
+        Reply::status(
+            403,
+            "Blocked",
+            &[(
+                "X-Archive-Wayback-Runtime-Error",
+                "org.archive.wayback.exception.AdministrativeAccessControlException: Blocked Site Error",
+            )],
+        )
+    });
+    let out = fetch(&server, &["--at", TS], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("excluded from the Wayback Machine"));
+    assert_eq!(server.hits().len(), 1);
+}
+
+#[test]
+fn archived_404_is_a_fact_not_a_failure() {
+    let server = Server::start(|_, _| {
+        Reply::status(
+            404,
+            "<html><head><title>Sidan finns inte</title></head><body><h1>Sidan finns inte</h1></body></html>",
+            &[MEMENTO],
+        )
+    });
+    let page = stdout_json(&fetch(&server, &["--at", TS], &[]));
+    assert_eq!(page["title"], "Sidan finns inte");
+    assert!(page["warnings"].to_string().contains("HTTP status 404"));
+    assert_eq!(server.hits().len(), 1, "not retried");
+}
+
+#[test]
+fn answers_without_memento_are_not_captures() {
+    let server = Server::start(|_, _| Reply::ok("<html><body>a login wall</body></html>", &[]));
+    let out = fetch(&server, &["--at", TS], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("without Memento-Datetime"));
+}
+
+#[test]
+fn requests_keep_to_the_configured_rates() {
+    // Captures: a chain of three requests (archive redirect, site redirect, capture) at 2 per second.
+    let server = Server::start(|hit, _| {
+        if hit.target == capture_path("2010", PAGE) {
+            let to = capture_path("20100426000000", PAGE);
+            Reply::status(302, "", &[("Location", to.as_str())])
+        } else if hit.target == capture_path("20100426000000", PAGE) {
+            let to = capture_path(TS, PAGE);
+            Reply::status(301, "", &[("Location", to.as_str()), MEMENTO])
+        } else {
+            serve_capture(hit)
+        }
+    });
+    stdout_json(&fetch(
+        &server,
+        &["--at", "2010"],
+        &[("SIDARKIV_CAPTURES_PER_SECOND", "2")],
+    ));
+    let hits = server.hits();
+    assert_eq!(hits.len(), 3);
+    assert!(
+        server.max_in_window(Duration::from_millis(450)) <= 1,
+        "more than 2 requests per second"
+    );
+    assert_eq!(
+        hits.iter().map(|h| h.connection).max(),
+        Some(0),
+        "one keep-alive connection"
+    );
+    // CDX: four pages at 120 per minute, i.e. one per half second.
+    let cdx = Server::start(|hit, _| {
+        let next = match hit.target.split("resumeKey=").nth(1) {
+            None => "1",
+            Some("1") => "2",
+            Some("2") => "3",
+            Some(_) => "",
+        };
+        let tail = if next.is_empty() {
+            String::new()
+        } else {
+            format!(",[],[\"{next}\"]")
+        };
+        Reply::ok(format!("[{CDX_HEADER},{}{tail}]", cdx_row(TS, next)), &[])
+    });
+    let out = run_net(
+        &["snapshots", PAGE, "--wayback", &cdx.base],
+        &[("SIDARKIV_CDX_PER_MINUTE", "120")],
+    );
+    assert_eq!(lines(&out).len(), 4);
+    assert_eq!(cdx.hits().len(), 4);
+    assert!(
+        cdx.max_in_window(Duration::from_millis(450)) <= 1,
+        "more than 120 CDX requests per minute"
+    );
+}
+
+#[test]
+fn live_pages_use_the_http_charset() {
+    let server = Server::start(|_, _| {
+        Reply::ok(
+            raw_page(),
+            &[("Content-Type", "text/html; charset=windows-1252")],
+        )
+    });
+    let url = format!("{}/sv/Internationella-natverk/", server.base);
+    let page = stdout_json(&run_net(&["fetch", &url, "--live"], &[]));
+    assert_eq!(page["source"]["kind"], "live");
+    assert_eq!(page["source"]["encoding_source"], "http");
+    assert_eq!(page["source"]["timestamp"], Value::Null);
+    assert_eq!(page["networks"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    for args in [
+        vec!["fetch", "not a url"],
+        vec!["fetch", PAGE, "--at", "20x0"],
+        vec!["snapshots", PAGE, "--from", "19"],
+        vec!["snapshots", PAGE, "--wayback", "ftp://example.org"],
+    ] {
+        let out = run_net(&args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim().lines().count(),
+            1,
+            "{args:?}"
+        );
+    }
+}
