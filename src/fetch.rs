@@ -113,6 +113,7 @@ impl Fetcher {
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(1)
+            .tcp_nodelay(true)
             .build()
             .map_err(|source| FetchError::Client {
                 url: settings.wayback.to_string(),
