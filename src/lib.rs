@@ -13,6 +13,7 @@
 //! assert_eq!(page.updated.as_deref(), Some("2010-04-26"));
 //! ```
 
+pub mod archive;
 pub mod clean;
 pub mod config;
 pub mod decode;

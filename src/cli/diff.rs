@@ -36,20 +36,23 @@ impl From<LangArg> for Lang {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The earlier capture: an HTML file or a page JSON file.
+    /// The earlier capture: an HTML file, a page JSON file or an archive
+    /// reference (URL@TIMESTAMP, or a sha256 prefix of at least 12 hex digits).
     a: PathBuf,
-    /// The later capture: an HTML file or a page JSON file.
+    /// The later capture, in the same forms.
     b: PathBuf,
     #[arg(long, value_enum, default_value = "json")]
     format: Format,
     /// Language of the Markdown and HTML reports.
     #[arg(long, value_enum, default_value = "sv")]
     lang: LangArg,
+    #[command(flatten)]
+    archive: super::store::ArchiveArg,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let a = load(&args.a)?;
-    let b = load(&args.b)?;
+    let a = load_or_resolve(&args.a, &args.archive)?;
+    let b = load_or_resolve(&args.b, &args.archive)?;
     let d = sidarkiv::diff::diff(&a, &b);
     let title = b.title.as_deref().or(a.title.as_deref());
     match args.format {
@@ -62,6 +65,16 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::from(u8::from(d.changed)))
+}
+
+/// A file when one exists at `arg`, else an archive reference.
+fn load_or_resolve(arg: &Path, archive: &super::store::ArchiveArg) -> anyhow::Result<Page> {
+    if arg.exists() {
+        return load(arg);
+    }
+    let reference = arg.to_string_lossy();
+    super::store::resolve_page(archive, &reference)
+        .with_context(|| format!("{reference} is neither a file nor a capture in the archive"))
 }
 
 /// A page from a file: page JSON when it is JSON, else an HTML document.

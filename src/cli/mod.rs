@@ -4,6 +4,7 @@
 mod diff;
 mod net;
 mod parse;
+mod store;
 
 use clap::{Parser, Subcommand};
 use std::io::{self, Write};
@@ -33,22 +34,31 @@ enum Command {
     Fetch(net::FetchArgs),
     /// Compare two captures field by field; exit 1 when they differ.
     Diff(diff::Args),
+    /// Import HTML files, folders and WARC files into the archive.
+    Import(store::ImportArgs),
+    /// List stored captures as JSON lines, oldest first per URL.
+    List(store::ListArgs),
+    /// Print the stored page JSON of one capture (URL@TIMESTAMP or a sha256 prefix).
+    Show(store::ShowArgs),
+    /// Write every stored capture to a WARC 1.1 file.
+    Export(store::ExportArgs),
+    /// Rebuild every stored page JSON from the raw bytes.
+    Reparse(store::ReparseArgs),
 }
 
-/// A failure the contract gives its own exit code.
-#[derive(Debug, thiserror::Error)]
+/// A failure the contract gives its own exit code. Deliberately not an
+/// `Error` itself, so that `?` turns any error into a [`Failure::Fatal`].
+#[derive(Debug)]
 pub enum Failure {
     /// Bad arguments or unreadable input: nothing was done (exit 2).
-    #[error("{0:#}")]
     Fatal(anyhow::Error),
     /// Some items failed, the rest were done and kept (exit 3).
-    #[error("{0:#}")]
     Partial(anyhow::Error),
 }
 
-impl From<anyhow::Error> for Failure {
-    fn from(e: anyhow::Error) -> Self {
-        Failure::Fatal(e)
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Fatal(e.into())
     }
 }
 
@@ -60,6 +70,11 @@ pub fn run() -> ExitCode {
         Command::Snapshots(args) => net::snapshots(args),
         Command::Fetch(args) => net::fetch(args),
         Command::Diff(args) => diff::run(args),
+        Command::Import(args) => store::import(args),
+        Command::List(args) => store::list(args),
+        Command::Show(args) => store::show(args),
+        Command::Export(args) => store::export(args),
+        Command::Reparse(args) => store::reparse(args),
     };
     match result {
         Ok(code) => code,

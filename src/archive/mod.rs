@@ -1,0 +1,570 @@
+//! The capture store: raw bytes content-addressed and never modified, the page
+//! JSON beside them, and a per-URL index of captures.
+//!
+//! Layout (text and stable names, so `archive/` can be committed and its git
+//! history read as a change log):
+//!
+//! ```text
+//! archive/
+//!   objects/<aa>/<sha256>              raw bytes as fetched or imported
+//!   pages/<host>/<slug>-<hash>/
+//!     captures.json                    the index: every capture of one URL, oldest first
+//!     <timestamp>-<sha256[..12]>.json  the page JSON of one capture
+//!   tmp/                               temporary files of writes in progress
+//!   .lock                              held while writing
+//! ```
+//!
+//! Every write goes to `tmp/`, is fsynced and renamed into place, and the
+//! directory is fsynced. The index is written last: it is the commit point, so
+//! a process killed at any moment leaves either the capture fully stored or
+//! not listed at all (an unlisted object is harmless and reused on the next
+//! run). Leftovers in `tmp/` are removed when the lock is next taken.
+
+pub mod warc;
+
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+
+use crate::model::Page;
+
+#[derive(Debug, Error)]
+pub enum ArchiveError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: the archive is locked by another sidarkiv process (waited {waited:?})")]
+    Locked { path: PathBuf, waited: Duration },
+    #[error("{path}: damaged archive file: {reason}")]
+    Damaged { path: PathBuf, reason: String },
+    #[error("no capture matches {0:?}")]
+    NotFound(String),
+    #[error("{reference:?} matches {count} captures; give more of the sha256")]
+    Ambiguous { reference: String, count: usize },
+    #[error(
+        "{0:?} is not a reference: use URL@TIMESTAMP (14 digits) or a sha256 prefix of at least 12 hex digits"
+    )]
+    BadReference(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
+    move |source| ArchiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// One stored capture, as the index lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureRecord {
+    pub url: String,
+    pub timestamp: String,
+    pub sha256: String,
+    /// Base32 SHA-1, the form of the CDX `digest`.
+    pub sha1: String,
+    /// `wayback`, `live`, `file`, `warc`.
+    pub kind: String,
+    pub original_url: Option<String>,
+    /// HTTP status the page had when captured.
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// When sidarkiv stored it (RFC 3339, UTC).
+    pub stored_at: String,
+}
+
+/// The index file of one URL.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Index {
+    url: String,
+    captures: Vec<CaptureRecord>,
+}
+
+/// What is known about a capture besides its bytes.
+#[derive(Debug, Clone)]
+pub struct StoreMeta {
+    pub url: String,
+    pub timestamp: String,
+    pub kind: String,
+    pub original_url: Option<String>,
+    pub status: u16,
+    pub content_type: Option<String>,
+}
+
+/// The outcome of [`Archive::store`].
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub record: CaptureRecord,
+    /// False when the same bytes were already stored for this URL.
+    pub new: bool,
+}
+
+/// An archive directory.
+pub struct Archive {
+    root: PathBuf,
+    lock_wait: Duration,
+}
+
+/// Held while writing; released on drop.
+pub struct Lock {
+    _file: File,
+}
+
+const LOCK_POLL: Duration = Duration::from_millis(50);
+
+impl Archive {
+    /// Opens (creating if needed) the archive at `root`.
+    pub fn open(root: &Path) -> Result<Archive, ArchiveError> {
+        for sub in ["objects", "pages", "tmp"] {
+            let dir = root.join(sub);
+            fs::create_dir_all(&dir).map_err(io(&dir))?;
+        }
+        Ok(Archive {
+            root: root.to_path_buf(),
+            lock_wait: Duration::from_secs(30),
+        })
+    }
+
+    /// How long [`Archive::lock`] waits for another process before failing.
+    pub fn with_lock_wait(mut self, wait: Duration) -> Archive {
+        self.lock_wait = wait;
+        self
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Takes the write lock, waiting a bounded time for another process to
+    /// release it, then clears leftovers of interrupted writes.
+    pub fn lock(&self) -> Result<Lock, ArchiveError> {
+        let path = self.root.join(".lock");
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io(&path))?;
+        let started = Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) if started.elapsed() < self.lock_wait => {
+                    std::thread::sleep(LOCK_POLL)
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(ArchiveError::Locked {
+                        path: self.root.clone(),
+                        waited: started.elapsed(),
+                    });
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(io(&path)(e)),
+            }
+        }
+        let tmp = self.root.join("tmp");
+        for entry in fs::read_dir(&tmp).map_err(io(&tmp))?.flatten() {
+            let _ = fs::remove_file(entry.path());
+        }
+        Ok(Lock { _file: file })
+    }
+
+    /// Stores a capture: the raw bytes, the page JSON and the index entry.
+    /// The same bytes for the same URL are stored once.
+    pub fn store(
+        &self,
+        _lock: &Lock,
+        raw: &[u8],
+        page: &Page,
+        meta: StoreMeta,
+    ) -> Result<Stored, ArchiveError> {
+        let dir = self.page_dir(&meta.url);
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let index_path = dir.join("captures.json");
+        let mut index = self.read_index(&index_path)?.unwrap_or_else(|| Index {
+            url: meta.url.clone(),
+            captures: Vec::new(),
+        });
+        if let Some(existing) = index
+            .captures
+            .iter()
+            .find(|c| c.sha256 == page.source.sha256)
+        {
+            return Ok(Stored {
+                record: existing.clone(),
+                new: false,
+            });
+        }
+        let object = self.object_path(&page.source.sha256);
+        if !object.exists() {
+            self.write_atomic(&object, raw, false)?;
+        }
+        let record = CaptureRecord {
+            url: meta.url,
+            timestamp: meta.timestamp,
+            sha256: page.source.sha256.clone(),
+            sha1: page.source.sha1.clone(),
+            kind: meta.kind,
+            original_url: meta.original_url,
+            status: meta.status,
+            content_type: meta.content_type,
+            stored_at: jiff::Timestamp::now()
+                .round(jiff::Unit::Second)
+                .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+                .to_string(),
+        };
+        self.write_atomic(&dir.join(page_file(&record)), &pretty(page)?, true)?;
+        index.captures.push(record.clone());
+        index
+            .captures
+            .sort_by(|a, b| (&a.timestamp, &a.sha256).cmp(&(&b.timestamp, &b.sha256)));
+        self.write_atomic(&index_path, &pretty(&index)?, true)?;
+        Ok(Stored { record, new: true })
+    }
+
+    /// Every stored capture, URL by URL (sorted), oldest first per URL.
+    pub fn list(&self, url: Option<&str>) -> Result<Vec<CaptureRecord>, ArchiveError> {
+        if let Some(url) = url {
+            let path = self.page_dir(url).join("captures.json");
+            return Ok(self
+                .read_index(&path)?
+                .map(|i| i.captures)
+                .unwrap_or_default());
+        }
+        let pages = self.root.join("pages");
+        let mut indexes: Vec<Index> = Vec::new();
+        for entry in walkdir::WalkDir::new(&pages).min_depth(3).max_depth(3) {
+            let entry = entry.map_err(|e| ArchiveError::Io {
+                path: pages.clone(),
+                source: e.into(),
+            })?;
+            if entry.file_name() == "captures.json"
+                && let Some(index) = self.read_index(entry.path())?
+            {
+                indexes.push(index);
+            }
+        }
+        indexes.sort_by(|a, b| a.url.cmp(&b.url));
+        Ok(indexes.into_iter().flat_map(|i| i.captures).collect())
+    }
+
+    /// The capture a reference names: `URL@TIMESTAMP` or a sha256 prefix (≥ 12 hex digits).
+    pub fn resolve(&self, reference: &str) -> Result<CaptureRecord, ArchiveError> {
+        if let Some((url, ts)) = reference.rsplit_once('@')
+            && crate::wayback::is_timestamp(ts)
+        {
+            return self
+                .list(Some(url))?
+                .into_iter()
+                .find(|c| c.timestamp == ts)
+                .ok_or_else(|| ArchiveError::NotFound(reference.to_owned()));
+        }
+        let prefix = reference.to_ascii_lowercase();
+        if prefix.len() < 12 || prefix.len() > 64 || !prefix.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            return Err(ArchiveError::BadReference(reference.to_owned()));
+        }
+        let mut found: Vec<CaptureRecord> = self
+            .list(None)?
+            .into_iter()
+            .filter(|c| c.sha256.starts_with(&prefix))
+            .collect();
+        match found.len() {
+            0 => Err(ArchiveError::NotFound(reference.to_owned())),
+            1 => Ok(found.remove(0)),
+            count => Err(ArchiveError::Ambiguous {
+                reference: reference.to_owned(),
+                count,
+            }),
+        }
+    }
+
+    /// The stored page JSON of a capture.
+    pub fn page(&self, record: &CaptureRecord) -> Result<Page, ArchiveError> {
+        let path = self.page_dir(&record.url).join(page_file(record));
+        let bytes = fs::read(&path).map_err(io(&path))?;
+        serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Damaged {
+            path,
+            reason: e.to_string(),
+        })
+    }
+
+    /// The raw bytes of a capture, checked against their address.
+    pub fn raw(&self, record: &CaptureRecord) -> Result<Vec<u8>, ArchiveError> {
+        use sha2::Digest;
+        let path = self.object_path(&record.sha256);
+        let bytes = fs::read(&path).map_err(io(&path))?;
+        let actual = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&bytes));
+        if actual != record.sha256 {
+            return Err(ArchiveError::Damaged {
+                path,
+                reason: format!("content hashes to {actual}"),
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Rewrites the page JSON of one capture (after the extractor improved).
+    pub fn rewrite_page(
+        &self,
+        _lock: &Lock,
+        record: &CaptureRecord,
+        page: &Page,
+    ) -> Result<(), ArchiveError> {
+        let path = self.page_dir(&record.url).join(page_file(record));
+        self.write_atomic(&path, &pretty(page)?, true)
+    }
+
+    fn read_index(&self, path: &Path) -> Result<Option<Index>, ArchiveError> {
+        match fs::read(path) {
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes)
+                    .map(Some)
+                    .map_err(|e| ArchiveError::Damaged {
+                        path: path.to_path_buf(),
+                        reason: e.to_string(),
+                    })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io(path)(e)),
+        }
+    }
+
+    fn object_path(&self, sha256: &str) -> PathBuf {
+        self.root
+            .join("objects")
+            .join(sha256.get(..2).unwrap_or("00"))
+            .join(sha256)
+    }
+
+    fn page_dir(&self, url: &str) -> PathBuf {
+        let (host, slug) = url_key(url);
+        self.root.join("pages").join(host).join(slug)
+    }
+
+    /// tmp file → fsync → rename → fsync of the directory.
+    fn write_atomic(&self, dest: &Path, bytes: &[u8], overwrite: bool) -> Result<(), ArchiveError> {
+        let parent = dest.parent().unwrap_or(&self.root);
+        fs::create_dir_all(parent).map_err(io(parent))?;
+        let tmp_dir = self.root.join("tmp");
+        let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(io(&tmp_dir))?;
+        tmp.write_all(bytes).map_err(io(tmp.path()))?;
+        tmp.as_file().sync_all().map_err(io(dest))?;
+        let persisted = if overwrite {
+            tmp.persist(dest).map(drop)
+        } else {
+            tmp.persist_noclobber(dest).map(drop)
+        };
+        match persisted {
+            Ok(()) => {}
+            Err(e) if !overwrite && e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(dest)(e.error)),
+        }
+        File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(io(parent))
+    }
+}
+
+fn page_file(record: &CaptureRecord) -> String {
+    format!(
+        "{}-{}.json",
+        record.timestamp,
+        record.sha256.get(..12).unwrap_or(&record.sha256)
+    )
+}
+
+fn pretty<T: Serialize>(value: &T) -> Result<Vec<u8>, ArchiveError> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| ArchiveError::Damaged {
+        path: PathBuf::from("<page>"),
+        reason: e.to_string(),
+    })?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// A directory name for a URL that is safe on every file system and cannot
+/// leave the archive: `[a-z0-9.-]` only, bounded length, never `.` or `..`,
+/// made unique by a hash of the whole URL.
+pub fn url_key(url: &str) -> (String, String) {
+    use sha2::Digest;
+    let hash = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(url.as_bytes()));
+    let parsed = url::Url::parse(url).ok();
+    let host = parsed
+        .as_ref()
+        .and_then(|u| u.host_str())
+        .unwrap_or("local");
+    let path = parsed.as_ref().map_or(url, |u| u.path());
+    let clean = |s: &str, max: usize| -> String {
+        let mut out = String::new();
+        for c in s.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                out.push(c);
+            } else if !out.ends_with('-') {
+                out.push('-');
+            }
+        }
+        out.trim_matches('-').chars().take(max).collect()
+    };
+    let host = clean(host, 64);
+    let host = if host.is_empty() {
+        "local".to_owned()
+    } else {
+        host
+    };
+    let slug = clean(path, 80);
+    let slug = if slug.is_empty() {
+        format!("root-{}", &hash[..10])
+    } else {
+        format!("{slug}-{}", &hash[..10])
+    };
+    (host, slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ParseOptions, parse_page};
+
+    fn temp() -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "sidarkiv-archive-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    fn stored(a: &Archive, raw: &[u8], url: &str, ts: &str) -> Stored {
+        let page = parse_page(raw, &ParseOptions::default()).expect("parses");
+        let lock = a.lock().expect("lock");
+        a.store(
+            &lock,
+            raw,
+            &page,
+            StoreMeta {
+                url: url.into(),
+                timestamp: ts.into(),
+                kind: "file".into(),
+                original_url: None,
+                status: 200,
+                content_type: None,
+            },
+        )
+        .expect("store")
+    }
+
+    #[test]
+    fn same_bytes_same_url_are_stored_once() {
+        let a = Archive::open(&temp()).expect("open");
+        let raw = b"<html><body><h1>Rubrik</h1><p>Text</p></body></html>";
+        assert!(stored(&a, raw, "http://x.se/a", "20100101000000").new);
+        assert!(!stored(&a, raw, "http://x.se/a", "20110101000000").new);
+        assert!(
+            stored(&a, raw, "http://x.se/b", "20100101000000").new,
+            "another URL keeps its own entry"
+        );
+        assert_eq!(a.list(None).expect("list").len(), 2);
+        let objects = walkdir::WalkDir::new(a.root().join("objects"))
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .count();
+        assert_eq!(objects, 1, "one object for identical bytes");
+    }
+
+    #[test]
+    fn raw_bytes_come_back_unaltered_and_refs_resolve() {
+        let a = Archive::open(&temp()).expect("open");
+        let raw = b"<html><body><h1>K\xf6p</h1></body></html>";
+        let s = stored(&a, raw, "http://x.se/a", "20100426093512");
+        assert_eq!(a.raw(&s.record).expect("raw"), raw);
+        assert_eq!(
+            a.resolve("http://x.se/a@20100426093512")
+                .expect("by url")
+                .sha256,
+            s.record.sha256
+        );
+        assert_eq!(
+            a.resolve(&s.record.sha256[..12])
+                .expect("by prefix")
+                .timestamp,
+            "20100426093512"
+        );
+        assert!(matches!(
+            a.resolve("abc"),
+            Err(ArchiveError::BadReference(_))
+        ));
+        assert!(matches!(
+            a.resolve("http://x.se/a@20990101000000"),
+            Err(ArchiveError::NotFound(_))
+        ));
+        assert_eq!(
+            a.page(&s.record).expect("page").title.as_deref(),
+            Some("Köp")
+        );
+    }
+
+    #[test]
+    fn damaged_objects_are_detected() {
+        let a = Archive::open(&temp()).expect("open");
+        let s = stored(&a, b"<p>original</p>", "http://x.se/a", "20100101000000");
+        fs::write(a.object_path(&s.record.sha256), b"<p>altered</p>").expect("tamper");
+        assert!(matches!(
+            a.raw(&s.record),
+            Err(ArchiveError::Damaged { .. })
+        ));
+    }
+
+    #[test]
+    fn url_keys_cannot_escape() {
+        for url in [
+            "http://x.se/../../etc/passwd",
+            "file:///../../..",
+            "http://x.se/%2e%2e/",
+            "..",
+            "",
+            "http://X.se/Å/ä?q=1#f",
+        ] {
+            let (host, slug) = url_key(url);
+            for part in [&host, &slug] {
+                assert!(
+                    !part.is_empty() && !part.starts_with('.') && part.len() <= 91,
+                    "{url}: {part}"
+                );
+                assert!(
+                    part.chars().all(|c| c.is_ascii_lowercase()
+                        || c.is_ascii_digit()
+                        || c == '-'
+                        || c == '.'),
+                    "{part}"
+                );
+            }
+        }
+        assert_ne!(url_key("http://x.se/a?b=1"), url_key("http://x.se/a?b=2"));
+    }
+
+    #[test]
+    fn a_second_lock_waits_then_fails() {
+        let dir = temp();
+        let a = Archive::open(&dir).expect("open");
+        let _held = a.lock().expect("first");
+        let b = Archive::open(&dir)
+            .expect("open")
+            .with_lock_wait(Duration::from_millis(200));
+        assert!(matches!(b.lock(), Err(ArchiveError::Locked { .. })));
+    }
+
+    #[test]
+    fn leftovers_of_interrupted_writes_are_cleared() {
+        let a = Archive::open(&temp()).expect("open");
+        fs::write(a.root().join("tmp").join(".tmpXYZ"), b"half").expect("leftover");
+        drop(a.lock().expect("lock"));
+        assert_eq!(fs::read_dir(a.root().join("tmp")).expect("tmp").count(), 0);
+    }
+}
