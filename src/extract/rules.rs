@@ -47,10 +47,10 @@ re!(JS_STRING, r#"'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)""#);
 /// `us_order` reads `10/03/2017` as month/day, for English "Last updated" labels.
 pub fn parse_date(text: &str, us_order: bool) -> Option<String> {
     let mut found: Vec<(usize, String)> = Vec::new();
-    if let Some(c) = ISO_DATE.captures(text) {
-        if let Some(d) = ymd(&c[1], &c[2], &c[3]) {
-            found.push((c.get(0).map_or(0, |m| m.start()), d));
-        }
+    if let Some(c) = ISO_DATE.captures(text)
+        && let Some(d) = ymd(&c[1], &c[2], &c[3])
+    {
+        found.push((c.get(0).map_or(0, |m| m.start()), d));
     }
     for c in WORD_DATE.captures_iter(text) {
         if let Some(month) = month_number(&c[2])
@@ -166,7 +166,7 @@ pub fn luhn_valid(number: &str) -> bool {
             if v > 9 { v - 9 } else { v }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Splits a network heading into name and acronym:
