@@ -1,5 +1,6 @@
 //! Integration tests: every test drives the real `sidarkiv` binary.
 
+mod archive_cli;
 mod conformance;
 mod diff;
 mod fetch;

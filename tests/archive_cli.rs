@@ -1,0 +1,557 @@
+//! The archive through the binary: import (folders, WARC, bad files), list,
+//! show, export (checked by Python's warcio), reparse, diff by reference,
+//! SIGKILL at any moment, and two imports at once.
+
+use crate::util::{fixture, run, sidarkiv, temp_dir};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn json_lines(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
+fn list(archive: &Path) -> Vec<Value> {
+    let out = run(&["list", "--archive", s(archive)], None);
+    assert!(
+        out.status.success(),
+        "list failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json_lines(&out.stdout)
+}
+
+/// (url, sha256) of every listed capture.
+fn captures(archive: &Path) -> BTreeSet<(String, String)> {
+    list(archive)
+        .iter()
+        .map(|c| {
+            (
+                c["url"].as_str().unwrap_or("").to_owned(),
+                c["sha256"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// `n` small old-style pages, each naming its own URL.
+fn generate_pages(dir: &Path, n: usize) -> PathBuf {
+    let pages = dir.join("pages");
+    std::fs::create_dir_all(&pages).expect("dir");
+    for i in 0..n {
+        let html = format!(
+            "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\"><title>Sida {i}</title></head>\
+             <body><h1>Sida {i}</h1><p>Karlskrona kommun \u{e4}r medlem i n\u{e4}tverk nummer {i}.</p>\
+             <h2>Avsnitt</h2><p>Text {i}.</p><p>Sidan uppdaterad: 2010-04-26</p>\
+             <p>L\u{e4}nk till sidan: <a href=\"http://www.karlskrona.se/sv/sida-{i}/\">http://www.karlskrona.se/sv/sida-{i}/</a></p></body></html>"
+        );
+        std::fs::write(
+            pages.join(format!("sida-{i:04}.html")),
+            encoding_rs::WINDOWS_1252.encode(&html).0,
+        )
+        .expect("write");
+    }
+    pages
+}
+
+#[test]
+fn import_folder_list_show_and_reimport_is_idempotent() {
+    let dir = temp_dir("import-folder");
+    let archive = dir.join("archive");
+    let out = run(&["import", s(&fixture("")), "--archive", s(&archive)], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out.stdout);
+    assert_eq!(
+        lines.len(),
+        9,
+        "7 fixtures and the 2 sources in fixtures/src"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["status"] == "ok" && l["new"] == true)
+    );
+    let view = lines
+        .iter()
+        .find(|l| {
+            l["input"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("wayback-view.html"))
+        })
+        .expect("view");
+    assert_eq!(
+        view["timestamp"], "20100426093512",
+        "the capture time a view-mode copy shows"
+    );
+    let before = captures(&archive);
+    assert_eq!(before.len(), 9);
+
+    let again = run(&["import", s(&fixture("")), "--archive", s(&archive)], None);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        json_lines(&again.stdout).iter().all(|l| l["new"] == false),
+        "the same bytes are stored once"
+    );
+    assert_eq!(captures(&archive), before);
+
+    let url = view["url"].as_str().expect("url");
+    let by_ref = run(
+        &[
+            "show",
+            &format!("{url}@20100426093512"),
+            "--archive",
+            s(&archive),
+        ],
+        None,
+    );
+    assert!(by_ref.status.success());
+    let page: Value = serde_json::from_slice(&by_ref.stdout).expect("page");
+    assert_eq!(page["title"], "Internationella nätverk");
+    let sha = view["sha256"].as_str().expect("sha");
+    let by_sha = run(&["show", &sha[..12], "--archive", s(&archive)], None);
+    assert_eq!(by_sha.stdout, by_ref.stdout);
+    for bad in ["abc", "http://nowhere/@20100101000000", "ffffffffffffffff"] {
+        let out = run(&["show", bad, "--archive", s(&archive)], None);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(bad));
+    }
+    let one_url = run(&["list", url, "--archive", s(&archive)], None);
+    let ts: Vec<String> = json_lines(&one_url.stdout)
+        .iter()
+        .map(|c| c["timestamp"].as_str().unwrap_or("").to_owned())
+        .collect();
+    let mut sorted = ts.clone();
+    sorted.sort();
+    assert_eq!(ts, sorted, "oldest first");
+
+    // diff by archive reference
+    let lines2: Vec<&Value> = lines
+        .iter()
+        .filter(|l| {
+            l["input"]
+                .as_str()
+                .is_some_and(|i| i.contains("karlskrona-201"))
+        })
+        .collect();
+    let sha_2010 = lines2
+        .iter()
+        .find(|l| {
+            l["input"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("2010-raw.html"))
+        })
+        .expect("2010")["sha256"]
+        .as_str()
+        .expect("sha");
+    let sha_2011 = lines2
+        .iter()
+        .find(|l| {
+            l["input"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("2011-raw.html"))
+        })
+        .expect("2011")["sha256"]
+        .as_str()
+        .expect("sha");
+    let d = run(
+        &[
+            "diff",
+            &sha_2010[..16],
+            &sha_2011[..16],
+            "--archive",
+            s(&archive),
+        ],
+        None,
+    );
+    assert_eq!(
+        d.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&d.stderr)
+    );
+
+    // reparse rebuilds every page JSON from the raw bytes, to the same result
+    let page_before = run(&["show", &sha[..12], "--archive", s(&archive)], None).stdout;
+    let r = run(&["reparse", "--archive", s(&archive)], None);
+    assert!(r.status.success());
+    let summary: Value = serde_json::from_slice(&r.stdout).expect("json");
+    assert_eq!(summary["reparsed"], 9);
+    assert_eq!(
+        run(&["show", &sha[..12], "--archive", s(&archive)], None).stdout,
+        page_before
+    );
+}
+
+#[test]
+fn bad_files_do_not_stop_the_import() {
+    let dir = temp_dir("import-bad");
+    let input = dir.join("in");
+    std::fs::create_dir_all(&input).expect("dir");
+    std::fs::write(input.join("empty.html"), b"").expect("w");
+    std::fs::write(input.join("logo.html"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").expect("w");
+    std::fs::copy(
+        fixture("karlskrona-2011-raw.html"),
+        input.join("sida med mellanslag & ö #1.html"),
+    )
+    .expect("copy");
+    std::fs::write(
+        input.join("utan-url.html"),
+        b"<html><body><h1>Ingen adress</h1></body></html>",
+    )
+    .expect("w");
+    let archive = dir.join("archive");
+    let missing = dir.join("finns-inte.html");
+    let out = run(
+        &["import", s(&input), s(&missing), "--archive", s(&archive)],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3), "some failed, the rest went in");
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 5);
+    let status = |name: &str| {
+        let l = lines
+            .iter()
+            .find(|l| l["input"].as_str().is_some_and(|i| i.ends_with(name)))
+            .expect(name);
+        (
+            l["status"].as_str().unwrap_or("").to_owned(),
+            l["reason"].as_str().unwrap_or("").to_owned(),
+        )
+    };
+    assert_eq!(status("sida med mellanslag & ö #1.html").0, "ok");
+    assert_eq!(
+        status("utan-url.html").0,
+        "ok",
+        "stored under its file:// URL"
+    );
+    assert!(status("empty.html").1.contains("empty"));
+    assert!(status("logo.html").1.contains("PNG"));
+    assert!(status("finns-inte.html").1.contains("cannot read"));
+    let urls: Vec<String> = list(&archive)
+        .iter()
+        .map(|c| c["url"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert!(
+        urls.iter()
+            .any(|u| u.starts_with("file://") && u.ends_with("utan-url.html")),
+        "{urls:?}"
+    );
+    assert_eq!(urls.len(), 2);
+}
+
+fn warc_record(kind: &str, uri: &str, date: &str, block: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Target-URI: {uri}\r\nWARC-Date: {date}\r\nWARC-Record-ID: <urn:uuid:{}>\r\nContent-Length: {}\r\n\r\n",
+        "12345678-1234-5678-1234-567812345678",
+        block.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(block);
+    r.extend_from_slice(b"\r\n\r\n");
+    r
+}
+
+#[test]
+fn warc_and_warc_gz_input() {
+    use std::io::Write;
+    let dir = temp_dir("import-warc");
+    let page = std::fs::read(fixture("karlskrona-2011-raw.html")).expect("fixture");
+    let mut http =
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\n".to_vec();
+    http.extend_from_slice(&page);
+    let plain_page = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n1c\r\n<html><h1>Utan l\xe4nk</h1></p>\r\n0\r\n\r\n";
+    let mut warc = Vec::new();
+    warc.extend(warc_record(
+        "warcinfo",
+        "",
+        "2011-03-15T12:00:00Z",
+        b"software: test\r\n",
+    ));
+    warc.extend(warc_record(
+        "request",
+        "http://www.karlskrona.se/x",
+        "2011-03-15T12:00:00Z",
+        b"GET /x HTTP/1.1\r\n\r\n",
+    ));
+    warc.extend(warc_record(
+        "response",
+        "http://www.karlskrona.se/x",
+        "2011-03-15T12:00:00Z",
+        &http,
+    ));
+    warc.extend(warc_record(
+        "response",
+        "http://www.karlskrona.se/logo.png",
+        "2011-03-15T12:00:01Z",
+        b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG",
+    ));
+    warc.extend(warc_record(
+        "response",
+        "http://www.karlskrona.se/utan-lank",
+        "2011-03-16T08:00:00Z",
+        plain_page,
+    ));
+    std::fs::write(dir.join("crawl.warc"), &warc).expect("w");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&warc).expect("gz");
+    std::fs::write(dir.join("crawl.warc.gz"), gz.finish().expect("gz")).expect("w");
+    for name in ["crawl.warc", "crawl.warc.gz"] {
+        let archive = dir.join(format!("archive-{name}"));
+        let out = run(
+            &["import", s(&dir.join(name)), "--archive", s(&archive)],
+            None,
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let lines = json_lines(&out.stdout);
+        assert_eq!(lines.len(), 2, "{name}: two HTML responses");
+        // Pages are parsed in parallel: lines come in any order.
+        let first = lines
+            .iter()
+            .find(|l| l["input"].as_str().is_some_and(|i| i.ends_with("#3")))
+            .expect("record 3");
+        assert_eq!(first["timestamp"], "20110315120000", "the WARC-Date");
+        assert!(
+            first["url"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("Internationella-natverk/")),
+            "the page's own URL wins"
+        );
+        let second = lines
+            .iter()
+            .find(|l| l["input"].as_str().is_some_and(|i| i.ends_with("#5")))
+            .expect("record 5");
+        assert_eq!(
+            second["url"], "http://www.karlskrona.se/utan-lank",
+            "else the target URI"
+        );
+        assert_eq!(second["timestamp"], "20110316080000");
+    }
+    let broken = dir.join("broken.warc");
+    std::fs::write(&broken, &warc[..warc.len() - 300]).expect("w");
+    let out = run(
+        &[
+            "import",
+            s(&broken),
+            "--archive",
+            s(&dir.join("archive-broken")),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("unreadable WARC"),
+        "the damaged record is reported"
+    );
+}
+
+fn python_has_warcio() -> bool {
+    Command::new("python3")
+        .args(["-c", "import warcio"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn export_is_readable_by_warcio() {
+    assert!(
+        python_has_warcio(),
+        "Python's warcio is not installed: run the README's test command (scripts/test), which installs it"
+    );
+    let dir = temp_dir("export");
+    let archive = dir.join("archive");
+    assert!(
+        run(&["import", s(&fixture("")), "--archive", s(&archive)], None)
+            .status
+            .success()
+    );
+    for name in ["all.warc", "all.warc.gz"] {
+        let warc = dir.join(name);
+        let out = run(
+            &["export", "--warc", s(&warc), "--archive", s(&archive)],
+            None,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let check = Command::new("warcio")
+            .args(["check", "-v", s(&warc)])
+            .output();
+        let check = match check {
+            Ok(o) => o,
+            Err(_) => Command::new("python3")
+                .args(["-m", "warcio.cli", "check", "-v", s(&warc)])
+                .output()
+                .expect("warcio"),
+        };
+        assert!(
+            check.status.success(),
+            "warcio check {name}: {}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+        let script = r#"
+import sys, json, hashlib, base64
+from warcio.archiveiterator import ArchiveIterator
+counts = {}
+with open(sys.argv[1], 'rb') as f:
+    for rec in ArchiveIterator(f):
+        t = rec.rec_type
+        counts[t] = counts.get(t, 0) + 1
+        if t == 'response':
+            body = rec.content_stream().read()
+            digest = 'sha1:' + base64.b32encode(hashlib.sha1(body).digest()).decode()
+            assert digest == rec.rec_headers.get_header('WARC-Payload-Digest'), (digest, rec.rec_headers.get_header('WARC-Payload-Digest'))
+            assert rec.http_headers.get_statuscode() == '200'
+        if t == 'metadata':
+            page = json.loads(rec.content_stream().read())
+            assert page['schema'] == 'sidarkiv.page.v1'
+print(json.dumps(counts, sort_keys=True))
+"#;
+        let read = Command::new("python3")
+            .args(["-c", script, s(&warc)])
+            .output()
+            .expect("python");
+        assert!(
+            read.status.success(),
+            "{}",
+            String::from_utf8_lossy(&read.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&read.stdout).trim(),
+            r#"{"metadata": 9, "response": 9, "warcinfo": 1}"#
+        );
+    }
+}
+
+/// Kills `sidarkiv import` with SIGKILL after `after`; returns whether it was still running.
+fn import_killed_after(pages: &Path, archive: &Path, after: Duration) -> bool {
+    let mut child = sidarkiv()
+        .args(["import", s(pages), "--archive", s(archive)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(after);
+    let running = child.try_wait().expect("wait").is_none();
+    let _ = child.kill(); // SIGKILL on Unix
+    let _ = child.wait();
+    running
+}
+
+fn assert_readable(archive: &Path) {
+    for c in list(archive) {
+        let sha = c["sha256"].as_str().expect("sha");
+        let out = run(&["show", &sha[..16], "--archive", s(archive)], None);
+        assert!(
+            out.status.success(),
+            "show {sha}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).expect("page JSON");
+    }
+}
+
+#[test]
+fn sigkill_at_any_moment_leaves_a_readable_archive_and_a_rerun_completes_it() {
+    let dir = temp_dir("crash");
+    let pages = generate_pages(&dir, 600);
+    let archive = dir.join("archive");
+    let mut killed_mid_run = 0;
+    for ms in [30, 80, 150, 250, 400, 600] {
+        if import_killed_after(&pages, &archive, Duration::from_millis(ms)) {
+            killed_mid_run += 1;
+        }
+        assert_readable(&archive);
+    }
+    assert!(
+        killed_mid_run >= 2,
+        "the import finished too fast to be killed mid-run"
+    );
+    let out = run(&["import", s(&pages), "--archive", s(&archive)], None);
+    assert_eq!(out.status.code(), Some(0));
+    let reference = dir.join("reference");
+    assert!(
+        run(&["import", s(&pages), "--archive", s(&reference)], None)
+            .status
+            .success()
+    );
+    let got = captures(&archive);
+    assert_eq!(got.len(), 600, "every page exactly once");
+    assert_eq!(
+        got,
+        captures(&reference),
+        "the same archive as an uninterrupted import"
+    );
+    assert_eq!(list(&archive).len(), 600, "no capture listed twice");
+    assert_eq!(
+        std::fs::read_dir(archive.join("tmp")).expect("tmp").count(),
+        0,
+        "leftovers cleared"
+    );
+}
+
+#[test]
+fn two_imports_at_once_into_one_archive() {
+    let dir = temp_dir("concurrent");
+    let pages = generate_pages(&dir, 300);
+    let archive = dir.join("archive");
+    let spawn = || {
+        sidarkiv()
+            .args(["import", s(&pages), "--archive", s(&archive)])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    );
+    assert_eq!(
+        a.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&a.stderr)
+    );
+    assert_eq!(
+        b.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&b.stderr)
+    );
+    let new = |o: &std::process::Output| {
+        json_lines(&o.stdout)
+            .iter()
+            .filter(|l| l["new"] == true)
+            .count()
+    };
+    assert_eq!(
+        new(&a) + new(&b),
+        300,
+        "each page stored by exactly one of them"
+    );
+    assert_eq!(list(&archive).len(), 300);
+    assert_readable(&archive);
+}
