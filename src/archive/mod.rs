@@ -177,53 +177,92 @@ impl Archive {
     /// The same bytes for the same URL are stored once.
     pub fn store(
         &self,
-        _lock: &Lock,
+        lock: &Lock,
         raw: &[u8],
         page: &Page,
         meta: StoreMeta,
     ) -> Result<Stored, ArchiveError> {
-        let dir = self.page_dir(&meta.url);
-        fs::create_dir_all(&dir).map_err(io(&dir))?;
-        let index_path = dir.join("captures.json");
-        let mut index = self.read_index(&index_path)?.unwrap_or_else(|| Index {
-            url: meta.url.clone(),
-            captures: Vec::new(),
-        });
-        if let Some(existing) = index
-            .captures
-            .iter()
-            .find(|c| c.sha256 == page.source.sha256)
-        {
-            return Ok(Stored {
-                record: existing.clone(),
-                new: false,
-            });
+        let mut stored = self.store_batch(lock, &[(raw, page, meta)])?;
+        stored.pop().ok_or_else(|| ArchiveError::Damaged {
+            path: self.root.clone(),
+            reason: "a store returned nothing".into(),
+        })
+    }
+
+    /// Stores many captures with one group commit: every file is written to
+    /// `tmp/`, made durable together, renamed into place, made durable again,
+    /// and only then are the indexes replaced the same way. A crash at any
+    /// point leaves each capture either fully stored and listed, or unlisted.
+    pub fn store_batch(
+        &self,
+        _lock: &Lock,
+        items: &[(&[u8], &Page, StoreMeta)],
+    ) -> Result<Vec<Stored>, ArchiveError> {
+        let mut indexes: Vec<(PathBuf, Index, bool)> = Vec::new();
+        let mut staged = Staged::new(&self.root)?;
+        let mut out = Vec::with_capacity(items.len());
+        let now = jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+            .to_string();
+        for (raw, page, meta) in items {
+            let dir = self.page_dir(&meta.url);
+            let index_path = dir.join("captures.json");
+            let slot = match indexes.iter().position(|(p, _, _)| *p == index_path) {
+                Some(i) => i,
+                None => {
+                    let index = self.read_index(&index_path)?.unwrap_or_else(|| Index {
+                        url: meta.url.clone(),
+                        captures: Vec::new(),
+                    });
+                    indexes.push((index_path, index, false));
+                    indexes.len() - 1
+                }
+            };
+            let (_, index, dirty) = &mut indexes[slot];
+            if let Some(existing) = index
+                .captures
+                .iter()
+                .find(|c| c.sha256 == page.source.sha256)
+            {
+                out.push(Stored {
+                    record: existing.clone(),
+                    new: false,
+                });
+                continue;
+            }
+            let object = self.object_path(&page.source.sha256);
+            if !object.exists() {
+                staged.add(object, raw, false)?;
+            }
+            let record = CaptureRecord {
+                url: meta.url.clone(),
+                timestamp: meta.timestamp.clone(),
+                sha256: page.source.sha256.clone(),
+                sha1: page.source.sha1.clone(),
+                kind: meta.kind.clone(),
+                original_url: meta.original_url.clone(),
+                status: meta.status,
+                content_type: meta.content_type.clone(),
+                stored_at: now.clone(),
+            };
+            staged.add(dir.join(page_file(&record)), &pretty(page)?, true)?;
+            index.captures.push(record.clone());
+            *dirty = true;
+            out.push(Stored { record, new: true });
         }
-        let object = self.object_path(&page.source.sha256);
-        if !object.exists() {
-            self.write_atomic(&object, raw, false)?;
+        staged.commit()?;
+        let mut staged = Staged::new(&self.root)?;
+        for (path, index, dirty) in &mut indexes {
+            if *dirty {
+                index
+                    .captures
+                    .sort_by(|a, b| (&a.timestamp, &a.sha256).cmp(&(&b.timestamp, &b.sha256)));
+                staged.add(path.clone(), &pretty(index)?, true)?;
+            }
         }
-        let record = CaptureRecord {
-            url: meta.url,
-            timestamp: meta.timestamp,
-            sha256: page.source.sha256.clone(),
-            sha1: page.source.sha1.clone(),
-            kind: meta.kind,
-            original_url: meta.original_url,
-            status: meta.status,
-            content_type: meta.content_type,
-            stored_at: jiff::Timestamp::now()
-                .round(jiff::Unit::Second)
-                .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
-                .to_string(),
-        };
-        self.write_atomic(&dir.join(page_file(&record)), &pretty(page)?, true)?;
-        index.captures.push(record.clone());
-        index
-            .captures
-            .sort_by(|a, b| (&a.timestamp, &a.sha256).cmp(&(&b.timestamp, &b.sha256)));
-        self.write_atomic(&index_path, &pretty(&index)?, true)?;
-        Ok(Stored { record, new: true })
+        staged.commit()?;
+        Ok(out)
     }
 
     /// Every stored capture, URL by URL (sorted), oldest first per URL.
@@ -346,27 +385,91 @@ impl Archive {
         self.root.join("pages").join(host).join(slug)
     }
 
-    /// tmp file → fsync → rename → fsync of the directory.
+    /// One file, atomically: the same path as a batch of one.
     fn write_atomic(&self, dest: &Path, bytes: &[u8], overwrite: bool) -> Result<(), ArchiveError> {
-        let parent = dest.parent().unwrap_or(&self.root);
-        fs::create_dir_all(parent).map_err(io(parent))?;
+        let mut staged = Staged::new(&self.root)?;
+        staged.add(dest.to_path_buf(), bytes, overwrite)?;
+        staged.commit()
+    }
+}
+
+/// Files written to `tmp/`, waiting to be made durable and renamed together.
+struct Staged {
+    root: PathBuf,
+    files: Vec<(tempfile::NamedTempFile, PathBuf, bool)>,
+}
+
+impl Staged {
+    fn new(root: &Path) -> Result<Staged, ArchiveError> {
+        Ok(Staged {
+            root: root.to_path_buf(),
+            files: Vec::new(),
+        })
+    }
+
+    fn add(&mut self, dest: PathBuf, bytes: &[u8], overwrite: bool) -> Result<(), ArchiveError> {
         let tmp_dir = self.root.join("tmp");
         let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(io(&tmp_dir))?;
         tmp.write_all(bytes).map_err(io(tmp.path()))?;
-        tmp.as_file().sync_all().map_err(io(dest))?;
-        let persisted = if overwrite {
-            tmp.persist(dest).map(drop)
-        } else {
-            tmp.persist_noclobber(dest).map(drop)
-        };
-        match persisted {
-            Ok(()) => {}
-            Err(e) if !overwrite && e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io(dest)(e.error)),
+        self.files.push((tmp, dest, overwrite));
+        Ok(())
+    }
+
+    /// Durable data, then renames, then durable directory entries.
+    fn commit(self) -> Result<(), ArchiveError> {
+        if self.files.is_empty() {
+            return Ok(());
         }
-        File::open(parent)
-            .and_then(|d| d.sync_all())
-            .map_err(io(parent))
+        let files: Vec<&File> = self.files.iter().map(|(t, _, _)| t.as_file()).collect();
+        barrier(&self.root, &files, &[])?;
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for (tmp, dest, overwrite) in self.files {
+            let parent = dest.parent().unwrap_or(&self.root).to_path_buf();
+            fs::create_dir_all(&parent).map_err(io(&parent))?;
+            let persisted = if overwrite {
+                tmp.persist(&dest).map(drop)
+            } else {
+                tmp.persist_noclobber(&dest).map(drop)
+            };
+            match persisted {
+                Ok(()) => {}
+                Err(e) if !overwrite && e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io(&dest)(e.error)),
+            }
+            if !dirs.contains(&parent) {
+                dirs.push(parent);
+            }
+        }
+        barrier(&self.root, &[], &dirs)
+    }
+}
+
+/// Makes the given files' data and directories' entries durable. On Linux one
+/// `syncfs` covers a whole batch (the cost of one journal commit instead of
+/// one fsync per file); elsewhere each file and directory is fsynced.
+fn barrier(root: &Path, files: &[&File], dirs: &[PathBuf]) -> Result<(), ArchiveError> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let _ = (files, dirs);
+        let dir = File::open(root).map_err(io(root))?;
+        // SAFETY: syncfs only reads the descriptor, which `dir` keeps open for the call.
+        let rc = unsafe { libc::syncfs(dir.as_raw_fd()) };
+        if rc != 0 {
+            return Err(io(root)(std::io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = root;
+        for f in files {
+            f.sync_all().map_err(io(root))?;
+        }
+        for d in dirs {
+            File::open(d).and_then(|d| d.sync_all()).map_err(io(d))?;
+        }
+        Ok(())
     }
 }
 

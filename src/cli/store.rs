@@ -96,6 +96,9 @@ enum Done {
     },
 }
 
+/// Captures stored in one group commit at most.
+const BATCH_MAX: usize = 256;
+
 const HTML_EXTENSIONS: &[&str] = &["html", "htm", "xhtml", "shtml", "asp", "aspx", "php", "jsp"];
 
 fn is_warc(path: &Path) -> bool {
@@ -135,34 +138,57 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         }
         drop(done_tx);
         let mut out = std::io::stdout().lock();
-        for done in done_rx {
-            let line = match done {
-                Done::Ok {
-                    input,
-                    raw,
-                    page,
-                    meta,
-                } => match archive
-                    .lock()
-                    .and_then(|lock| archive.store(&lock, &raw, &page, meta))
-                {
-                    Ok(stored) => {
-                        ok += 1;
-                        json!({"input": input, "status": "ok", "url": stored.record.url, "timestamp": stored.record.timestamp,
-                               "sha256": stored.record.sha256, "new": stored.new, "warnings": page.warnings})
-                    }
-                    Err(e) => {
-                        failed += 1;
-                        json!({"input": input, "status": "error", "reason": format!("cannot store: {e}")})
-                    }
-                },
-                Done::Err { input, reason } => {
-                    failed += 1;
-                    json!({"input": input, "status": "error", "reason": reason})
+        // Group commit: whatever has been parsed meanwhile is stored together.
+        while let Ok(first) = done_rx.recv() {
+            let mut batch = vec![first];
+            while batch.len() < BATCH_MAX {
+                match done_rx.try_recv() {
+                    Ok(d) => batch.push(d),
+                    Err(_) => break,
                 }
-            };
-            serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
-            out.write_all(b"\n")?;
+            }
+            let mut lines: Vec<serde_json::Value> = Vec::with_capacity(batch.len());
+            let mut pending = Vec::new();
+            for done in batch {
+                match done {
+                    Done::Ok {
+                        input,
+                        raw,
+                        page,
+                        meta,
+                    } => pending.push((input, raw, page, meta)),
+                    Done::Err { input, reason } => {
+                        failed += 1;
+                        lines.push(json!({"input": input, "status": "error", "reason": reason}));
+                    }
+                }
+            }
+            let items: Vec<(&[u8], &Page, StoreMeta)> = pending
+                .iter()
+                .map(|(_, raw, page, meta)| (raw.as_slice(), page.as_ref(), meta.clone()))
+                .collect();
+            match archive
+                .lock()
+                .and_then(|lock| archive.store_batch(&lock, &items))
+            {
+                Ok(stored) => {
+                    for ((input, _, page, _), stored) in pending.iter().zip(stored) {
+                        ok += 1;
+                        lines.push(json!({"input": input, "status": "ok", "url": stored.record.url, "timestamp": stored.record.timestamp,
+                               "sha256": stored.record.sha256, "new": stored.new, "warnings": page.warnings}));
+                    }
+                }
+                Err(e) => {
+                    for (input, ..) in &pending {
+                        failed += 1;
+                        lines.push(json!({"input": input, "status": "error", "reason": format!("cannot store: {e}")}));
+                    }
+                }
+            }
+            for line in lines {
+                serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
+            }
             progress.set_message(format!("{ok} imported, {failed} failed"));
             progress.tick();
         }
