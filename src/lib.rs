@@ -23,7 +23,9 @@ pub mod extract;
 pub mod fetch;
 pub mod model;
 pub mod parse;
+pub mod replay;
 pub mod report;
+pub mod sync;
 pub mod wayback;
 
 pub use error::ParseError;

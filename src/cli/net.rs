@@ -8,11 +8,8 @@ use std::process::ExitCode;
 
 use super::{Failure, print_json};
 use sidarkiv::config::{Overrides, Settings, is_timestamp_prefix};
-use sidarkiv::fetch::{Fetcher, Kind};
+use sidarkiv::fetch::Fetcher;
 use sidarkiv::{ParseOptions, parse_page, wayback};
-
-/// CDX rows asked for per request; more come through resume keys.
-const CDX_PAGE_ROWS: usize = 1000;
 
 #[derive(Debug, clap::Args)]
 pub struct Common {
@@ -94,29 +91,12 @@ pub fn snapshots(args: SnapshotsArgs) -> Result<ExitCode, Failure> {
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     let mut printed = 0usize;
     let result: anyhow::Result<()> = runtime()?.block_on(async {
-        let mut resume: Option<String> = None;
         let mut digests = HashSet::new();
         let mut out = std::io::stdout().lock();
-        loop {
-            let q = wayback::cdx_url(
-                &settings.wayback,
-                &args.url,
-                args.from.as_deref(),
-                args.to.as_deref(),
-                CDX_PAGE_ROWS,
-                resume.as_deref(),
-            );
-            let r = fetcher.get(Kind::Cdx, q.as_str()).await?;
-            if r.status != 200 {
-                bail!("{q}: the CDX API answered {}", r.status);
-            }
-            let page = wayback::parse_cdx(&r.body).with_context(|| format!("{q}"))?;
-            if page.skipped > 0 {
-                tracing::warn!(url = %q, rows = page.skipped, "unreadable CDX rows skipped");
-            }
-            for row in page.rows {
+        let mut write_rows = |rows: Vec<wayback::CdxRow>| -> std::io::Result<()> {
+            for row in rows {
                 if digests.insert(row.digest.clone()) {
-                    serde_json::to_writer(&mut out, &row).map_err(std::io::Error::from)?;
+                    serde_json::to_writer(&mut out, &row)?;
                     out.write_all(b"\n")?;
                     printed += 1;
                 }
@@ -124,12 +104,27 @@ pub fn snapshots(args: SnapshotsArgs) -> Result<ExitCode, Failure> {
             out.flush()?;
             progress.set_message(format!("{printed} captures"));
             progress.tick();
-            match page.resume_key {
-                Some(k) if Some(&k) != resume.as_ref() => resume = Some(k),
-                _ => break,
-            }
+            Ok(())
+        };
+        let mut io_error: Option<std::io::Error> = None;
+        let listed = sidarkiv::sync::each_cdx_page(
+            &fetcher,
+            &args.url,
+            args.from.as_deref(),
+            args.to.as_deref(),
+            |rows| {
+                write_rows(rows).map_err(|e| {
+                    let message = e.to_string();
+                    io_error = Some(e);
+                    message
+                })
+            },
+        )
+        .await;
+        if let Some(e) = io_error {
+            return Err(e.into());
         }
-        Ok(())
+        listed.map_err(|e| anyhow::anyhow!("{}: {e}", args.url))
     });
     progress.finish_and_clear();
     match result {

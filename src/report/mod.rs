@@ -372,20 +372,73 @@ pub fn md_escape(s: &str) -> String {
 
 const HTML_TEMPLATE: &str = include_str!("templates/diff.html");
 
+/// One page's part of a report: its title and the diff of two of its captures.
+pub struct Entry<'a> {
+    pub title: Option<&'a str>,
+    pub diff: &'a PageDiff,
+}
+
+#[derive(Serialize)]
+struct PageView {
+    title: String,
+    url: Option<String>,
+    from: Side,
+    to: Side,
+    summary: String,
+    changes: Vec<Described>,
+}
+
+fn page_view(e: &Entry<'_>, lang: Lang) -> PageView {
+    let d = e.diff;
+    PageView {
+        title: e
+            .title
+            .or(d.to.url.as_deref())
+            .unwrap_or(t("untitled", lang))
+            .to_owned(),
+        url: d.to.url.clone().or_else(|| d.from.url.clone()),
+        from: side(&d.from),
+        to: side(&d.to),
+        summary: summary_line(&shown_summary(d), lang),
+        changes: describe(d, lang),
+    }
+}
+
 /// The report as one self-contained HTML page (inline CSS, no scripts).
 pub fn html(diff: &PageDiff, page_title: Option<&str>, lang: Lang) -> Result<String, ReportError> {
+    html_many(
+        &[Entry {
+            title: page_title,
+            diff,
+        }],
+        lang,
+    )
+}
+
+/// A report over several diffs (pages, or consecutive captures of a page).
+pub fn html_many(entries: &[Entry<'_>], lang: Lang) -> Result<String, ReportError> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.add_template("diff.html", HTML_TEMPLATE)?;
     let tmpl = env.get_template("diff.html")?;
+    let pages: Vec<PageView> = entries.iter().map(|e| page_view(e, lang)).collect();
+    let changed = entries.iter().filter(|e| e.diff.changed).count();
     Ok(tmpl.render(context! {
         lang => lang.code(),
         l => words::labels(lang),
-        title => page_title.or(diff.to.url.as_deref()).unwrap_or(t("untitled", lang)),
-        url => diff.to.url.clone().or_else(|| diff.from.url.clone()),
-        from => side(&diff.from),
-        to => side(&diff.to),
-        summary => summary_line(&shown_summary(diff), lang),
-        changes => describe(diff, lang),
+        overall => format!("{changed} {}", t("pages_changed", lang)),
+        pages => pages,
     })?)
+}
+
+/// Several Markdown reports, one after the other.
+pub fn markdown_many(entries: &[Entry<'_>], lang: Lang) -> String {
+    if entries.is_empty() {
+        return format!("{}\n", t("no_changes", lang));
+    }
+    entries
+        .iter()
+        .map(|e| markdown(e.diff, e.title, lang))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

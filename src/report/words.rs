@@ -46,6 +46,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     // Labels of the HTML page.
     ("report_title", "Ändringar på sidan", "Changes to the page"),
+    ("report_many", "Ändringsrapport", "Change report"),
+    ("pages_changed", "sidor med ändringar", "pages with changes"),
     ("from", "Före", "Before"),
     ("to", "Efter", "After"),
     ("updated", "Sidan uppdaterad", "Page updated"),
