@@ -5,6 +5,7 @@ mod diff;
 mod net;
 mod parse;
 mod store;
+mod sync;
 
 use clap::{Parser, Subcommand};
 use std::io::{self, Write};
@@ -44,6 +45,10 @@ enum Command {
     Export(store::ExportArgs),
     /// Rebuild every stored page JSON from the raw bytes.
     Reparse(store::ReparseArgs),
+    /// The scheduled job: fetch, store and diff new captures of every tracked page.
+    Sync(sync::SyncArgs),
+    /// Change report for editors over the whole archive.
+    Report(sync::ReportArgs),
 }
 
 /// A failure the contract gives its own exit code. Deliberately not an
@@ -75,6 +80,8 @@ pub fn run() -> ExitCode {
         Command::Show(args) => store::show(args),
         Command::Export(args) => store::export(args),
         Command::Reparse(args) => store::reparse(args),
+        Command::Sync(args) => sync::sync(args),
+        Command::Report(args) => sync::report(args),
     };
     match result {
         Ok(code) => code,

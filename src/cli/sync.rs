@@ -1,0 +1,252 @@
+//! `sidarkiv sync` (the scheduled job) and `sidarkiv report` (the editors'
+//! report over the whole archive).
+
+use anyhow::Context;
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::diff::LangArg;
+use super::store::open_archive;
+use super::{Failure, print_json};
+use sidarkiv::config::{Overrides, Settings};
+use sidarkiv::fetch::Fetcher;
+use sidarkiv::replay::{self, Recording};
+use sidarkiv::report::{self, Entry, Lang};
+use sidarkiv::sync::{FoundDiff, sync_page};
+
+/// Where the recorded Wayback responses for `--offline` live.
+pub const DEFAULT_RECORDING: &str = "fixtures/wayback-recording.warc";
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// Config file (default: ./sidarkiv.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    #[arg(long)]
+    archive: Option<PathBuf>,
+    /// Base URL of a Wayback-compatible server.
+    #[arg(long, conflicts_with = "offline")]
+    wayback: Option<String>,
+    /// Replay recorded Wayback responses instead of using the network.
+    #[arg(long)]
+    offline: bool,
+    /// The recording `--offline` replays (a WARC of CDX answers and raw captures).
+    #[arg(long, default_value = DEFAULT_RECORDING, requires = "offline")]
+    recording: PathBuf,
+    /// Write the editors' report of this run's changes (HTML, or Markdown for .md).
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
+    let flags = Overrides {
+        archive: args.archive.clone(),
+        wayback: args.wayback.clone(),
+    };
+    let config = args
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(sidarkiv::config::DEFAULT_FILE));
+    if !config.is_file() {
+        return Err(anyhow::anyhow!(
+            "{}: no config file; sync needs one listing the [[page]]s to track",
+            config.display()
+        )
+        .into());
+    }
+    let mut settings = Settings::load(Some(&config), &flags)?;
+    if settings.pages.is_empty() {
+        return Err(anyhow::anyhow!("{}: no [[page]] to track", config.display()).into());
+    }
+    let recording = if args.offline {
+        let rec = Recording::load(&args.recording)?;
+        eprintln!(
+            "sidarkiv: offline: replaying the recorded Wayback responses in {}; nothing is fetched from the network",
+            args.recording.display()
+        );
+        Some(rec)
+    } else {
+        None
+    };
+    let archive = open_archive(&settings.archive)?;
+    let lock = archive.lock()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let mut diffs: Vec<FoundDiff> = Vec::new();
+    let outcomes = runtime.block_on(async {
+        if let Some(rec) = recording {
+            settings.wayback = url::Url::parse(&replay::serve(rec).await?)?;
+            // Politeness is for the real archive; the replay is ours, on loopback.
+            settings.cdx_per_minute = None;
+            settings.captures_per_second = None;
+        }
+        let fetcher = Fetcher::new(&settings)?;
+        let progress = indicatif::ProgressBar::new(settings.pages.len() as u64);
+        progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        let mut outcomes = Vec::new();
+        for page in &settings.pages {
+            progress.set_message(page.url.clone());
+            outcomes.push(sync_page(&fetcher, &archive, &lock, page, &mut diffs).await);
+            progress.inc(1);
+        }
+        progress.finish_and_clear();
+        anyhow::Ok(outcomes)
+    })?;
+    drop(lock);
+    let failures: Vec<_> = outcomes
+        .iter()
+        .filter_map(|o| o.error.as_ref().map(|e| json!({"url": o.url, "reason": e})))
+        .collect();
+    let report_path = match &args.report {
+        Some(path) => {
+            write_report(path, &diffs, Lang::Sv)?;
+            Some(path.display().to_string())
+        }
+        None => None,
+    };
+    print_json(&json!({
+        "schema": "sidarkiv.sync.v1",
+        "offline": args.offline,
+        "replayed_from": args.offline.then(|| args.recording.display().to_string()),
+        "archive": settings.archive.display().to_string(),
+        "pages": outcomes.len(),
+        "captures_found": outcomes.iter().map(|o| o.captures_found).sum::<usize>(),
+        "captures_new": outcomes.iter().map(|o| o.captures_new).sum::<usize>(),
+        "captures_stored": outcomes.iter().map(|o| o.captures_stored).sum::<usize>(),
+        "changes": diffs.len(),
+        "report": report_path,
+        "results": outcomes,
+        "failures": failures,
+    }))?;
+    Ok(if failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(3)
+    })
+}
+
+fn write_report(path: &Path, diffs: &[FoundDiff], lang: Lang) -> anyhow::Result<()> {
+    let entries: Vec<Entry<'_>> = diffs
+        .iter()
+        .map(|d| Entry {
+            title: d.title.as_deref(),
+            diff: &d.diff,
+        })
+        .collect();
+    let text = if is_markdown(path) {
+        report::markdown_many(&entries, lang)
+    } else {
+        report::html_many(&entries, lang)?
+    };
+    write_atomic(path, text.as_bytes())
+}
+
+fn is_markdown(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
+}
+
+/// A report file, replaced whole or not at all.
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Only changes captured on or after this date (YYYY-MM-DD).
+    #[arg(long)]
+    since: Option<String>,
+    #[arg(long, value_enum, default_value = "html")]
+    format: ReportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "sv")]
+    lang: LangArg,
+    #[command(flatten)]
+    archive: super::store::ArchiveArg,
+}
+
+/// Every page's changes between consecutive captures, newest first.
+pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
+    let since = match &args.since {
+        Some(d) => {
+            let date: jiff::civil::Date = d
+                .parse()
+                .with_context(|| format!("--since {d:?}: expected a date YYYY-MM-DD"))?;
+            Some(date.strftime("%Y%m%d").to_string())
+        }
+        None => None,
+    };
+    let archive = args.archive.open()?;
+    let records = archive.list(None)?;
+    let mut found: Vec<FoundDiff> = Vec::new();
+    for pair in records.windows(2) {
+        let (a, b) = (&pair[0], &pair[1]);
+        if a.url != b.url
+            || since
+                .as_ref()
+                .is_some_and(|s| b.timestamp.as_str() < s.as_str())
+        {
+            continue;
+        }
+        let (pa, pb) = (archive.page(a)?, archive.page(b)?);
+        let d = sidarkiv::diff::diff(&pa, &pb);
+        if d.changed {
+            found.push(FoundDiff {
+                title: pb.title.clone().or(pa.title.clone()),
+                diff: d,
+            });
+        }
+    }
+    found.sort_by(|x, y| y.diff.to.timestamp.cmp(&x.diff.to.timestamp));
+    let lang: Lang = args.lang.into();
+    let entries: Vec<Entry<'_>> = found
+        .iter()
+        .map(|d| Entry {
+            title: d.title.as_deref(),
+            diff: &d.diff,
+        })
+        .collect();
+    let text = match args.format {
+        ReportFormat::Html => report::html_many(&entries, lang)?,
+        ReportFormat::Markdown => report::markdown_many(&entries, lang),
+        ReportFormat::Json => {
+            let diffs: Vec<_> = found.iter().map(|d| &d.diff).collect();
+            let mut s = serde_json::to_string_pretty(
+                &json!({"schema": "sidarkiv.report.v1", "diffs": diffs}),
+            )?;
+            s.push('\n');
+            s
+        }
+    };
+    match &args.output {
+        Some(path) => write_atomic(path, text.as_bytes())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
