@@ -78,10 +78,10 @@ impl Recording {
                     .collect(),
                 body: http.body,
             };
-            if uri.path().ends_with("/cdx/search/cdx") {
-                if let Some((_, u)) = uri.query_pairs().find(|(k, _)| k == "url") {
-                    rec.cdx.insert(u.into_owned(), recorded.clone());
-                }
+            if uri.path().ends_with("/cdx/search/cdx")
+                && let Some((_, u)) = uri.query_pairs().find(|(k, _)| k == "url")
+            {
+                rec.cdx.insert(u.into_owned(), recorded.clone());
             }
             let target = match uri.query() {
                 Some(q) => format!("{}?{q}", uri.path()),
