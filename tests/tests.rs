@@ -6,4 +6,5 @@ mod diff;
 mod fetch;
 mod parse;
 mod server;
+mod sync;
 mod util;

@@ -1,0 +1,473 @@
+//! `sidarkiv sync` end to end: a Wayback-compatible server on 127.0.0.1 with
+//! several tracked pages and the archive's unpleasant answers; idempotence,
+//! SIGKILL and re-run, the lock, failures, and the offline replay.
+
+use crate::server::{Hit, Reply, Server};
+use crate::util::{fixture, root, sidarkiv, temp_dir};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+const MEMENTO: (&str, &str) = ("Memento-Datetime", "Mon, 26 Apr 2010 09:35:12 GMT");
+const LATIN1: (&str, &str) = (
+    "x-archive-orig-content-type",
+    "text/html; charset=ISO-8859-1",
+);
+
+fn sha1_b32(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    data_encoding::BASE32.encode(&sha1::Sha1::digest(bytes))
+}
+
+fn small_page(title: &str, text: &str) -> Vec<u8> {
+    format!("<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p><p>Sidan uppdaterad: 2010-01-01</p></body></html>").into_bytes()
+}
+
+/// One tracked page's captures: (timestamp, status, body).
+struct Site {
+    url: String,
+    captures: Vec<(String, u16, Vec<u8>)>,
+}
+
+/// A Wayback for `sites`; `fault(hit, n)` may answer instead (429, resets …).
+fn wayback(
+    sites: Vec<Site>,
+    fault: impl Fn(&Hit, usize) -> Option<Reply> + Send + Sync + 'static,
+) -> Server {
+    let sites = Arc::new(sites);
+    Server::start(move |hit, n| {
+        if let Some(reply) = fault(hit, n) {
+            return reply;
+        }
+        if hit.target.starts_with("/cdx/") {
+            let url = url::Url::parse(&format!("http://x{}", hit.target)).expect("target");
+            let q: HashMap<String, String> = url
+                .query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let from = q
+                .get("from")
+                .map(|f| format!("{f:0<14}"))
+                .unwrap_or_default();
+            let mut rows = vec![
+                r#"["timestamp","original","mimetype","statuscode","digest","length"]"#.to_owned(),
+            ];
+            if let Some(site) = sites.iter().find(|s| Some(&s.url) == q.get("url")) {
+                for (ts, status, body) in &site.captures {
+                    if *ts >= from {
+                        rows.push(format!(
+                            r#"["{ts}","{}","text/html","{status}","{}","{}"]"#,
+                            site.url,
+                            sha1_b32(body),
+                            body.len()
+                        ));
+                    }
+                }
+            }
+            let body = if rows.len() == 1 {
+                "[]".to_owned()
+            } else {
+                format!("[{}]", rows.join(","))
+            };
+            return Reply::ok(body, &[("Content-Type", "application/json")]);
+        }
+        for site in sites.iter() {
+            for (ts, status, body) in &site.captures {
+                if hit.target == format!("/web/{ts}id_/{}", site.url) {
+                    return Reply::status(*status, body.clone(), &[MEMENTO, LATIN1]);
+                }
+            }
+        }
+        Reply::status(404, "unknown", &[])
+    })
+}
+
+fn config(dir: &Path, server: &Server, urls: &[&str], extra: &str) -> PathBuf {
+    let mut toml = format!(
+        "archive = \"{}\"\nwayback = \"{}\"\n{extra}\n",
+        dir.join("archive").display(),
+        server.base
+    );
+    for u in urls {
+        toml.push_str(&format!("[[page]]\nurl = \"{u}\"\nfrom = \"2009\"\n\n"));
+    }
+    let path = dir.join("sidarkiv.toml");
+    std::fs::write(&path, toml).expect("config");
+    path
+}
+
+fn sync(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = sidarkiv();
+    cmd.current_dir(dir)
+        .arg("sync")
+        .args(args)
+        .env("SIDARKIV_RATE_LIMIT_WAIT_SECONDS", "0.3")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run sync")
+}
+
+fn summary(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "no summary; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn stored(dir: &Path) -> BTreeSet<(String, String, String)> {
+    let out = sidarkiv()
+        .current_dir(dir)
+        .args(["list", "--archive", "archive"])
+        .output()
+        .expect("list");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json"))
+        .map(|c| {
+            (
+                c["url"].as_str().unwrap_or("").to_owned(),
+                c["timestamp"].as_str().unwrap_or("").to_owned(),
+                c["sha256"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+const A: &str = "http://www.karlskrona.se/sv/Internationella-natverk/";
+const B: &str = "http://www.karlskrona.se/sv/Borttagen/";
+const C: &str = "http://www.karlskrona.se/sv/Vanorter/";
+
+fn scenario_sites() -> Vec<Site> {
+    let raw2010 = std::fs::read(fixture("karlskrona-2010-raw.html")).expect("fixture");
+    let raw2011 = std::fs::read(fixture("karlskrona-2011-raw.html")).expect("fixture");
+    vec![
+        Site {
+            url: A.into(),
+            captures: vec![
+                ("20100426093512".into(), 200, raw2010.clone()),
+                ("20100615080102".into(), 200, raw2010), // same digest: not fetched again
+                ("20110315120000".into(), 200, raw2011),
+            ],
+        },
+        Site {
+            url: B.into(),
+            captures: vec![
+                (
+                    "20100101000000".into(),
+                    200,
+                    small_page("Borttagen", "Sidan finns."),
+                ),
+                (
+                    "20110101000000".into(),
+                    404,
+                    small_page("Sidan finns inte", "404"),
+                ),
+            ],
+        },
+        Site {
+            url: C.into(),
+            captures: vec![
+                (
+                    "20100301000000".into(),
+                    200,
+                    small_page("Vänorter", "Karlskrona har vänorter."),
+                ),
+                (
+                    "20100901000000".into(),
+                    200,
+                    small_page("Vänorter", "Karlskrona har fyra vänorter."),
+                ),
+            ],
+        },
+    ]
+}
+
+/// 429 on the first CDX request and on one capture, a reset, a truncated body.
+fn faults(hit: &Hit, n: usize) -> Option<Reply> {
+    let t = &hit.target;
+    if n > 0 {
+        return None;
+    }
+    if t.starts_with("/cdx/") && t.contains("Internationella") && t.contains("from=2009") {
+        return Some(Reply::status(429, "slow down", &[]));
+    }
+    if t.contains("20110315120000id_") {
+        return Some(Reply::status(429, "slow down", &[]));
+    }
+    if t.contains("20100101000000id_") {
+        return Some(Reply::Reset);
+    }
+    if t.contains("20100301000000id_") {
+        return Some(Reply::Truncated {
+            declared: 500,
+            body: b"<html><body><h1>V".to_vec(),
+        });
+    }
+    None
+}
+
+#[test]
+fn first_run_stores_the_distinct_captures_second_run_fetches_nothing() {
+    let dir = temp_dir("sync-scenario");
+    let server = wayback(scenario_sites(), faults);
+    config(
+        &dir,
+        &server,
+        &[A, B, C],
+        "captures_per_second = 5\ncdx_per_minute = 600",
+    );
+    let report = dir.join("report.html");
+    let out = sync(&dir, &["--report", report.to_str().expect("utf-8")], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = summary(&out);
+    assert_eq!(s["pages"], 3);
+    assert_eq!(s["captures_stored"], 6, "{s:#}");
+    assert_eq!(s["offline"], false);
+    assert_eq!(stored(&dir).len(), 6);
+    let archived_404 = stored(&dir)
+        .into_iter()
+        .find(|(u, t, _)| u == B && t == "20110101000000");
+    assert!(
+        archived_404.is_some(),
+        "an archived 404 is stored as a fact"
+    );
+    let html = std::fs::read_to_string(&report).expect("report");
+    for text in ["CPMR", "Baltic Link Association", "Anna Lindqvist", "fyra"] {
+        assert!(html.contains(text), "{text} missing from the report");
+    }
+    let captures: Vec<Hit> = server
+        .hits()
+        .into_iter()
+        .filter(|h| h.target.starts_with("/web/"))
+        .collect();
+    let window = |hits: &[Hit], w: Duration| {
+        (0..hits.len())
+            .map(|i| {
+                hits[i..]
+                    .iter()
+                    .take_while(|h| h.at.duration_since(hits[i].at) < w)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    assert!(
+        window(&captures, Duration::from_millis(190)) <= 1,
+        "more than 5 captures per second"
+    );
+    assert!(
+        !captures.iter().any(|h| h.target.contains("20100615080102")),
+        "a duplicate digest was fetched"
+    );
+    let before = server.hits().len();
+
+    let again = sync(&dir, &[], &[]);
+    assert_eq!(again.status.code(), Some(0));
+    let s2 = summary(&again);
+    assert_eq!(
+        (s2["captures_new"].as_u64(), s2["captures_stored"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let new_hits: Vec<String> = server.hits()[before..]
+        .iter()
+        .map(|h| h.target.clone())
+        .collect();
+    assert!(
+        new_hits.iter().all(|t| t.starts_with("/cdx/")),
+        "the second run downloaded {new_hits:?}"
+    );
+    assert_eq!(new_hits.len(), 3, "one CDX question per page");
+}
+
+#[test]
+fn sigkill_mid_run_then_rerun_ends_like_an_uninterrupted_run() {
+    let many: Vec<(String, u16, Vec<u8>)> = (0..10)
+        .map(|i| {
+            (
+                format!("201{i}0101000000"),
+                200,
+                small_page("Nyheter", &format!("Nyhet nummer {i}.")),
+            )
+        })
+        .collect();
+    let sites = || {
+        vec![Site {
+            url: A.into(),
+            captures: many.clone(),
+        }]
+    };
+    let dir = temp_dir("sync-kill");
+    let server = wayback(sites(), |_, _| None);
+    config(&dir, &server, &[A], "captures_per_second = 5");
+    let mut child = sidarkiv()
+        .current_dir(&dir)
+        .arg("sync")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(900));
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "sync finished before it could be killed"
+    );
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let partial = stored(&dir);
+    assert!(
+        !partial.is_empty() && partial.len() < 10,
+        "killed mid-way: {} stored",
+        partial.len()
+    );
+    let out = sync(&dir, &[], &[("SIDARKIV_CAPTURES_PER_SECOND", "0")]);
+    assert_eq!(out.status.code(), Some(0));
+    let reference = temp_dir("sync-kill-reference");
+    let server2 = wayback(sites(), |_, _| None);
+    config(&reference, &server2, &[A], "captures_per_second = 0");
+    assert_eq!(sync(&reference, &[], &[]).status.code(), Some(0));
+    let strip = |s: BTreeSet<(String, String, String)>| {
+        s.into_iter().map(|(u, t, h)| (u, t, h)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        strip(stored(&dir)),
+        strip(stored(&reference)),
+        "the same archive as an uninterrupted run"
+    );
+    let mut per_capture: HashMap<String, usize> = HashMap::new();
+    for h in server
+        .hits()
+        .into_iter()
+        .filter(|h| h.target.starts_with("/web/"))
+    {
+        *per_capture.entry(h.target).or_default() += 1;
+    }
+    let twice = per_capture.values().filter(|&&n| n > 1).count();
+    assert!(
+        twice <= 1,
+        "stored captures were fetched again: {per_capture:?}"
+    );
+}
+
+#[test]
+fn a_failing_page_does_not_stop_the_others() {
+    let dir = temp_dir("sync-failure");
+    let server = wayback(scenario_sites(), |hit, _| {
+        (hit.target.starts_with("/cdx/") && hit.target.contains("Borttagen")).then(|| {
+            Reply::status(
+                403,
+                "Blocked",
+                &[(
+                    "X-Archive-Wayback-Runtime-Error",
+                    "AdministrativeAccessControlException: Blocked Site Error",
+                )],
+            )
+        })
+    });
+    config(
+        &dir,
+        &server,
+        &[A, B, C],
+        "captures_per_second = 0\ncdx_per_minute = 0",
+    );
+    let out = sync(&dir, &[], &[]);
+    assert_eq!(out.status.code(), Some(3));
+    let s = summary(&out);
+    assert_eq!(s["failures"][0]["url"], B);
+    assert!(
+        s["failures"][0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("excluded from the Wayback Machine"))
+    );
+    assert_eq!(s["captures_stored"], 4, "A and C were done and kept");
+}
+
+#[test]
+fn an_overlapping_sync_waits_then_exits_2() {
+    let slow: Vec<(String, u16, Vec<u8>)> = (0..6)
+        .map(|i| {
+            (
+                format!("201{i}0101000000"),
+                200,
+                small_page("Sida", &format!("Text {i}.")),
+            )
+        })
+        .collect();
+    let dir = temp_dir("sync-lock");
+    let server = wayback(
+        vec![Site {
+            url: A.into(),
+            captures: slow,
+        }],
+        |_, _| None,
+    );
+    config(&dir, &server, &[A], "captures_per_second = 2");
+    let mut first = sidarkiv()
+        .current_dir(&dir)
+        .arg("sync")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(Duration::from_millis(400));
+    let second = sync(&dir, &[], &[("SIDARKIV_LOCK_WAIT_SECONDS", "0.5")]);
+    let _ = first.wait();
+    assert_eq!(second.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("locked by another sidarkiv process"));
+    assert_eq!(stored(&dir).len(), 6, "the first run finished undisturbed");
+}
+
+#[test]
+fn offline_sync_replays_the_bundled_recording() {
+    let dir = temp_dir("sync-offline");
+    std::fs::copy(root().join("sidarkiv.toml"), dir.join("sidarkiv.toml")).expect("config");
+    std::fs::create_dir_all(dir.join("fixtures")).expect("dir");
+    std::fs::copy(
+        fixture("wayback-recording.warc"),
+        dir.join("fixtures/wayback-recording.warc"),
+    )
+    .expect("recording");
+    let out = sync(&dir, &["--offline", "--report", "report.md"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("replaying the recorded Wayback responses")
+    );
+    let s = summary(&out);
+    assert_eq!(
+        (
+            s["offline"].as_bool(),
+            s["captures_found"].as_u64(),
+            s["captures_stored"].as_u64()
+        ),
+        (Some(true), Some(2), Some(2))
+    );
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report");
+    assert!(md.contains("Nätverket **CPMR** har lagts till"), "{md}");
+    let again = summary(&sync(&dir, &["--offline"], &[]));
+    assert_eq!(again["captures_stored"], 0);
+    let report = sidarkiv()
+        .current_dir(&dir)
+        .args(["report", "--format", "json"])
+        .output()
+        .expect("report");
+    let r: Value = serde_json::from_slice(&report.stdout).expect("json");
+    assert_eq!(r["diffs"].as_array().map(Vec::len), Some(1));
+    assert_eq!(r["diffs"][0]["to"]["timestamp"], "20110315120000");
+}
