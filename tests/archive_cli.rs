@@ -20,6 +20,22 @@ fn json_lines(out: &[u8]) -> Vec<Value> {
         .collect()
 }
 
+/// The HTML fixtures (fixtures/*.html and fixtures/src/*.html) in a folder of their own.
+fn html_fixtures(dir: &Path) -> PathBuf {
+    let out = dir.join("html-fixtures");
+    for sub in ["", "src"] {
+        let from = fixture(sub);
+        std::fs::create_dir_all(out.join(sub)).expect("dir");
+        for entry in std::fs::read_dir(&from).expect("fixtures").flatten() {
+            let p = entry.path();
+            if p.extension().is_some_and(|e| e == "html") {
+                std::fs::copy(&p, out.join(sub).join(entry.file_name())).expect("copy");
+            }
+        }
+    }
+    out
+}
+
 fn list(archive: &Path) -> Vec<Value> {
     let out = run(&["list", "--archive", s(archive)], None);
     assert!(
@@ -67,7 +83,8 @@ fn generate_pages(dir: &Path, n: usize) -> PathBuf {
 fn import_folder_list_show_and_reimport_is_idempotent() {
     let dir = temp_dir("import-folder");
     let archive = dir.join("archive");
-    let out = run(&["import", s(&fixture("")), "--archive", s(&archive)], None);
+    let inputs = html_fixtures(&dir);
+    let out = run(&["import", s(&inputs), "--archive", s(&archive)], None);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -100,7 +117,7 @@ fn import_folder_list_show_and_reimport_is_idempotent() {
     let before = captures(&archive);
     assert_eq!(before.len(), 9);
 
-    let again = run(&["import", s(&fixture("")), "--archive", s(&archive)], None);
+    let again = run(&["import", s(&inputs), "--archive", s(&archive)], None);
     assert_eq!(again.status.code(), Some(0));
     assert!(
         json_lines(&again.stdout).iter().all(|l| l["new"] == false),
@@ -379,9 +396,12 @@ fn export_is_readable_by_warcio() {
     let dir = temp_dir("export");
     let archive = dir.join("archive");
     assert!(
-        run(&["import", s(&fixture("")), "--archive", s(&archive)], None)
-            .status
-            .success()
+        run(
+            &["import", s(&html_fixtures(&dir)), "--archive", s(&archive)],
+            None
+        )
+        .status
+        .success()
     );
     for name in ["all.warc", "all.warc.gz"] {
         let warc = dir.join(name);

@@ -338,12 +338,9 @@ fn sigkill_mid_run_then_rerun_ends_like_an_uninterrupted_run() {
     let server2 = wayback(sites(), |_, _| None);
     config(&reference, &server2, &[A], "captures_per_second = 0");
     assert_eq!(sync(&reference, &[], &[]).status.code(), Some(0));
-    let strip = |s: BTreeSet<(String, String, String)>| {
-        s.into_iter().map(|(u, t, h)| (u, t, h)).collect::<Vec<_>>()
-    };
     assert_eq!(
-        strip(stored(&dir)),
-        strip(stored(&reference)),
+        stored(&dir),
+        stored(&reference),
         "the same archive as an uninterrupted run"
     );
     let mut per_capture: HashMap<String, usize> = HashMap::new();
