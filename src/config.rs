@@ -127,7 +127,8 @@ impl Settings {
                 path: path.clone(),
                 message: e.to_string().trim_end().replace('\n', " "),
             })?;
-            s.apply(fc, &path.display().to_string())?;
+            s.apply(fc, &path.display().to_string())
+                .map_err(|e| with_line(e, &text))?;
         }
         s.apply(from_env(&env)?, "environment")?;
         if let Some(a) = &flags.archive {
@@ -213,6 +214,33 @@ impl Settings {
             self.pages = fc.page;
         }
         Ok(())
+    }
+}
+
+/// Points a value error at the line of the file that holds the value.
+fn with_line(e: ConfigError, text: &str) -> ConfigError {
+    match e {
+        ConfigError::Value {
+            origin,
+            key,
+            value,
+            expected,
+        } => {
+            let needle = format!("\"{value}\"");
+            let line = text
+                .lines()
+                .position(|l| {
+                    l.contains(&needle) || l.split('#').next().is_some_and(|l| l.contains(&value))
+                })
+                .map(|i| i + 1);
+            ConfigError::Value {
+                origin: line.map_or(origin.clone(), |n| format!("{origin}, line {n}")),
+                key,
+                value,
+                expected,
+            }
+        }
+        other => other,
     }
 }
 

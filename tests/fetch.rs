@@ -155,9 +155,22 @@ fn archive_redirect_to_the_nearest_capture_is_followed() {
             serve_capture(hit)
         }
     });
-    let page = stdout_json(&fetch(&server, &["--at", "2010"], &[]));
+    let archive = crate::util::temp_dir("fetch-store").join("archive");
+    let archive_env = archive.to_str().expect("utf-8").to_owned();
+    let page = stdout_json(&fetch(
+        &server,
+        &["--at", "2010"],
+        &[("SIDARKIV_ARCHIVE", archive_env.as_str())],
+    ));
     assert_eq!(page["source"]["timestamp"], TS);
     assert_eq!(page["source"]["kind"], "wayback");
+    // fetch stores what it fetched: the page is now in the archive under its URL.
+    let listed = crate::util::run(&["list", PAGE, "--archive", &archive_env], None);
+    let record: Value = serde_json::from_slice(&listed.stdout).expect("one record");
+    assert_eq!(
+        (record["timestamp"].as_str(), record["kind"].as_str()),
+        (Some(TS), Some("wayback"))
+    );
     assert_eq!(page["source"]["encoding"], "windows-1252");
     assert_eq!(
         page["source"]["encoding_source"], "http",

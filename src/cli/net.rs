@@ -19,13 +19,16 @@ pub struct Common {
     /// Base URL of a Wayback-compatible server.
     #[arg(long)]
     wayback: Option<String>,
+    /// Archive directory `fetch` stores into (default: `archive` from the config, else ./archive).
+    #[arg(long)]
+    archive: Option<PathBuf>,
 }
 
 impl Common {
     fn settings(&self) -> anyhow::Result<Settings> {
         let flags = Overrides {
             wayback: self.wayback.clone(),
-            ..Overrides::default()
+            archive: self.archive.clone(),
         };
         Ok(Settings::load(self.config.as_deref(), &flags)?)
     }
