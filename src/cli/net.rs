@@ -167,6 +167,18 @@ pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
             capture.status
         ));
     }
+    let archive = super::store::open_archive(&settings.archive)?;
+    let meta = sidarkiv::archive::StoreMeta {
+        url: args.url.clone(),
+        timestamp: capture.timestamp.clone().unwrap_or_else(now_timestamp),
+        kind: opts.kind.clone(),
+        original_url: Some(capture.original_url.clone()),
+        status: capture.status,
+        content_type: capture.content_type.clone(),
+    };
+    let lock = archive.lock()?;
+    let stored = archive.store(&lock, &capture.body, &page, meta)?;
+    tracing::info!(sha256 = %stored.record.sha256, new = stored.new, "stored");
     print_json(&page)?;
     Ok(ExitCode::SUCCESS)
 }
