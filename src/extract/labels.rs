@@ -13,7 +13,7 @@ macro_rules! label {
 
 label!(
     CONTACT,
-    r"(?i)^(?:för\s+mer\s+information,?\s+(?:kontakta|kontakt)|mer\s+information\s+lämnas\s+av|frågor\s+besvaras\s+av|kontakta\s+oss|kontaktpersoner|kontaktperson|kontaktuppgifter|kontakt|contact\s+us|contact)\b\s*:?\s*"
+    r"(?i)^(?:för\s+mer\s+information,?\s+(?:kontakta|kontakt)|mer\s+information\s+lämnas\s+av|frågor\s+besvaras\s+av|kontakta\s+oss|kontaktpersoner|kontaktperson|kontaktuppgifter|kontakt|contact\s+us|contact)(?-u:\b)\s*:?\s*"
 );
 label!(
     UPDATED,
@@ -25,19 +25,22 @@ label!(
 );
 label!(
     FOOTER,
-    r"(?i)\b(?:postadress|besöksadress|fakturaadress|organisationsnummer|org\.?\s*nr)\b"
+    r"(?i)(?-u:\b)(?:postadress|besöksadress|fakturaadress|organisationsnummer|org\.?\s*nr)(?-u:\b)"
 );
-label!(POSTAL, r"(?i)\bpostadress\b\s*:?\s*");
-label!(INVOICE, r"(?i)\bfakturaadress\b\s*:?\s*");
+label!(POSTAL, r"(?i)(?-u:\b)postadress(?-u:\b)\s*:?\s*");
+label!(INVOICE, r"(?i)(?-u:\b)fakturaadress(?-u:\b)\s*:?\s*");
 label!(
     ORG_NUMBER,
-    r"(?i)\b(?:organisationsnummer|org\.?\s*nr|orgnr|org\.?\s*nummer)\b\.?\s*:?\s*"
+    r"(?i)(?-u:\b)(?:organisationsnummer|org\.?\s*nr|orgnr|org\.?\s*nummer)(?-u:\b)\.?\s*:?\s*"
 );
-label!(PHONE, r"(?i)\b(?:tfn|tel|telefon|växel|phone)\b\.?\s*:?\s*");
-label!(FAX, r"(?i)\b(?:fax|telefax)\b\.?\s*:?\s*");
+label!(
+    PHONE,
+    r"(?i)(?-u:\b)(?:tfn|tel|telefon|växel|phone)(?-u:\b)\.?\s*:?\s*"
+);
+label!(FAX, r"(?i)(?-u:\b)(?:fax|telefax)(?-u:\b)\.?\s*:?\s*");
 label!(
     ORG_NAME,
-    r"(?i)\b(?:kommun|region|landsting|stad|länsstyrelsen|förvaltning)\b"
+    r"(?i)(?-u:\b)(?:kommun|region|landsting|stad|länsstyrelsen|förvaltning)(?-u:\b)"
 );
 label!(
     NETWORK_PAGE,
