@@ -82,6 +82,23 @@ pub struct Summary {
     pub renamed: usize,
 }
 
+impl Summary {
+    /// The count of each op among `changes`.
+    pub fn of<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Summary {
+        let mut s = Summary::default();
+        for c in changes {
+            *match c.op {
+                Op::Added => &mut s.added,
+                Op::Removed => &mut s.removed,
+                Op::Changed => &mut s.changed,
+                Op::Moved => &mut s.moved,
+                Op::Renamed => &mut s.renamed,
+            } += 1;
+        }
+        s
+    }
+}
+
 /// Compares `a` (before) with `b` (after).
 pub fn diff(a: &Page, b: &Page) -> PageDiff {
     let mut d = Differ::default();
@@ -97,16 +114,7 @@ pub fn diff(a: &Page, b: &Page) -> PageDiff {
         (Some(x), Some(y)) => d.object("/organisation", &to_value(x), &to_value(y)),
         (x, y) => d.field("/organisation", x, y),
     }
-    let mut summary = Summary::default();
-    for c in &d.changes {
-        *match c.op {
-            Op::Added => &mut summary.added,
-            Op::Removed => &mut summary.removed,
-            Op::Changed => &mut summary.changed,
-            Op::Moved => &mut summary.moved,
-            Op::Renamed => &mut summary.renamed,
-        } += 1;
-    }
+    let summary = Summary::of(&d.changes);
     PageDiff {
         schema: DIFF_SCHEMA.to_owned(),
         from: endpoint(a),

@@ -129,19 +129,23 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
 }
 
 fn write_report(path: &Path, diffs: &[FoundDiff], lang: Lang) -> anyhow::Result<()> {
-    let entries: Vec<Entry<'_>> = diffs
-        .iter()
-        .map(|d| Entry {
-            title: d.title.as_deref(),
-            diff: &d.diff,
-        })
-        .collect();
+    let entries = entries(diffs);
     let text = if is_markdown(path) {
         report::markdown_many(&entries, lang)
     } else {
         report::html_many(&entries, lang)?
     };
     write_atomic(path, text.as_bytes())
+}
+
+fn entries(found: &[FoundDiff]) -> Vec<Entry<'_>> {
+    found
+        .iter()
+        .map(|d| Entry {
+            title: d.title.as_deref(),
+            diff: &d.diff,
+        })
+        .collect()
 }
 
 fn is_markdown(path: &Path) -> bool {
@@ -221,13 +225,7 @@ pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
     }
     found.sort_by(|x, y| y.diff.to.timestamp.cmp(&x.diff.to.timestamp));
     let lang: Lang = args.lang.into();
-    let entries: Vec<Entry<'_>> = found
-        .iter()
-        .map(|d| Entry {
-            title: d.title.as_deref(),
-            diff: &d.diff,
-        })
-        .collect();
+    let entries = entries(&found);
     let text = match args.format {
         ReportFormat::Html => report::html_many(&entries, lang)?,
         ReportFormat::Markdown => report::markdown_many(&entries, lang),

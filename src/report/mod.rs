@@ -77,17 +77,7 @@ fn shown(diff: &PageDiff) -> impl Iterator<Item = &Change> {
 
 /// The counts of what the report shows.
 fn shown_summary(diff: &PageDiff) -> Summary {
-    let mut s = Summary::default();
-    for c in shown(diff) {
-        *match c.op {
-            Op::Added => &mut s.added,
-            Op::Removed => &mut s.removed,
-            Op::Changed => &mut s.changed,
-            Op::Moved => &mut s.moved,
-            Op::Renamed => &mut s.renamed,
-        } += 1;
-    }
-    s
+    Summary::of(shown(diff))
 }
 
 fn describe_one(c: &Change, lang: Lang) -> Described {
