@@ -225,7 +225,9 @@ fn first_run_stores_the_distinct_captures_second_run_fetches_nothing() {
         "captures_per_second = 5\ncdx_per_minute = 600",
     );
     let report = dir.join("report.html");
+    let started = std::time::Instant::now();
     let out = sync(&dir, &["--report", report.to_str().expect("utf-8")], &[]);
+    eprintln!("scenario: first run {:?}", started.elapsed());
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -274,7 +276,9 @@ fn first_run_stores_the_distinct_captures_second_run_fetches_nothing() {
     );
     let before = server.hits().len();
 
+    let started = std::time::Instant::now();
     let again = sync(&dir, &[], &[]);
+    eprintln!("scenario: second run {:?}", started.elapsed());
     assert_eq!(again.status.code(), Some(0));
     let s2 = summary(&again);
     assert_eq!(
