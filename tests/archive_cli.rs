@@ -141,6 +141,14 @@ fn import_folder_list_show_and_reimport_is_idempotent() {
     let sha = view["sha256"].as_str().expect("sha");
     let by_sha = run(&["show", &sha[..12], "--archive", s(&archive)], None);
     assert_eq!(by_sha.stdout, by_ref.stdout);
+    let missing = dir.join("no-such-archive");
+    let out = run(&["list", "--archive", s(&missing)], None);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a reading command never creates an archive"
+    );
+    assert!(!missing.exists());
     for bad in ["abc", "http://nowhere/@20100101000000", "ffffffffffffffff"] {
         let out = run(&["show", bad, "--archive", s(&archive)], None);
         assert_eq!(out.status.code(), Some(2), "{bad}");

@@ -34,8 +34,15 @@ impl ArchiveArg {
         Ok(Settings::load(self.config.as_deref(), &flags)?)
     }
 
+    /// The archive, which must exist already: reading commands never create one.
     pub fn open(&self) -> anyhow::Result<Archive> {
         let settings = self.settings()?;
+        if !settings.archive.is_dir() {
+            anyhow::bail!(
+                "{}: no archive here (the folder does not exist)",
+                settings.archive.display()
+            );
+        }
         open_archive(&settings.archive)
     }
 }
