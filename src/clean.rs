@@ -63,6 +63,26 @@ static WAYBACK_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
 /// Cuts the Wayback additions out of `bytes` and reads the capture's timestamp
 /// and URL from them. A page without additions is returned borrowed.
 pub fn strip_wayback(bytes: &[u8]) -> Cleaned<'_> {
+    // Every addition names the archive or its scripts; most pages have none.
+    let marked = [
+        "__wm",
+        "WB_wombat",
+        "wbCurrentUrl",
+        "FILE ARCHIVED ON",
+        "playback timings",
+        "WAYBACK",
+        "Wayback",
+    ]
+    .iter()
+    .any(|m| memchr::memmem::find(bytes, m.as_bytes()).is_some());
+    if !marked {
+        return Cleaned {
+            bytes: Cow::Borrowed(bytes),
+            removed: false,
+            timestamp: None,
+            original_url: None,
+        };
+    }
     let mut cuts: Vec<(usize, usize)> = Vec::new();
     let mut timestamp = None;
     let mut original_url = None;

@@ -238,10 +238,32 @@ fn is_hidden(e: &scraper::node::Element) -> bool {
     {
         return true;
     }
-    e.attr("style").is_some_and(|s| {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        s.to_ascii_lowercase().contains("display:none")
-    })
+    e.attr("style").is_some_and(hides)
+}
+
+/// `display: none` in an inline style, in any case and spacing, without allocating.
+fn hides(style: &str) -> bool {
+    let bytes = style.as_bytes();
+    let mut from = 0;
+    while let Some(at) = find_ci(&bytes[from..], b"display") {
+        let rest = &style[from + at + "display".len()..];
+        let rest = rest.trim_start();
+        if let Some(value) = rest.strip_prefix(':')
+            && value
+                .trim_start()
+                .get(..4)
+                .is_some_and(|v| v.eq_ignore_ascii_case("none"))
+        {
+            return true;
+        }
+        from += at + 1;
+    }
+    false
+}
+
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn rel_is(e: &scraper::node::Element, want: &str) -> bool {
@@ -288,8 +310,9 @@ fn is_invisible(c: char) -> bool {
 struct Builder {
     buf: String,
     pending_space: bool,
-    visible_chars: usize,
-    strong_chars: usize,
+    /// Whether the block has visible text, and whether any of it is outside bold.
+    visible: bool,
+    plain_visible: bool,
     strong: u32,
     headings: Vec<u8>,
     links: Vec<RawLink>,
@@ -299,23 +322,34 @@ struct Builder {
 
 impl Builder {
     fn push_text(&mut self, text: &str) {
-        for c in text.chars() {
-            if c.is_whitespace() {
-                self.pending_space = true;
-                continue;
-            }
-            if is_invisible(c) {
-                continue;
-            }
-            if self.pending_space && !self.buf.is_empty() && !self.buf.ends_with('\n') {
+        if text.starts_with(char::is_whitespace) {
+            self.pending_space = true;
+        }
+        let mut words = text
+            .split(char::is_whitespace)
+            .filter(|w| !w.is_empty())
+            .peekable();
+        while let Some(word) = words.next() {
+            let before = self.buf.len();
+            if self.pending_space && before > 0 && !self.buf.ends_with('\n') {
                 self.buf.push(' ');
             }
-            self.pending_space = false;
-            self.buf.push(c);
-            self.visible_chars += 1;
-            if self.strong > 0 {
-                self.strong_chars += 1;
+            let start = self.buf.len();
+            if word.contains(is_invisible) {
+                self.buf.extend(word.chars().filter(|&c| !is_invisible(c)));
+            } else {
+                self.buf.push_str(word);
             }
+            if self.buf.len() == start {
+                // Only invisible characters: no word, no space for it.
+                self.buf.truncate(before);
+            } else {
+                self.visible = true;
+                if self.strong == 0 {
+                    self.plain_visible = true;
+                }
+            }
+            self.pending_space = words.peek().is_some() || text.ends_with(char::is_whitespace);
         }
     }
 
@@ -346,7 +380,7 @@ impl Builder {
             *start = 0;
         }
         self.pending_space = false;
-        if self.visible_chars == 0 {
+        if !self.visible {
             self.buf.clear();
             self.links.clear();
             return;
@@ -358,7 +392,7 @@ impl Builder {
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .collect();
-        let styled = self.strong_chars == self.visible_chars
+        let styled = !self.plain_visible
             && lines.len() == 1
             && lines[0].chars().count() <= STYLED_HEADING_MAX_CHARS
             && !lines[0].ends_with(['.', ',', ';', '!', '?']);
@@ -370,8 +404,8 @@ impl Builder {
             scripts: std::mem::take(&mut self.scripts),
         });
         self.buf.clear();
-        self.visible_chars = 0;
-        self.strong_chars = 0;
+        self.visible = false;
+        self.plain_visible = false;
     }
 }
 

@@ -15,10 +15,10 @@ label!(
     CONTACT,
     r"(?i)^(?:för\s+mer\s+information,?\s+(?:kontakta|kontakt)|mer\s+information\s+lämnas\s+av|frågor\s+besvaras\s+av|kontakta\s+oss|kontaktpersoner|kontaktperson|kontaktuppgifter|kontakt|contact\s+us|contact)(?-u:\b)\s*:?\s*"
 );
-label!(
-    UPDATED,
-    r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?uppdaterad(?:es)?|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*"
-);
+const UPDATED_LABEL: &str = r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?uppdaterad(?:es)?|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*";
+label!(UPDATED, UPDATED_LABEL);
+/// The same label at the start of a line only: cheap to test on every line.
+label!(UPDATED_AT_START, &format!("^{UPDATED_LABEL}"));
 label!(
     PAGE_LINK,
     r"(?i)länk\s+till\s+(?:sidan|denna\s+sida)\s*:?\s*"

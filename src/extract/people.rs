@@ -34,7 +34,7 @@ pub fn ends_content(b: &Block) -> bool {
 }
 
 pub fn starts_with_updated(line: &str) -> bool {
-    labels::UPDATED.find(line).is_some_and(|m| m.start() == 0)
+    labels::UPDATED_AT_START.is_match(line)
 }
 
 /// The persons in the contact box that starts at `start`.
