@@ -17,7 +17,7 @@ label!(
 );
 const UPDATED_LABEL: &str = r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?uppdaterad(?:es)?|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*";
 label!(UPDATED, UPDATED_LABEL);
-/// The same label at the start of a line only: cheap to test on every line.
+// The same label at the start of a line only: cheap to test on every line.
 label!(UPDATED_AT_START, &format!("^{UPDATED_LABEL}"));
 label!(
     PAGE_LINK,
