@@ -40,6 +40,10 @@ pub struct Endpoint {
     pub timestamp: Option<String>,
     pub sha256: String,
     pub updated: Option<String>,
+    /// Whether the capture came from the Wayback Machine, so that a report
+    /// may link to its copy there. Not part of the diff JSON.
+    #[serde(skip)]
+    pub from_wayback: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +135,7 @@ fn endpoint(p: &Page) -> Endpoint {
         timestamp: p.source.timestamp.clone(),
         sha256: p.source.sha256.clone(),
         updated: p.updated.clone(),
+        from_wayback: p.source.kind == "wayback",
     }
 }
 

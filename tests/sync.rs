@@ -250,6 +250,12 @@ fn first_run_stores_the_distinct_captures_second_run_fetches_nothing() {
     for text in ["CPMR", "Baltic Link Association", "Anna Lindqvist", "fyra"] {
         assert!(html.contains(text), "{text} missing from the report");
     }
+    assert!(
+        // minijinja escapes "/" in attributes as &#x2f;, which browsers read back as "/".
+        html.replace("&#x2f;", "/")
+            .contains("href=\"https://web.archive.org/web/20110315120000/"),
+        "no link to the Wayback copy"
+    );
     let captures: Vec<Hit> = server
         .hits()
         .into_iter()

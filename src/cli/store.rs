@@ -412,7 +412,6 @@ fn finish(
     content_type: Option<String>,
     file_url: Option<String>,
 ) -> Done {
-    let kind = opts.kind.clone();
     let mut page = match parse_page(&bytes, &opts) {
         Ok(p) => p,
         Err(e) => {
@@ -445,7 +444,8 @@ fn finish(
     let meta = StoreMeta {
         url,
         timestamp,
-        kind: page.source.kind.clone().max(kind),
+        // parse_page already says `wayback` for a view-mode copy read from a file.
+        kind: page.source.kind.clone(),
         original_url: page.source.original_url.clone(),
         status,
         content_type,

@@ -239,7 +239,9 @@ struct Side {
 
 fn side(e: &crate::diff::Endpoint) -> Side {
     let wayback = match (&e.timestamp, &e.url) {
-        (Some(ts), Some(url)) => Some(format!("https://web.archive.org/web/{ts}/{url}")),
+        (Some(ts), Some(url)) if e.from_wayback => {
+            Some(format!("https://web.archive.org/web/{ts}/{url}"))
+        }
         _ => None,
     };
     Side {
