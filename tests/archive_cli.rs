@@ -582,4 +582,30 @@ fn two_imports_at_once_into_one_archive() {
     );
     assert_eq!(list(&archive).len(), 300);
     assert_readable(&archive);
+
+    // A reader that stops early (`| head -1`) is no error: exit 0, nothing on stderr.
+    use std::io::BufRead;
+    let mut child = sidarkiv()
+        .args(["list", "--archive", s(&archive)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("one line");
+    let out = child.wait_with_output().expect("wait");
+    assert!(first.contains("sha256"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
