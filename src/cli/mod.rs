@@ -2,6 +2,7 @@
 //! Errors are mapped to the contract's exit codes in one place ([`exit_code`]).
 
 mod diff;
+mod import;
 mod net;
 mod parse;
 mod store;
@@ -36,7 +37,7 @@ enum Command {
     /// Compare two captures field by field; exit 1 when they differ.
     Diff(diff::Args),
     /// Import HTML files, folders and WARC files into the archive.
-    Import(store::ImportArgs),
+    Import(import::ImportArgs),
     /// List stored captures as JSON lines, oldest first per URL.
     List(store::ListArgs),
     /// Print the stored page JSON of one capture (URL@TIMESTAMP or a sha256 prefix).
@@ -75,7 +76,7 @@ pub fn run() -> ExitCode {
         Command::Snapshots(args) => net::snapshots(args),
         Command::Fetch(args) => net::fetch(args),
         Command::Diff(args) => diff::run(args),
-        Command::Import(args) => store::import(args),
+        Command::Import(args) => import::import(args),
         Command::List(args) => store::list(args),
         Command::Show(args) => store::show(args),
         Command::Export(args) => store::export(args),

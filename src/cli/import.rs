@@ -1,0 +1,417 @@
+//! `sidarkiv import`: the one-off migration of old pages into the archive.
+//!
+//! A producer walks the inputs lazily (WARC records are read one at a time),
+//! workers on every core parse, and this thread stores what they parsed in
+//! group commits; memory holds a bounded queue, not the input.
+
+use anyhow::Context;
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+
+use super::Failure;
+use super::store::{ArchiveArg, open_archive};
+use sidarkiv::archive::StoreMeta;
+use sidarkiv::archive::warc::{self, Reader};
+use sidarkiv::model::Page;
+use sidarkiv::{ParseOptions, parse_page};
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// HTML files, folders (searched recursively) and WARC / WARC.gz files.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The pages' URL when a page does not name its own.
+    #[arg(long)]
+    url: Option<String>,
+    #[command(flatten)]
+    archive: ArchiveArg,
+}
+
+/// One page to parse.
+enum Job {
+    File(PathBuf),
+    Record {
+        input: String,
+        bytes: Vec<u8>,
+        url: String,
+        timestamp: Option<String>,
+        status: u16,
+        content_type: Option<String>,
+    },
+    Failed {
+        input: String,
+        reason: String,
+    },
+}
+
+enum Done {
+    Ok {
+        input: String,
+        raw: Vec<u8>,
+        page: Box<Page>,
+        meta: StoreMeta,
+    },
+    Err {
+        input: String,
+        reason: String,
+    },
+}
+
+/// Captures stored in one group commit at most.
+const BATCH_MAX: usize = 256;
+
+const HTML_EXTENSIONS: &[&str] = &["html", "htm", "xhtml", "shtml", "asp", "aspx", "php", "jsp"];
+
+fn is_warc(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name.ends_with(".warc") || name.ends_with(".warc.gz")
+}
+
+fn is_html(path: &Path) -> bool {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|e| HTML_EXTENSIONS.contains(&e.as_str()))
+}
+
+pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
+    if let Some(u) = &args.url {
+        url::Url::parse(u).with_context(|| format!("--url {u:?}: not a valid URL"))?;
+    }
+    let settings = args.archive.settings()?;
+    let archive = open_archive(&settings.archive)?;
+    let max_body = settings.max_body_bytes;
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let (job_tx, job_rx) = sync_channel::<Job>(workers * 4);
+    let (done_tx, done_rx) = sync_channel::<Done>(workers * 4);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let progress = indicatif::ProgressBar::new_spinner();
+    progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    let (mut ok, mut failed) = (0usize, 0usize);
+    let result: anyhow::Result<()> = std::thread::scope(|s| {
+        let paths = &args.paths;
+        s.spawn(move || produce(paths, max_body, &job_tx));
+        for _ in 0..workers {
+            let (rx, tx, url) = (job_rx.clone(), done_tx.clone(), args.url.clone());
+            s.spawn(move || work(&rx, &tx, url.as_deref()));
+        }
+        drop(done_tx);
+        let mut out = std::io::stdout().lock();
+        // Group commit: whatever has been parsed meanwhile is stored together.
+        while let Ok(first) = done_rx.recv() {
+            let mut batch = vec![first];
+            while batch.len() < BATCH_MAX {
+                match done_rx.try_recv() {
+                    Ok(d) => batch.push(d),
+                    Err(_) => break,
+                }
+            }
+            let mut lines: Vec<serde_json::Value> = Vec::with_capacity(batch.len());
+            let mut pending = Vec::new();
+            for done in batch {
+                match done {
+                    Done::Ok {
+                        input,
+                        raw,
+                        page,
+                        meta,
+                    } => pending.push((input, raw, page, meta)),
+                    Done::Err { input, reason } => {
+                        failed += 1;
+                        lines.push(json!({"input": input, "status": "error", "reason": reason}));
+                    }
+                }
+            }
+            let items: Vec<(&[u8], &Page, StoreMeta)> = pending
+                .iter()
+                .map(|(_, raw, page, meta)| (raw.as_slice(), page.as_ref(), meta.clone()))
+                .collect();
+            match archive
+                .lock()
+                .and_then(|lock| archive.store_batch(&lock, &items))
+            {
+                Ok(stored) => {
+                    for ((input, _, page, _), stored) in pending.iter().zip(stored) {
+                        ok += 1;
+                        lines.push(json!({"input": input, "status": "ok", "url": stored.record.url, "timestamp": stored.record.timestamp,
+                               "sha256": stored.record.sha256, "new": stored.new, "warnings": page.warnings}));
+                    }
+                }
+                Err(e) => {
+                    for (input, ..) in &pending {
+                        failed += 1;
+                        lines.push(json!({"input": input, "status": "error", "reason": format!("cannot store: {e}")}));
+                    }
+                }
+            }
+            for line in lines {
+                serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
+            }
+            progress.set_message(format!("{ok} imported, {failed} failed"));
+            progress.tick();
+        }
+        out.flush()?;
+        Ok(())
+    });
+    progress.finish_and_clear();
+    result?;
+    match (ok, failed) {
+        (0, 0) => Err(anyhow::anyhow!(
+            "no HTML or WARC files found in {}",
+            list_paths(&args.paths)
+        )
+        .into()),
+        (_, 0) => Ok(ExitCode::SUCCESS),
+        _ => Ok(ExitCode::from(3)),
+    }
+}
+
+fn list_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Walks the inputs lazily and hands out one job per page; WARC records are
+/// read here, one at a time, so memory stays flat.
+fn produce(paths: &[PathBuf], max_body: u64, jobs: &SyncSender<Job>) {
+    for path in paths {
+        if path.is_dir() {
+            for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+                let job = match entry {
+                    Ok(e) if e.file_type().is_file() && is_warc(e.path()) => {
+                        read_warc(e.path(), max_body, jobs);
+                        continue;
+                    }
+                    Ok(e) if e.file_type().is_file() && is_html(e.path()) => {
+                        Job::File(e.into_path())
+                    }
+                    Ok(_) => continue,
+                    Err(e) => Job::Failed {
+                        input: e.path().map_or_else(
+                            || path.display().to_string(),
+                            |p| p.display().to_string(),
+                        ),
+                        reason: e.to_string(),
+                    },
+                };
+                if jobs.send(job).is_err() {
+                    return;
+                }
+            }
+        } else if is_warc(path) {
+            read_warc(path, max_body, jobs);
+        } else if jobs.send(Job::File(path.clone())).is_err() {
+            return;
+        }
+    }
+}
+
+fn read_warc(path: &Path, max_body: u64, jobs: &SyncSender<Job>) {
+    let name = path.display().to_string();
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = jobs.send(Job::Failed {
+                input: name,
+                reason: format!("cannot read: {e}"),
+            });
+            return;
+        }
+    };
+    let gz = name.to_ascii_lowercase().ends_with(".gz");
+    let mut reader = Reader::new(file, gz, max_body.saturating_add(64 * 1024));
+    let mut n = 0usize;
+    let mut pages = 0usize;
+    loop {
+        n += 1;
+        let record = match reader.next_record() {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => {
+                let _ = jobs.send(Job::Failed {
+                    input: format!("{name}#{n}"),
+                    reason: format!("unreadable WARC: {e}"),
+                });
+                return;
+            }
+        };
+        if !record
+            .header("WARC-Type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("response"))
+        {
+            continue;
+        }
+        let Some(http) = warc::parse_http_response(&record.block) else {
+            continue;
+        };
+        let content_type = http.header("Content-Type").map(str::to_owned);
+        if !content_type
+            .as_deref()
+            .is_some_and(|c| c.to_ascii_lowercase().contains("html"))
+        {
+            continue;
+        }
+        pages += 1;
+        let job = Job::Record {
+            input: format!("{name}#{n}"),
+            url: record
+                .header("WARC-Target-URI")
+                .unwrap_or("")
+                .trim_matches(['<', '>'])
+                .to_owned(),
+            timestamp: record.header("WARC-Date").and_then(warc_date),
+            status: http.status,
+            content_type,
+            bytes: http.body,
+        };
+        if jobs.send(job).is_err() {
+            return;
+        }
+    }
+    if pages == 0 {
+        let _ = jobs.send(Job::Failed {
+            input: name,
+            reason: "no HTML response records in this WARC".into(),
+        });
+    }
+}
+
+/// `2010-04-26T09:35:12Z` → `20100426093512`.
+fn warc_date(s: &str) -> Option<String> {
+    let t: jiff::Timestamp = s.trim().parse().ok()?;
+    Some(t.strftime("%Y%m%d%H%M%S").to_string())
+}
+
+fn work(jobs: &Mutex<Receiver<Job>>, done: &SyncSender<Done>, url: Option<&str>) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        let result = match job {
+            Job::Failed { input, reason } => Done::Err { input, reason },
+            Job::File(path) => parse_file(&path, url),
+            Job::Record {
+                input,
+                bytes,
+                url: target,
+                timestamp,
+                status,
+                content_type,
+            } => {
+                let opts = ParseOptions {
+                    url: Some(target.clone())
+                        .filter(|t| !t.is_empty())
+                        .or(url.map(str::to_owned)),
+                    charset: content_type
+                        .as_deref()
+                        .and_then(sidarkiv::fetch::charset_of),
+                    kind: "warc".into(),
+                    timestamp: timestamp.clone(),
+                };
+                finish(input, bytes, opts, timestamp, status, content_type, None)
+            }
+        };
+        if done.send(result).is_err() {
+            return;
+        }
+    }
+}
+
+fn parse_file(path: &Path, url: Option<&str>) -> Done {
+    let input = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Done::Err {
+                input,
+                reason: format!("cannot read: {e}"),
+            };
+        }
+    };
+    let mtime = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| jiff::Timestamp::try_from(t).ok())
+        .map(|t| t.strftime("%Y%m%d%H%M%S").to_string());
+    let file_url = std::fs::canonicalize(path)
+        .ok()
+        .and_then(|p| url::Url::from_file_path(p).ok())
+        .map(String::from);
+    let opts = ParseOptions {
+        url: url.map(str::to_owned),
+        charset: None,
+        kind: "file".into(),
+        timestamp: None,
+    };
+    finish(input, bytes, opts, mtime, 200, None, file_url)
+}
+
+/// Parses and decides URL and timestamp: the page's own URL, else `--url`,
+/// else the file's `file://` URL (with a warning); the capture time a
+/// view-mode copy shows, else the WARC date, else the file's modification time.
+fn finish(
+    input: String,
+    bytes: Vec<u8>,
+    opts: ParseOptions,
+    fallback_ts: Option<String>,
+    status: u16,
+    content_type: Option<String>,
+    file_url: Option<String>,
+) -> Done {
+    let mut page = match parse_page(&bytes, &opts) {
+        Ok(p) => p,
+        Err(e) => {
+            return Done::Err {
+                input,
+                reason: e.to_string(),
+            };
+        }
+    };
+    let url = match (&page.url, file_url) {
+        (Some(u), _) => u.clone(),
+        (None, Some(f)) => {
+            page.warnings
+                .push(format!("no URL in the page and no --url: stored under {f}"));
+            f
+        }
+        (None, None) => {
+            return Done::Err {
+                input,
+                reason: "no URL: the page names none and no --url was given".into(),
+            };
+        }
+    };
+    let Some(timestamp) = page.source.timestamp.clone().or(fallback_ts) else {
+        return Done::Err {
+            input,
+            reason: "no capture time known".into(),
+        };
+    };
+    let meta = StoreMeta {
+        url,
+        timestamp,
+        // parse_page already says `wayback` for a view-mode copy read from a file.
+        kind: page.source.kind.clone(),
+        original_url: page.source.original_url.clone(),
+        status,
+        content_type,
+    };
+    Done::Ok {
+        input,
+        raw: bytes,
+        page: Box::new(page),
+        meta,
+    }
+}
