@@ -94,8 +94,8 @@ fn import_folder_list_show_and_reimport_is_idempotent() {
     let lines = json_lines(&out.stdout);
     assert_eq!(
         lines.len(),
-        9,
-        "7 fixtures and the 2 sources in fixtures/src"
+        10,
+        "8 HTML fixtures and the 2 sources in fixtures/src"
     );
     assert!(
         lines
@@ -115,7 +115,7 @@ fn import_folder_list_show_and_reimport_is_idempotent() {
         "the capture time a view-mode copy shows"
     );
     let before = captures(&archive);
-    assert_eq!(before.len(), 9);
+    assert_eq!(before.len(), 10);
 
     let again = run(&["import", s(&inputs), "--archive", s(&archive)], None);
     assert_eq!(again.status.code(), Some(0));
@@ -214,7 +214,7 @@ fn import_folder_list_show_and_reimport_is_idempotent() {
     let r = run(&["reparse", "--archive", s(&archive)], None);
     assert!(r.status.success());
     let summary: Value = serde_json::from_slice(&r.stdout).expect("json");
-    assert_eq!(summary["reparsed"], 9);
+    assert_eq!(summary["reparsed"], 10);
     assert_eq!(
         run(&["show", &sha[..12], "--archive", s(&archive)], None).stdout,
         page_before
@@ -467,7 +467,7 @@ print(json.dumps(counts, sort_keys=True))
         );
         assert_eq!(
             String::from_utf8_lossy(&read.stdout).trim(),
-            r#"{"metadata": 9, "response": 9, "warcinfo": 1}"#
+            r#"{"metadata": 10, "response": 10, "warcinfo": 1}"#
         );
     }
 }

@@ -12,6 +12,7 @@ const FIXTURES: &[&str] = &[
     "enc-no-charset.html",
     "enc-utf8-bom-meta-latin1.html",
     "enc-windows-1252-c1.html",
+    "karlskrona-2021-modern.html",
 ];
 
 #[test]
@@ -34,7 +35,7 @@ fn without_source(mut page: Value) -> Value {
 fn raw_view_mode_and_every_encoding_give_the_same_page() {
     let raw = without_source(parse_json(&fixture("karlskrona-2010-raw.html"), &[]));
     for name in &FIXTURES[1..] {
-        if name.starts_with("karlskrona-2011") {
+        if name.starts_with("karlskrona-2011") || name.starts_with("karlskrona-2021") {
             continue;
         }
         let other = without_source(parse_json(&fixture(name), &[]));
@@ -114,6 +115,30 @@ fn later_capture_has_the_editorial_changes() {
     assert_eq!(
         page["contacts"][1]["emails"][0],
         "anna.lindqvist@karlskrona.se"
+    );
+}
+
+#[test]
+fn newer_site_template_is_read_by_the_same_labels() {
+    let page = parse_json(&fixture("karlskrona-2021-modern.html"), &[]);
+    assert_eq!(
+        page["updated"], "2021-02-03",
+        "\"Senast uppdaterad: 3 februari 2021\""
+    );
+    assert_eq!(
+        page["url"],
+        "https://www.karlskrona.se/kommun-och-politik/internationellt-samarbete/internationella-natverk/"
+    );
+    assert_eq!(page["networks"][0]["acronym"], "UBC", "acronym in brackets");
+    assert_eq!(
+        page["contacts"][0]["emails"][0],
+        "tore.almlof@karlskrona.se"
+    );
+    assert_eq!(page["organisation"]["org_number"], "212000-0829");
+    assert_eq!(page["organisation"]["email"], "kommun@karlskrona.se");
+    assert!(
+        !page.to_string().contains("Bo och leva"),
+        "navigation is not content"
     );
 }
 
