@@ -32,7 +32,7 @@ enum Command {
     Parse(parse::Args),
     /// List a page's captures from the Wayback CDX API, one JSON object per line.
     Snapshots(net::SnapshotsArgs),
-    /// Download one capture (raw) or the live page; print its page JSON.
+    /// Download one capture (raw) or the live page; store it; print its page JSON.
     Fetch(net::FetchArgs),
     /// Compare two captures field by field; exit 1 when they differ.
     Diff(diff::Args),

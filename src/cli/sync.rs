@@ -24,6 +24,7 @@ pub struct SyncArgs {
     /// Config file (default: ./sidarkiv.toml).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Archive directory (default: `archive` from the config, else ./archive).
     #[arg(long)]
     archive: Option<PathBuf>,
     /// Base URL of a Wayback-compatible server.
