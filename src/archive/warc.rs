@@ -7,6 +7,10 @@
 use flate2::read::MultiGzDecoder;
 use std::io::{self, BufRead, BufReader, Read, Write};
 
+/// Longest header line and most header lines a record may have.
+const MAX_HEADER_LINE: u64 = 64 * 1024;
+const MAX_HEADERS: usize = 1024;
+
 /// One WARC record: its headers (names as written) and its block.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -40,12 +44,24 @@ impl Reader {
         Reader { inner, max_block }
     }
 
+    /// One header line, at most [`MAX_HEADER_LINE`] bytes: a hostile file
+    /// without line breaks must not be read into memory whole.
+    fn read_line(&mut self, line: &mut String) -> io::Result<usize> {
+        let n = (&mut self.inner).take(MAX_HEADER_LINE).read_line(line)?;
+        if n as u64 == MAX_HEADER_LINE && !line.ends_with('\n') {
+            return Err(bad(format!(
+                "a header line longer than {MAX_HEADER_LINE} bytes"
+            )));
+        }
+        Ok(n)
+    }
+
     /// The next record; `Ok(None)` at the end.
     pub fn next_record(&mut self) -> io::Result<Option<Record>> {
         let mut line = String::new();
         loop {
             line.clear();
-            if self.inner.read_line(&mut line)? == 0 {
+            if self.read_line(&mut line)? == 0 {
                 return Ok(None);
             }
             if !line.trim().is_empty() {
@@ -61,8 +77,13 @@ impl Reader {
         let mut headers = Vec::new();
         loop {
             line.clear();
-            if self.inner.read_line(&mut line)? == 0 {
+            if self.read_line(&mut line)? == 0 {
                 return Err(bad("the file ends inside a record's headers".into()));
+            }
+            if headers.len() >= MAX_HEADERS {
+                return Err(bad(format!(
+                    "a record with more than {MAX_HEADERS} header lines"
+                )));
             }
             let l = line.trim_end_matches(['\r', '\n']);
             if l.is_empty() {
@@ -249,6 +270,12 @@ mod tests {
         assert_eq!(http.body, b"abcde");
         let mut r = Reader::new(io::Cursor::new(b"not a warc".to_vec()), false, 1 << 20);
         assert!(r.next_record().is_err());
+        let endless = [b"WARC/1.1\r\nX: ".to_vec(), vec![b'a'; 200_000]].concat();
+        let mut r = Reader::new(io::Cursor::new(endless), false, 1 << 20);
+        let err = r
+            .next_record()
+            .expect_err("a header line without end is refused");
+        assert!(err.to_string().contains("longer than"), "{err}");
         let mut r = Reader::new(
             io::Cursor::new(b"WARC/1.1\r\nContent-Length: 100\r\n\r\nshort".to_vec()),
             false,
