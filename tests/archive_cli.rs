@@ -241,12 +241,19 @@ fn bad_files_do_not_stop_the_import() {
     let archive = dir.join("archive");
     let missing = dir.join("finns-inte.html");
     let out = run(
-        &["import", s(&input), s(&missing), "--archive", s(&archive)],
+        &[
+            "import",
+            s(&input),
+            s(&missing),
+            "/dev/zero",
+            "--archive",
+            s(&archive),
+        ],
         None,
     );
     assert_eq!(out.status.code(), Some(3), "some failed, the rest went in");
     let lines = json_lines(&out.stdout);
-    assert_eq!(lines.len(), 5);
+    assert_eq!(lines.len(), 6);
     let status = |name: &str| {
         let l = lines
             .iter()
@@ -266,6 +273,8 @@ fn bad_files_do_not_stop_the_import() {
     assert!(status("empty.html").1.contains("empty"));
     assert!(status("logo.html").1.contains("PNG"));
     assert!(status("finns-inte.html").1.contains("cannot read"));
+    // An endless input stops at max_body_bytes instead of filling memory.
+    assert!(status("/dev/zero").1.contains("max_body_bytes"));
     let urls: Vec<String> = list(&archive)
         .iter()
         .map(|c| c["url"].as_str().unwrap_or("").to_owned())

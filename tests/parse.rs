@@ -202,6 +202,12 @@ fn bad_input_exits_2_with_the_input_and_the_cause() {
         &["cannot read"],
     );
     assert_fatal(&["parse", "-"], Some(b""), &["standard input", "empty"]);
+    // An endless input stops at max_body_bytes instead of filling memory.
+    assert_fatal(
+        &["parse", "/dev/zero"],
+        None,
+        &["/dev/zero", "max_body_bytes"],
+    );
     let page = fixture("karlskrona-2010-raw.html");
     let page = page.to_str().expect("utf-8");
     assert_fatal(

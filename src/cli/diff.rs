@@ -70,7 +70,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
 /// A file when one exists at `arg`, else an archive reference.
 fn load_or_resolve(arg: &Path, archive: &super::store::ArchiveArg) -> anyhow::Result<Page> {
     if arg.exists() {
-        return load(arg);
+        return load(arg, archive.settings()?.max_body_bytes);
     }
     let reference = arg.to_string_lossy();
     super::store::resolve_page(archive, &reference)
@@ -78,9 +78,9 @@ fn load_or_resolve(arg: &Path, archive: &super::store::ArchiveArg) -> anyhow::Re
 }
 
 /// A page from a file: page JSON when it is JSON, else an HTML document.
-pub fn load(path: &Path) -> anyhow::Result<Page> {
+pub fn load(path: &Path, limit: u64) -> anyhow::Result<Page> {
     let name = path.display();
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
+    let bytes = super::read_file(path, limit)?;
     let start = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     if start.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
         let page: Page = serde_json::from_slice(start)

@@ -99,7 +99,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         s.spawn(move || produce(paths, max_body, &job_tx));
         for _ in 0..workers {
             let (rx, tx, url) = (job_rx.clone(), done_tx.clone(), args.url.clone());
-            s.spawn(move || work(&rx, &tx, url.as_deref()));
+            s.spawn(move || work(&rx, &tx, url.as_deref(), max_body));
         }
         drop(done_tx);
         let mut out = std::io::stdout().lock();
@@ -292,7 +292,7 @@ fn warc_date(s: &str) -> Option<String> {
     Some(t.strftime("%Y%m%d%H%M%S").to_string())
 }
 
-fn work(jobs: &Mutex<Receiver<Job>>, done: &SyncSender<Done>, url: Option<&str>) {
+fn work(jobs: &Mutex<Receiver<Job>>, done: &SyncSender<Done>, url: Option<&str>, max_body: u64) {
     loop {
         let job = match jobs.lock() {
             Ok(rx) => rx.recv(),
@@ -301,7 +301,7 @@ fn work(jobs: &Mutex<Receiver<Job>>, done: &SyncSender<Done>, url: Option<&str>)
         let Ok(job) = job else { return };
         let result = match job {
             Job::Failed { input, reason } => Done::Err { input, reason },
-            Job::File(path) => parse_file(&path, url),
+            Job::File(path) => parse_file(&path, url, max_body),
             Job::Record {
                 input,
                 bytes,
@@ -329,14 +329,14 @@ fn work(jobs: &Mutex<Receiver<Job>>, done: &SyncSender<Done>, url: Option<&str>)
     }
 }
 
-fn parse_file(path: &Path, url: Option<&str>) -> Done {
+fn parse_file(path: &Path, url: Option<&str>, max_body: u64) -> Done {
     let input = path.display().to_string();
-    let bytes = match std::fs::read(path) {
+    let bytes = match super::read_file(path, max_body) {
         Ok(b) => b,
         Err(e) => {
             return Done::Err {
                 input,
-                reason: format!("cannot read: {e}"),
+                reason: format!("{e:#}"),
             };
         }
     };

@@ -9,7 +9,7 @@ mod store;
 mod sync;
 
 use clap::{Parser, Subcommand};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 /// Scraper and archival importer for old municipal web pages.
@@ -124,6 +124,30 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_writer(io::stderr)
         .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .try_init();
+}
+
+/// Reads a whole input, at most `limit` bytes (`max_body_bytes`): `/dev/zero`
+/// or a huge file named by mistake fails with a clear message instead of
+/// filling memory.
+pub fn read_capped(input: impl io::Read, limit: u64, name: &str) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    let mut buf = Vec::new();
+    input
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read {name}"))?;
+    if buf.len() as u64 > limit {
+        anyhow::bail!("{name} is larger than max_body_bytes ({limit} bytes)");
+    }
+    Ok(buf)
+}
+
+/// [`read_capped`] for a file.
+pub fn read_file(path: &std::path::Path, limit: u64) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    let name = path.display().to_string();
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
+    read_capped(file, limit, &name)
 }
 
 /// Writes one value as pretty JSON and a newline to stdout.

@@ -1,11 +1,11 @@
 //! `sidarkiv parse FILE|- [--url URL] [--charset LABEL]`
 
 use anyhow::{Context, bail};
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::{Failure, print_json};
+use super::{Failure, print_json, read_capped, read_file};
+use sidarkiv::config::{Overrides, Settings};
 use sidarkiv::{ParseOptions, parse_page};
 
 #[derive(Debug, clap::Args)]
@@ -36,15 +36,11 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     } else {
         args.input.display().to_string()
     };
+    let limit = Settings::load(None, &Overrides::default())?.max_body_bytes;
     let bytes = if stdin {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut buf)
-            .context("cannot read standard input")?;
-        buf
+        read_capped(std::io::stdin().lock(), limit, &name)?
     } else {
-        std::fs::read(&args.input).with_context(|| format!("cannot read {name}"))?
+        read_file(&args.input, limit)?
     };
     let opts = ParseOptions {
         url: args.url,
