@@ -84,9 +84,10 @@ pub fn parse_cdx(body: &[u8]) -> Result<CdxPage, WaybackError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(CdxPage::default());
     }
-    let rows: Vec<Vec<String>> = serde_json::from_slice::<serde_json::Value>(body)
-        .map_err(WaybackError::NotJson)
-        .and_then(|v| serde_json::from_value(v).map_err(|_| WaybackError::Shape))?;
+    let rows: Vec<Vec<String>> = serde_json::from_slice(body).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => WaybackError::Shape,
+        _ => WaybackError::NotJson(e),
+    })?;
     let mut page = CdxPage::default();
     let Some((header, rest)) = rows.split_first() else {
         return Ok(page);
@@ -215,6 +216,11 @@ mod tests {
         assert!(parse_cdx(b"").expect("blank").rows.is_empty());
         assert!(parse_cdx(b"<html>").is_err());
         assert!(parse_cdx(b"[[\"original\"]]").is_err());
+        assert!(matches!(parse_cdx(b"[[1, 2]]"), Err(WaybackError::Shape)));
+        assert!(matches!(
+            parse_cdx(b"[[\"a\""),
+            Err(WaybackError::NotJson(_))
+        ));
     }
 
     #[test]

@@ -26,6 +26,19 @@ fn small_page(title: &str, text: &str) -> Vec<u8> {
     format!("<html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p><p>Sidan uppdaterad: 2010-01-01</p></body></html>").into_bytes()
 }
 
+/// `n` captures, one a year from 2010, each with different text.
+fn yearly_captures(n: usize, title: &str) -> Vec<(String, u16, Vec<u8>)> {
+    (0..n)
+        .map(|i| {
+            (
+                format!("201{i}0101000000"),
+                200,
+                small_page(title, &format!("Text nummer {i}.")),
+            )
+        })
+        .collect()
+}
+
 /// One tracked page's captures: (timestamp, status, body).
 struct Site {
     url: String,
@@ -280,6 +293,35 @@ fn first_run_stores_the_distinct_captures_second_run_fetches_nothing() {
         !captures.iter().any(|h| h.target.contains("20100615080102")),
         "a duplicate digest was fetched"
     );
+    // The report over the whole archive: every page's changes, newest first.
+    let report_to = |args: &[&str]| -> Vec<String> {
+        let out = sidarkiv()
+            .current_dir(&dir)
+            .args(["report", "--format", "json"])
+            .args(args)
+            .output()
+            .expect("report");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r: Value = serde_json::from_slice(&out.stdout).expect("json");
+        r["diffs"]
+            .as_array()
+            .expect("diffs")
+            .iter()
+            .map(|d| d["to"]["timestamp"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        report_to(&[]),
+        ["20110315120000", "20110101000000", "20100901000000"]
+    );
+    assert_eq!(
+        report_to(&["--since", "2011-01-01"]),
+        ["20110315120000", "20110101000000"]
+    );
     let before = server.hits().len();
 
     let started = std::time::Instant::now();
@@ -304,15 +346,7 @@ fn first_run_stores_the_distinct_captures_second_run_fetches_nothing() {
 
 #[test]
 fn sigkill_mid_run_then_rerun_ends_like_an_uninterrupted_run() {
-    let many: Vec<(String, u16, Vec<u8>)> = (0..10)
-        .map(|i| {
-            (
-                format!("201{i}0101000000"),
-                200,
-                small_page("Nyheter", &format!("Nyhet nummer {i}.")),
-            )
-        })
-        .collect();
+    let many = yearly_captures(10, "Nyheter");
     let sites = || {
         vec![Site {
             url: A.into(),
@@ -403,15 +437,7 @@ fn a_failing_page_does_not_stop_the_others() {
 
 #[test]
 fn an_overlapping_sync_waits_then_exits_2() {
-    let slow: Vec<(String, u16, Vec<u8>)> = (0..6)
-        .map(|i| {
-            (
-                format!("201{i}0101000000"),
-                200,
-                small_page("Sida", &format!("Text {i}.")),
-            )
-        })
-        .collect();
+    let slow = yearly_captures(6, "Sida");
     let dir = temp_dir("sync-lock");
     let server = wayback(
         vec![Site {

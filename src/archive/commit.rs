@@ -14,11 +14,11 @@ pub(super) struct Staged {
 }
 
 impl Staged {
-    pub(super) fn new(root: &Path) -> Result<Staged, ArchiveError> {
-        Ok(Staged {
+    pub(super) fn new(root: &Path) -> Staged {
+        Staged {
             root: root.to_path_buf(),
             files: Vec::new(),
-        })
+        }
     }
 
     pub(super) fn add(

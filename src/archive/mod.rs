@@ -201,7 +201,7 @@ impl Archive {
         items: &[(&[u8], &Page, StoreMeta)],
     ) -> Result<Vec<Stored>, ArchiveError> {
         let mut indexes: Vec<(PathBuf, Index, bool)> = Vec::new();
-        let mut staged = Staged::new(&self.root)?;
+        let mut staged = Staged::new(&self.root);
         let mut out = Vec::with_capacity(items.len());
         let now = jiff::Timestamp::now()
             .round(jiff::Unit::Second)
@@ -254,7 +254,7 @@ impl Archive {
             out.push(Stored { record, new: true });
         }
         staged.commit()?;
-        let mut staged = Staged::new(&self.root)?;
+        let mut staged = Staged::new(&self.root);
         for (path, index, dirty) in &mut indexes {
             if *dirty {
                 index
@@ -389,7 +389,7 @@ impl Archive {
 
     /// One file, atomically: the same path as a batch of one.
     fn write_atomic(&self, dest: &Path, bytes: &[u8], overwrite: bool) -> Result<(), ArchiveError> {
-        let mut staged = Staged::new(&self.root)?;
+        let mut staged = Staged::new(&self.root);
         staged.add(dest.to_path_buf(), bytes, overwrite)?;
         staged.commit()
     }

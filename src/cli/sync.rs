@@ -206,23 +206,26 @@ pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
     let archive = args.archive.open()?;
     let records = archive.list(None)?;
     let mut found: Vec<FoundDiff> = Vec::new();
-    for pair in records.windows(2) {
-        let (a, b) = (&pair[0], &pair[1]);
-        if a.url != b.url
-            || since
+    // Each page JSON is read once: the later capture of one pair is the
+    // earlier of the next.
+    let mut previous: Option<(&sidarkiv::archive::CaptureRecord, sidarkiv::model::Page)> = None;
+    for b in &records {
+        let pb = archive.page(b)?;
+        if let Some((a, pa)) = &previous
+            && a.url == b.url
+            && since
                 .as_ref()
-                .is_some_and(|s| b.timestamp.as_str() < s.as_str())
+                .is_none_or(|s| b.timestamp.as_str() >= s.as_str())
         {
-            continue;
+            let d = sidarkiv::diff::diff(pa, &pb);
+            if d.changed {
+                found.push(FoundDiff {
+                    title: pb.title.clone().or(pa.title.clone()),
+                    diff: d,
+                });
+            }
         }
-        let (pa, pb) = (archive.page(a)?, archive.page(b)?);
-        let d = sidarkiv::diff::diff(&pa, &pb);
-        if d.changed {
-            found.push(FoundDiff {
-                title: pb.title.clone().or(pa.title.clone()),
-                diff: d,
-            });
-        }
+        previous = Some((b, pb));
     }
     found.sort_by(|x, y| y.diff.to.timestamp.cmp(&x.diff.to.timestamp));
     let lang: Lang = args.lang.into();
