@@ -225,20 +225,18 @@ fn heading_level(name: &str) -> Option<u8> {
     }
 }
 
+/// One pass over the attributes: `Element::attr` interns its argument, which
+/// costs more than the scan on elements that have one or two attributes.
 fn is_hidden(e: &scraper::node::Element) -> bool {
-    if e.attr("hidden").is_some() || e.attr("aria-hidden") == Some("true") {
-        return true;
-    }
-    if matches!(e.attr("role"), Some("navigation" | "search")) {
-        return true;
-    }
-    // The Wayback toolbar when its comments were lost (saved copies, partial cleaning).
-    if e.id()
-        .is_some_and(|id| id.starts_with("wm-ipp") || id.starts_with("donato"))
-    {
-        return true;
-    }
-    e.attr("style").is_some_and(hides)
+    e.attrs().any(|(name, value)| match name {
+        "hidden" => true,
+        "aria-hidden" => value == "true",
+        "role" => matches!(value, "navigation" | "search"),
+        // The Wayback toolbar when its comments were lost (saved copies, partial cleaning).
+        "id" => value.starts_with("wm-ipp") || value.starts_with("donato"),
+        "style" => hides(value),
+        _ => false,
+    })
 }
 
 /// `display: none` in an inline style, in any case and spacing, without allocating.
@@ -286,16 +284,86 @@ fn meta_lang(e: &scraper::node::Element) -> Option<String> {
 /// Folds whitespace runs (non-breaking spaces included) to one space and trims.
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s
-        .split(|c: char| c.is_whitespace())
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.extend(word.chars().filter(|&c| !is_invisible(c)));
-    }
+    fold_into(&mut out, s, &mut false);
     out
+}
+
+/// Appends `text` to `buf` with whitespace runs folded and invisible
+/// characters dropped; `pending_space` carries a run of whitespace that ended
+/// one text node into the next, so a space is written only between two words.
+/// Returns whether any visible character was written.
+///
+/// Written by hand as a byte loop: this runs over every text node of every
+/// page, and as an iterator chain over `char`s it was the largest single cost
+/// of extraction. Stretches already in folded form (words and single spaces)
+/// are copied whole.
+fn fold_into(buf: &mut String, text: &str, pending_space: &mut bool) -> bool {
+    let bytes = text.as_bytes();
+    let mut visible = false;
+    let mut run: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !NEEDS_LOOK[usize::from(b)] {
+            run.get_or_insert(i);
+            i += 1;
+            continue;
+        }
+        let single_space_in_run = b == b' '
+            && run.is_some()
+            && bytes
+                .get(i + 1)
+                .is_some_and(|&n| !NEEDS_LOOK[usize::from(n)]);
+        if single_space_in_run {
+            i += 1;
+            continue;
+        }
+        // `i` is at a char boundary: ASCII, or a lead byte listed in NEEDS_LOOK.
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        let space = c.is_whitespace();
+        if !space && !is_invisible(c) {
+            run.get_or_insert(i);
+        } else {
+            if let Some(start) = run.take() {
+                push_run(buf, &text[start..i], pending_space);
+                visible = true;
+            }
+            *pending_space |= space;
+        }
+        i += c.len_utf8();
+    }
+    if let Some(start) = run {
+        push_run(buf, &text[start..], pending_space);
+        visible = true;
+    }
+    visible
+}
+
+/// Bytes that may start a whitespace or invisible character: ASCII
+/// whitespace, and the UTF-8 lead bytes of U+0085–U+00AD, U+1680,
+/// U+2000–U+206F, U+3000 and U+FEFF. Every other byte is part of a word.
+const NEEDS_LOOK: [bool; 256] = {
+    let mut t = [false; 256];
+    let marked = [
+        b' ', b'\t', b'\n', b'\r', 0x0b, 0x0c, 0xc2, 0xe1, 0xe2, 0xe3, 0xef,
+    ];
+    let mut k = 0;
+    while k < marked.len() {
+        t[marked[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// Appends one stretch of words, after a space if one is pending.
+fn push_run(buf: &mut String, run: &str, pending_space: &mut bool) {
+    if *pending_space && !buf.is_empty() && !buf.ends_with('\n') {
+        buf.push(' ');
+    }
+    buf.push_str(run);
+    *pending_space = false;
 }
 
 /// Soft hyphens and zero-width characters: present in bytes, absent on screen.
@@ -322,34 +390,11 @@ struct Builder {
 
 impl Builder {
     fn push_text(&mut self, text: &str) {
-        if text.starts_with(char::is_whitespace) {
-            self.pending_space = true;
-        }
-        let mut words = text
-            .split(char::is_whitespace)
-            .filter(|w| !w.is_empty())
-            .peekable();
-        while let Some(word) = words.next() {
-            let before = self.buf.len();
-            if self.pending_space && before > 0 && !self.buf.ends_with('\n') {
-                self.buf.push(' ');
+        if fold_into(&mut self.buf, text, &mut self.pending_space) {
+            self.visible = true;
+            if self.strong == 0 {
+                self.plain_visible = true;
             }
-            let start = self.buf.len();
-            if word.contains(is_invisible) {
-                self.buf.extend(word.chars().filter(|&c| !is_invisible(c)));
-            } else {
-                self.buf.push_str(word);
-            }
-            if self.buf.len() == start {
-                // Only invisible characters: no word, no space for it.
-                self.buf.truncate(before);
-            } else {
-                self.visible = true;
-                if self.strong == 0 {
-                    self.plain_visible = true;
-                }
-            }
-            self.pending_space = words.peek().is_some() || text.ends_with(char::is_whitespace);
         }
     }
 
@@ -464,6 +509,44 @@ mod tests {
         assert_eq!(f.title.as_deref(), Some("Sida - Karlskrona kommun"));
         assert_eq!(f.lang.as_deref(), Some("sv-SE"));
         assert_eq!(f.canonical.as_deref(), Some("http://x.se/a"));
+    }
+
+    #[test]
+    fn fold_whitespace_and_invisible_characters() {
+        let cases = [
+            ("  Östra\u{a0}Hamngatan \t 7B\n", "Östra Hamngatan 7B"),
+            ("Karls\u{ad}krona", "Karlskrona"),
+            ("a \u{ad} b\u{200b}", "a b"),
+            (
+                "\u{feff}\u{2003}ord\u{3000}och\u{2028}ord €",
+                "ord och ord €",
+            ),
+            ("\u{ad}", ""),
+            ("åäö  ÅÄÖ", "åäö ÅÄÖ"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(fold(input), want, "{input:?}");
+        }
+        // A space pending at the end of one text node is written before the next word.
+        let (mut buf, mut pending) = (String::new(), false);
+        assert!(fold_into(&mut buf, "Tore ", &mut pending));
+        assert!(!fold_into(&mut buf, " \u{ad} ", &mut pending));
+        assert!(fold_into(&mut buf, "Almlöf", &mut pending));
+        assert!(fold_into(&mut buf, "s", &mut pending));
+        assert_eq!(buf, "Tore Almlöfs");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fold_is_split_filter_join(s in "[ a-zåÖ\u{a0}\u{ad}\u{200b}\u{2003}\t\n€.]{0,60}") {
+            let want = s
+                .split(char::is_whitespace)
+                .map(|w| w.chars().filter(|&c| !is_invisible(c)).collect::<String>())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            proptest::prop_assert_eq!(fold(&s), want);
+        }
     }
 
     #[test]
