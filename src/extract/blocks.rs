@@ -46,6 +46,115 @@ pub struct Flattened {
     pub canonical: Option<String>,
 }
 
+/// Every line of every block joined by `\n`, so that a label is looked for
+/// with one regex search over the page instead of one call per line (the
+/// per-call cost dominated on pages of many short lines).
+pub struct PageLines<'a> {
+    blocks: &'a [Block],
+    text: String,
+    /// Per line, in order: where it starts in `text` and which block holds it.
+    lines: Vec<(usize, usize)>,
+    /// Searches already run: (regex, from line, first matching line). The
+    /// footer labels are asked for from several places; one search answers all.
+    searched: std::cell::RefCell<Vec<(*const regex::Regex, usize, Option<usize>)>>,
+}
+
+impl<'a> PageLines<'a> {
+    pub fn new(blocks: &'a [Block]) -> PageLines<'a> {
+        let mut text = String::new();
+        let mut lines = Vec::new();
+        for (b, block) in blocks.iter().enumerate() {
+            for line in &block.lines {
+                lines.push((text.len(), b));
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        PageLines {
+            blocks,
+            text,
+            lines,
+            searched: Default::default(),
+        }
+    }
+
+    /// Line `k` (numbered over the whole page).
+    pub fn line(&self, k: usize) -> Option<&str> {
+        let (start, _) = *self.lines.get(k)?;
+        let end = self.lines.get(k + 1).map_or(self.text.len(), |&(s, _)| s);
+        self.text.get(start..end - 1)
+    }
+
+    /// The lines where `re` matches, as (line number, block index), from
+    /// block `from` on. Each line is tested on its own as before: a match of
+    /// the joined text that runs into the next line only counts if the line
+    /// alone matches. `^` must be written `(?m)^` to mean a line start.
+    pub fn matching<'r>(
+        &'r self,
+        re: &'r regex::Regex,
+        from: usize,
+    ) -> impl Iterator<Item = (usize, usize)> + 'r {
+        let mut line = self.lines.partition_point(|&(_, b)| b < from);
+        std::iter::from_fn(move || {
+            let k = self.next_match(re, line)?;
+            line = k + 1;
+            Some((k, self.lines[k].1))
+        })
+    }
+
+    /// The first line from line `from` on where `re` matches.
+    fn next_match(&self, re: &regex::Regex, from: usize) -> Option<usize> {
+        let mut at = self.lines.get(from)?.0;
+        while at < self.text.len() {
+            let m = re.find_at(&self.text, at)?;
+            let k = self
+                .lines
+                .partition_point(|&(s, _)| s <= m.start())
+                .checked_sub(1)?;
+            let line = self.line(k)?;
+            at = self.lines.get(k + 1).map_or(self.text.len(), |&(s, _)| s);
+            if m.end() < at || re.is_match(line) {
+                return Some(k);
+            }
+        }
+        None
+    }
+
+    /// The first block from `from` on with a line where `re` matches. The
+    /// footer labels are asked for from several places and starting points;
+    /// searches run from the page's first line and are remembered, so one
+    /// search answers them all.
+    pub fn first_block(&self, re: &regex::Regex, from: usize) -> Option<usize> {
+        let from_line = self.lines.partition_point(|&(_, b)| b < from);
+        let mut line = 0;
+        loop {
+            let known = self
+                .searched
+                .borrow()
+                .iter()
+                .find(|&&(r, f, _)| std::ptr::eq(r, re) && f == line)
+                .map(|&(_, _, hit)| hit);
+            let hit = match known {
+                Some(hit) => hit,
+                None => {
+                    let hit = self.next_match(re, line);
+                    self.searched.borrow_mut().push((re, line, hit));
+                    hit
+                }
+            };
+            match hit {
+                Some(k) if k >= from_line => return Some(self.lines[k].1),
+                Some(k) => line = k + 1,
+                None => return None,
+            }
+        }
+    }
+
+    pub fn blocks(&self) -> &'a [Block] {
+        self.blocks
+    }
+}
+
 /// Elements that start a new block of text (the CSS display:block ones).
 fn is_block(name: &str) -> bool {
     matches!(
@@ -547,6 +656,27 @@ mod tests {
                 .join(" ");
             proptest::prop_assert_eq!(fold(&s), want);
         }
+    }
+
+    #[test]
+    fn page_lines_search_line_by_line() {
+        let b = blocks(
+            "<p>Länk till<br>sidan: x</p><p>Postadress: Box 1</p><p>intro</p>\
+             <p>Sidan uppdaterad: 2010-01-01<br>Postadress: Box 2</p>",
+        );
+        let lines = PageLines::new(&b);
+        let link = regex::Regex::new(r"Länk\s+till\s+sidan").expect("regex");
+        // "Länk till" + "sidan" only match across a line break: no hit.
+        assert_eq!(lines.first_block(&link, 0), None);
+        let postal = regex::Regex::new("Postadress").expect("regex");
+        assert_eq!(lines.first_block(&postal, 0), Some(1));
+        assert_eq!(lines.first_block(&postal, 2), Some(3));
+        assert_eq!(lines.first_block(&postal, 1), Some(1));
+        let at_start = regex::Regex::new("(?m)^Sidan").expect("regex");
+        let hits: Vec<_> = lines.matching(&at_start, 0).collect();
+        assert_eq!(hits, [(4, 3)]);
+        assert_eq!(lines.line(5), Some("Postadress: Box 2"));
+        assert_eq!(lines.line(6), None);
     }
 
     #[test]

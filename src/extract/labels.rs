@@ -17,8 +17,8 @@ label!(
 );
 const UPDATED_LABEL: &str = r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?uppdaterad(?:es)?|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*";
 label!(UPDATED, UPDATED_LABEL);
-// The same label at the start of a line only: cheap to test on every line.
-label!(UPDATED_AT_START, &format!("^{UPDATED_LABEL}"));
+// The same label at the start of a line only (`(?m)`: of each line of a page's text).
+label!(UPDATED_AT_START, &format!("(?m)^{UPDATED_LABEL}"));
 label!(
     PAGE_LINK,
     r"(?i)länk\s+till\s+(?:sidan|denna\s+sida)\s*:?\s*"

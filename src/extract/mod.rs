@@ -17,7 +17,7 @@ use url::Url;
 
 use crate::clean::{unwrap_in_text, unwrap_url};
 use crate::model::{Contact, Link, Network, Organisation, Section};
-use blocks::{Block, Flattened, RawLink};
+use blocks::{Block, Flattened, PageLines, RawLink};
 
 /// Everything the extractor reads from one document (the page model without `source`).
 #[derive(Debug, Clone, Default)]
@@ -46,7 +46,8 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
     let mut out = Extracted::default();
     let mut links = LinkFixer::default();
 
-    let page_link = page_link(&flat.blocks, &mut links);
+    let lines = PageLines::new(&flat.blocks);
+    let page_link = page_link(&lines, &mut links);
     let canonical = flat
         .canonical
         .as_deref()
@@ -70,10 +71,7 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
     }
 
     let content_start = title_index.map_or_else(|| first_heading(&flat.blocks), |i| i + 1);
-    let content_end = flat.blocks[content_start..]
-        .iter()
-        .position(people::ends_content)
-        .map_or(flat.blocks.len(), |p| p + content_start);
+    let content_end = people::content_end(&lines, content_start);
     let (intro, sections) = sections(&flat.blocks[content_start..content_end], &mut links);
     out.intro = intro;
     out.sections = sections;
@@ -81,7 +79,7 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
 
     match people::contact_label_index(&flat.blocks) {
         Some(i) => {
-            out.contacts = people::contacts(&flat.blocks, i);
+            out.contacts = people::contacts(&lines, i);
             if out.contacts.is_empty() {
                 out.warnings
                     .push("contact box found but no person could be read from it".into());
@@ -92,7 +90,7 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
             .push("no contact box found (\"För mer information kontakta\" / \"Kontakt\")".into()),
     }
 
-    out.organisation = people::organisation(&flat.blocks, flat.title.as_deref());
+    out.organisation = people::organisation(&lines, flat.title.as_deref());
     match &out.organisation {
         None => out
             .warnings
@@ -105,7 +103,7 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
         }
     }
 
-    out.updated = updated(&flat.blocks, &mut out.warnings);
+    out.updated = updated(&lines, &mut out.warnings);
     out.lang = lang(&flat, &out);
     out.urls_unwrapped = links.unwrapped;
     out
@@ -158,10 +156,8 @@ impl LinkFixer {
 }
 
 /// The "Länk till sidan" URL: the printed URL, else the link after the label.
-fn page_link(blocks: &[Block], links: &mut LinkFixer) -> Option<String> {
-    let block = blocks
-        .iter()
-        .find(|b| b.lines.iter().any(|l| labels::PAGE_LINK.is_match(l)))?;
+fn page_link(lines: &PageLines, links: &mut LinkFixer) -> Option<String> {
+    let block = &lines.blocks()[lines.first_block(&labels::PAGE_LINK, 0)?];
     let looks_like_url = |s: &str| s.starts_with("http://") || s.starts_with("https://");
     if let Some(l) = block.links.iter().find(|l| looks_like_url(&l.text)) {
         return Some(unwrap_url(&l.text).unwrap_or_else(|| l.text.clone()));
@@ -263,20 +259,17 @@ fn networks(sections: &[Section], title: Option<&str>, intro: Option<&str>) -> V
 }
 
 /// The "Sidan uppdaterad" date, read from the label's line or the line after.
-fn updated(blocks: &[Block], warnings: &mut Vec<String>) -> Option<String> {
-    let lines: Vec<&str> = blocks
-        .iter()
-        .flat_map(|b| b.lines.iter().map(String::as_str))
-        .collect();
+fn updated(lines: &PageLines, warnings: &mut Vec<String>) -> Option<String> {
     let mut unreadable = None;
-    for (i, line) in lines.iter().enumerate() {
+    for (k, _) in lines.matching(&labels::UPDATED, 0) {
+        let Some(line) = lines.line(k) else { continue };
         let Some(m) = labels::UPDATED.find(line) else {
             continue;
         };
         let english = line[m.start()..m.end()]
             .to_ascii_lowercase()
             .contains("updated");
-        let candidates = [Some(&line[m.end()..]), lines.get(i + 1).copied()];
+        let candidates = [Some(&line[m.end()..]), lines.line(k + 1)];
         for text in candidates.into_iter().flatten() {
             if let Some(date) = rules::parse_date(text, english) {
                 return Some(date);

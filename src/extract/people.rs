@@ -1,7 +1,7 @@
 //! Contact persons ("För mer information kontakta") and the organisation's
 //! footer block ("Postadress: …, organisationsnummer …, Tfn …").
 
-use super::blocks::Block;
+use super::blocks::{Block, PageLines};
 use super::labels;
 use super::rules;
 use crate::model::{Address, Contact, Organisation, Phone};
@@ -25,27 +25,38 @@ fn is_contact_label(b: &Block) -> bool {
     b.heading.is_some() || m.end() == first.len() || first[..m.end()].trim_end().ends_with(':')
 }
 
-/// Whether a block ends a run of content: the contact box or the page footer.
-pub fn ends_content(b: &Block) -> bool {
-    is_contact_label(b)
-        || b.lines.iter().any(|l| {
-            labels::FOOTER.is_match(l) || labels::PAGE_LINK.is_match(l) || starts_with_updated(l)
-        })
+/// The first block from `from` on that ends a run of content: another
+/// contact box, the address footer, "Länk till sidan" or a line opening with
+/// "Sidan uppdaterad". `blocks.len()` when none does.
+pub fn content_end(lines: &PageLines, from: usize) -> usize {
+    let blocks = lines.blocks();
+    let contact = blocks
+        .get(from..)
+        .and_then(|rest| rest.iter().position(is_contact_label))
+        .map(|p| p + from);
+    [
+        contact,
+        lines.first_block(&labels::FOOTER, from),
+        lines.first_block(&labels::PAGE_LINK, from),
+        lines.first_block(&labels::UPDATED_AT_START, from),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
+    .unwrap_or(blocks.len())
 }
 
-pub fn starts_with_updated(line: &str) -> bool {
+fn starts_with_updated(line: &str) -> bool {
     labels::UPDATED_AT_START.is_match(line)
 }
 
 /// The persons in the contact box that starts at `start`.
-pub fn contacts(blocks: &[Block], start: usize) -> Vec<Contact> {
+pub fn contacts(lines: &PageLines, start: usize) -> Vec<Contact> {
     let mut people: Vec<Contact> = Vec::new();
     let mut current: Option<Contact> = None;
-    for (i, block) in blocks[start..]
-        .iter()
-        .take(CONTACT_BLOCKS_MAX + 1)
-        .enumerate()
-    {
+    let end = content_end(lines, start + 1);
+    let blocks = lines.blocks().get(start..end).unwrap_or_default();
+    for (i, block) in blocks.iter().take(CONTACT_BLOCKS_MAX + 1).enumerate() {
         let mut lines: Vec<&str> = block.lines.iter().map(String::as_str).collect();
         if i == 0 {
             // The label itself; text after it on the same line is a contact line.
@@ -56,7 +67,7 @@ pub fn contacts(blocks: &[Block], start: usize) -> Vec<Contact> {
             if !rest.trim().is_empty() {
                 lines.insert(0, rest);
             }
-        } else if block.heading.is_some() || ends_content(block) {
+        } else if block.heading.is_some() {
             break;
         }
         for line in lines {
@@ -156,10 +167,9 @@ fn is_phone_line(line: &str) -> Option<Phone> {
 
 /// The organisation block: the first block naming a postal address or an
 /// organisation number, and the few after it.
-pub fn organisation(blocks: &[Block], title_tag: Option<&str>) -> Option<Organisation> {
-    let start = blocks
-        .iter()
-        .position(|b| b.lines.iter().any(|l| labels::FOOTER.is_match(l)))?;
+pub fn organisation(lines: &PageLines, title_tag: Option<&str>) -> Option<Organisation> {
+    let blocks = lines.blocks();
+    let start = lines.first_block(&labels::FOOTER, 0)?;
     let footer: Vec<&Block> = blocks[start..]
         .iter()
         .take(FOOTER_BLOCKS_MAX)
