@@ -1,6 +1,7 @@
 //! Group commit: files staged in `tmp/`, made durable together, renamed into
 //! place, and their directory entries made durable.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,16 @@ use super::{ArchiveError, io};
 /// Files written to `tmp/`, waiting to be made durable and renamed together.
 pub(super) struct Staged {
     root: PathBuf,
-    files: Vec<(tempfile::NamedTempFile, PathBuf, bool)>,
+    files: Vec<StagedFile>,
+}
+
+struct StagedFile {
+    tmp: tempfile::NamedTempFile,
+    dest: PathBuf,
+    overwrite: bool,
+    /// Renamed only once every other file of the batch is durably in place
+    /// (the indexes: the commit point).
+    last: bool,
 }
 
 impl Staged {
@@ -27,39 +37,70 @@ impl Staged {
         bytes: &[u8],
         overwrite: bool,
     ) -> Result<(), ArchiveError> {
+        self.stage(dest, bytes, overwrite, false)
+    }
+
+    /// A file that refers to the others: it appears only after they are durable.
+    pub(super) fn add_last(&mut self, dest: PathBuf, bytes: &[u8]) -> Result<(), ArchiveError> {
+        self.stage(dest, bytes, true, true)
+    }
+
+    fn stage(
+        &mut self,
+        dest: PathBuf,
+        bytes: &[u8],
+        overwrite: bool,
+        last: bool,
+    ) -> Result<(), ArchiveError> {
         let tmp_dir = self.root.join("tmp");
         let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(io(&tmp_dir))?;
         tmp.write_all(bytes).map_err(io(tmp.path()))?;
-        self.files.push((tmp, dest, overwrite));
+        self.files.push(StagedFile {
+            tmp,
+            dest,
+            overwrite,
+            last,
+        });
         Ok(())
     }
 
-    /// Durable data, then renames, then durable directory entries.
+    /// Durable data (of every file, the last ones included), then the renames
+    /// of the others and their durable directory entries, then the renames of
+    /// the last ones, made durable too: three barriers per batch.
     pub(super) fn commit(self) -> Result<(), ArchiveError> {
         if self.files.is_empty() {
             return Ok(());
         }
-        let files: Vec<&File> = self.files.iter().map(|(t, _, _)| t.as_file()).collect();
+        let files: Vec<&File> = self.files.iter().map(|f| f.tmp.as_file()).collect();
         barrier(&self.root, &files, &[])?;
-        let mut dirs: Vec<PathBuf> = Vec::new();
-        for (tmp, dest, overwrite) in self.files {
-            let parent = dest.parent().unwrap_or(&self.root).to_path_buf();
-            fs::create_dir_all(&parent).map_err(io(&parent))?;
-            let persisted = if overwrite {
-                tmp.persist(&dest).map(drop)
-            } else {
-                tmp.persist_noclobber(&dest).map(drop)
-            };
-            match persisted {
-                Ok(()) => {}
-                Err(e) if !overwrite && e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(io(&dest)(e.error)),
+        let (last, first): (Vec<StagedFile>, Vec<StagedFile>) =
+            self.files.into_iter().partition(|f| f.last);
+        for group in [first, last] {
+            if group.is_empty() {
+                continue;
             }
-            if !dirs.contains(&parent) {
-                dirs.push(parent);
+            let mut dirs: HashSet<PathBuf> = HashSet::new();
+            for f in group {
+                let parent = f.dest.parent().unwrap_or(&self.root).to_path_buf();
+                if !dirs.contains(&parent) {
+                    fs::create_dir_all(&parent).map_err(io(&parent))?;
+                    dirs.insert(parent);
+                }
+                let persisted = if f.overwrite {
+                    f.tmp.persist(&f.dest).map(drop)
+                } else {
+                    f.tmp.persist_noclobber(&f.dest).map(drop)
+                };
+                match persisted {
+                    Ok(()) => {}
+                    Err(e)
+                        if !f.overwrite && e.error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(io(&f.dest)(e.error)),
+                }
             }
+            barrier(&self.root, &[], &dirs.into_iter().collect::<Vec<_>>())?;
         }
-        barrier(&self.root, &[], &dirs)
+        Ok(())
     }
 }
 

@@ -26,6 +26,7 @@ pub mod warc;
 use commit::Staged;
 
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -96,6 +97,31 @@ pub struct StoreMeta {
     pub original_url: Option<String>,
     pub status: u16,
     pub content_type: Option<String>,
+}
+
+/// One capture ready to store: its raw bytes and digests, the page read
+/// from them already serialized (on the caller's thread, so that parallel
+/// importers share that work, and so that a queue of captures holds bytes
+/// rather than page models), and where it came from.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub raw: Vec<u8>,
+    pub sha256: String,
+    pub sha1: String,
+    pub page_json: Vec<u8>,
+    pub meta: StoreMeta,
+}
+
+impl Capture {
+    pub fn new(raw: Vec<u8>, page: &Page, meta: StoreMeta) -> Result<Capture, ArchiveError> {
+        Ok(Capture {
+            raw,
+            sha256: page.source.sha256.clone(),
+            sha1: page.source.sha1.clone(),
+            page_json: pretty(page)?,
+            meta,
+        })
+    }
 }
 
 /// The outcome of [`Archive::store`].
@@ -184,83 +210,82 @@ impl Archive {
         page: &Page,
         meta: StoreMeta,
     ) -> Result<Stored, ArchiveError> {
-        let mut stored = self.store_batch(lock, &[(raw, page, meta)])?;
+        let capture = Capture::new(raw.to_vec(), page, meta)?;
+        let mut stored = self.store_batch(lock, &[capture])?;
         stored.pop().ok_or_else(|| ArchiveError::Damaged {
             path: self.root.clone(),
             reason: "a store returned nothing".into(),
         })
     }
 
-    /// Stores many captures with one group commit: every file is written to
-    /// `tmp/`, made durable together, renamed into place, made durable again,
-    /// and only then are the indexes replaced the same way. A crash at any
-    /// point leaves each capture either fully stored and listed, or unlisted.
+    /// Stores many captures with one group commit: every file (indexes
+    /// included) is written to `tmp/` and made durable together; objects and
+    /// page JSON are renamed into place and made durable; only then are the
+    /// indexes renamed. A crash at any point leaves each capture either fully
+    /// stored and listed, or unlisted.
     pub fn store_batch(
         &self,
         _lock: &Lock,
-        items: &[(&[u8], &Page, StoreMeta)],
+        items: &[Capture],
     ) -> Result<Vec<Stored>, ArchiveError> {
         let mut indexes: Vec<(PathBuf, Index, bool)> = Vec::new();
+        let mut slots: HashMap<PathBuf, usize> = HashMap::new();
         let mut staged = Staged::new(&self.root);
         let mut out = Vec::with_capacity(items.len());
         let now = jiff::Timestamp::now()
             .round(jiff::Unit::Second)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
             .to_string();
-        for (raw, page, meta) in items {
+        for item in items {
+            let meta = &item.meta;
             let dir = self.page_dir(&meta.url);
             let index_path = dir.join("captures.json");
-            let slot = match indexes.iter().position(|(p, _, _)| *p == index_path) {
-                Some(i) => i,
+            let slot = match slots.get(&index_path) {
+                Some(&i) => i,
                 None => {
                     let index = self.read_index(&index_path)?.unwrap_or_else(|| Index {
                         url: meta.url.clone(),
                         captures: Vec::new(),
                     });
+                    slots.insert(index_path.clone(), indexes.len());
                     indexes.push((index_path, index, false));
                     indexes.len() - 1
                 }
             };
             let (_, index, dirty) = &mut indexes[slot];
-            if let Some(existing) = index
-                .captures
-                .iter()
-                .find(|c| c.sha256 == page.source.sha256)
-            {
+            if let Some(existing) = index.captures.iter().find(|c| c.sha256 == item.sha256) {
                 out.push(Stored {
                     record: existing.clone(),
                     new: false,
                 });
                 continue;
             }
-            let object = self.object_path(&page.source.sha256);
+            let object = self.object_path(&item.sha256);
             if !object.exists() {
-                staged.add(object, raw, false)?;
+                staged.add(object, &item.raw, false)?;
             }
             let record = CaptureRecord {
                 url: meta.url.clone(),
                 timestamp: meta.timestamp.clone(),
-                sha256: page.source.sha256.clone(),
-                sha1: page.source.sha1.clone(),
+                sha256: item.sha256.clone(),
+                sha1: item.sha1.clone(),
                 kind: meta.kind.clone(),
                 original_url: meta.original_url.clone(),
                 status: meta.status,
                 content_type: meta.content_type.clone(),
                 stored_at: now.clone(),
             };
-            staged.add(dir.join(page_file(&record)), &pretty(page)?, true)?;
+            staged.add(dir.join(page_file(&record)), &item.page_json, true)?;
             index.captures.push(record.clone());
             *dirty = true;
             out.push(Stored { record, new: true });
         }
-        staged.commit()?;
-        let mut staged = Staged::new(&self.root);
         for (path, index, dirty) in &mut indexes {
             if *dirty {
                 index
                     .captures
                     .sort_by(|a, b| (&a.timestamp, &a.sha256).cmp(&(&b.timestamp, &b.sha256)));
-                staged.add(path.clone(), &pretty(index)?, true)?;
+                staged.add_last(path.clone(), &pretty(index)?)?;
             }
         }
         staged.commit()?;

@@ -14,9 +14,8 @@ use std::sync::{Arc, Mutex};
 
 use super::Failure;
 use super::store::{ArchiveArg, open_archive};
-use sidarkiv::archive::StoreMeta;
 use sidarkiv::archive::warc::{self, Reader};
-use sidarkiv::model::Page;
+use sidarkiv::archive::{Capture, StoreMeta};
 use sidarkiv::{ParseOptions, parse_page};
 
 #[derive(Debug, clap::Args)]
@@ -51,9 +50,8 @@ enum Job {
 enum Done {
     Ok {
         input: String,
-        raw: Vec<u8>,
-        page: Box<Page>,
-        meta: StoreMeta,
+        capture: Box<Capture>,
+        warnings: Vec<String>,
     },
     Err {
         input: String,
@@ -63,6 +61,10 @@ enum Done {
 
 /// Captures stored in one group commit at most.
 const BATCH_MAX: usize = 256;
+/// How long a group commit waits to fill up. Each commit costs three
+/// barriers (syncfs); committing whatever happened to be parsed meanwhile made
+/// batches of a few pages and the barriers the bottleneck.
+const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 const HTML_EXTENSIONS: &[&str] = &["html", "htm", "xhtml", "shtml", "asp", "aspx", "php", "jsp"];
 
@@ -89,7 +91,8 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     let max_body = settings.max_body_bytes;
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let (job_tx, job_rx) = sync_channel::<Job>(workers * 4);
-    let (done_tx, done_rx) = sync_channel::<Done>(workers * 4);
+    // Room for a whole batch, so workers keep parsing while one is committed.
+    let (done_tx, done_rx) = sync_channel::<Done>(BATCH_MAX);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -103,48 +106,48 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         }
         drop(done_tx);
         let mut out = std::io::stdout().lock();
-        // Group commit: whatever has been parsed meanwhile is stored together.
+        // Group commit: what is parsed within BATCH_WAIT is stored together.
         while let Ok(first) = done_rx.recv() {
+            let deadline = std::time::Instant::now() + BATCH_WAIT;
             let mut batch = vec![first];
             while batch.len() < BATCH_MAX {
-                match done_rx.try_recv() {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match done_rx.recv_timeout(left) {
                     Ok(d) => batch.push(d),
                     Err(_) => break,
                 }
             }
             let mut lines: Vec<serde_json::Value> = Vec::with_capacity(batch.len());
-            let mut pending = Vec::new();
+            let (mut inputs, mut captures) = (Vec::new(), Vec::new());
             for done in batch {
                 match done {
                     Done::Ok {
                         input,
-                        raw,
-                        page,
-                        meta,
-                    } => pending.push((input, raw, page, meta)),
+                        capture,
+                        warnings,
+                    } => {
+                        inputs.push((input, warnings));
+                        captures.push(*capture);
+                    }
                     Done::Err { input, reason } => {
                         failed += 1;
                         lines.push(json!({"input": input, "status": "error", "reason": reason}));
                     }
                 }
             }
-            let items: Vec<(&[u8], &Page, StoreMeta)> = pending
-                .iter()
-                .map(|(_, raw, page, meta)| (raw.as_slice(), page.as_ref(), meta.clone()))
-                .collect();
             match archive
                 .lock()
-                .and_then(|lock| archive.store_batch(&lock, &items))
+                .and_then(|lock| archive.store_batch(&lock, &captures))
             {
                 Ok(stored) => {
-                    for ((input, _, page, _), stored) in pending.iter().zip(stored) {
+                    for ((input, warnings), stored) in inputs.iter().zip(stored) {
                         ok += 1;
                         lines.push(json!({"input": input, "status": "ok", "url": stored.record.url, "timestamp": stored.record.timestamp,
-                               "sha256": stored.record.sha256, "new": stored.new, "warnings": page.warnings}));
+                               "sha256": stored.record.sha256, "new": stored.new, "warnings": warnings}));
                     }
                 }
                 Err(e) => {
-                    for (input, ..) in &pending {
+                    for (input, _) in &inputs {
                         failed += 1;
                         lines.push(json!({"input": input, "status": "error", "reason": format!("cannot store: {e}")}));
                     }
@@ -408,10 +411,15 @@ fn finish(
         status,
         content_type,
     };
-    Done::Ok {
-        input,
-        raw: bytes,
-        page: Box::new(page),
-        meta,
+    match Capture::new(bytes, &page, meta) {
+        Ok(capture) => Done::Ok {
+            input,
+            capture: Box::new(capture),
+            warnings: page.warnings,
+        },
+        Err(e) => Done::Err {
+            input,
+            reason: e.to_string(),
+        },
     }
 }
