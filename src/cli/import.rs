@@ -348,17 +348,13 @@ fn parse_file(path: &Path, url: Option<&str>, max_body: u64) -> Done {
         .ok()
         .and_then(|t| jiff::Timestamp::try_from(t).ok())
         .map(|t| t.strftime("%Y%m%d%H%M%S").to_string());
-    let file_url = std::fs::canonicalize(path)
-        .ok()
-        .and_then(|p| url::Url::from_file_path(p).ok())
-        .map(String::from);
     let opts = ParseOptions {
         url: url.map(str::to_owned),
         charset: None,
         kind: "file".into(),
         timestamp: None,
     };
-    finish(input, bytes, opts, mtime, 200, None, file_url)
+    finish(input, bytes, opts, mtime, 200, None, Some(path))
 }
 
 /// Parses and decides URL and timestamp: the page's own URL, else `--url`,
@@ -371,7 +367,7 @@ fn finish(
     fallback_ts: Option<String>,
     status: u16,
     content_type: Option<String>,
-    file_url: Option<String>,
+    file: Option<&Path>,
 ) -> Done {
     let mut page = match parse_page(&bytes, &opts) {
         Ok(p) => p,
@@ -382,7 +378,12 @@ fn finish(
             };
         }
     };
-    let url = match (&page.url, file_url) {
+    // Resolved only when needed: canonicalize costs a readlink per path component.
+    let file_url = || {
+        let path = std::fs::canonicalize(file?).ok()?;
+        url::Url::from_file_path(path).ok().map(String::from)
+    };
+    let url = match (&page.url, page.url.is_none().then(file_url).flatten()) {
         (Some(u), _) => u.clone(),
         (None, Some(f)) => {
             page.warnings

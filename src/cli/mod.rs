@@ -130,8 +130,16 @@ fn init_logging(verbose: u8, quiet: bool) {
 /// or a huge file named by mistake fails with a clear message instead of
 /// filling memory.
 pub fn read_capped(input: impl io::Read, limit: u64, name: &str) -> anyhow::Result<Vec<u8>> {
+    read_capped_into(Vec::new(), input, limit, name)
+}
+
+fn read_capped_into(
+    mut buf: Vec<u8>,
+    input: impl io::Read,
+    limit: u64,
+    name: &str,
+) -> anyhow::Result<Vec<u8>> {
     use anyhow::Context;
-    let mut buf = Vec::new();
     input
         .take(limit.saturating_add(1))
         .read_to_end(&mut buf)
@@ -147,7 +155,11 @@ pub fn read_file(path: &std::path::Path, limit: u64) -> anyhow::Result<Vec<u8>> 
     use anyhow::Context;
     let name = path.display().to_string();
     let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
-    read_capped(file, limit, &name)
+    // Sized from the file's length (the cap still applies: files can grow or
+    // lie, /dev/zero says 0): two reads instead of a dozen growing ones.
+    let size = file.metadata().map_or(0, |m| m.len()).min(limit);
+    let buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    read_capped_into(buf, file, limit, &name)
 }
 
 /// Writes one value as pretty JSON and a newline to stdout.
