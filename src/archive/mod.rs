@@ -23,7 +23,7 @@
 mod commit;
 pub mod warc;
 
-use commit::Staged;
+use commit::{Staged, Unnamed};
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -103,13 +103,16 @@ pub struct StoreMeta {
 /// from them already serialized (on the caller's thread, so that parallel
 /// importers share that work, and so that a queue of captures holds bytes
 /// rather than page models), and where it came from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Capture {
     pub raw: Vec<u8>,
     pub sha256: String,
     pub sha1: String,
     pub page_json: Vec<u8>,
     pub meta: StoreMeta,
+    /// The raw bytes and the page JSON already written, unnamed, by
+    /// [`Archive::prepare`]; `raw` and `page_json` are then empty.
+    written: Option<(Unnamed, Unnamed)>,
 }
 
 impl Capture {
@@ -120,6 +123,7 @@ impl Capture {
             sha1: page.source.sha1.clone(),
             page_json: pretty(page)?,
             meta,
+            written: None,
         })
     }
 }
@@ -211,11 +215,36 @@ impl Archive {
         meta: StoreMeta,
     ) -> Result<Stored, ArchiveError> {
         let capture = Capture::new(raw.to_vec(), page, meta)?;
-        let mut stored = self.store_batch(lock, &[capture])?;
+        let mut stored = self.store_batch(lock, vec![capture])?;
         stored.pop().ok_or_else(|| ArchiveError::Damaged {
             path: self.root.clone(),
             reason: "a store returned nothing".into(),
         })
+    }
+
+    /// Writes a capture's files ahead of [`Archive::store_batch`], on the
+    /// caller's thread and without the lock: unnamed in their destination
+    /// directories, so nothing is visible and nothing is left over until a
+    /// commit names them. Where the system cannot, the capture is left as
+    /// it was and is written at commit. Importers call this on their parsing
+    /// threads, which takes the file writes off the committing one.
+    pub fn prepare(&self, capture: &mut Capture) {
+        if capture.written.is_some() {
+            return;
+        }
+        let object = self.object_path(&capture.sha256);
+        let page = self
+            .page_dir(&capture.meta.url)
+            .join(page_file(&capture.meta.timestamp, &capture.sha256));
+        let Some(object_file) = commit::write_unnamed(&object, &capture.raw) else {
+            return;
+        };
+        let Some(page_file) = commit::write_unnamed(&page, &capture.page_json) else {
+            return;
+        };
+        capture.written = Some((object_file, page_file));
+        capture.raw = Vec::new();
+        capture.page_json = Vec::new();
     }
 
     /// Stores many captures with one group commit: every file (indexes
@@ -226,7 +255,7 @@ impl Archive {
     pub fn store_batch(
         &self,
         _lock: &Lock,
-        items: &[Capture],
+        items: Vec<Capture>,
     ) -> Result<Vec<Stored>, ArchiveError> {
         let mut indexes: Vec<(PathBuf, Index, bool)> = Vec::new();
         let mut slots: HashMap<PathBuf, usize> = HashMap::new();
@@ -261,8 +290,20 @@ impl Archive {
                 continue;
             }
             let object = self.object_path(&item.sha256);
-            if !object.exists() {
-                staged.add(object, &item.raw, false)?;
+            let page_path = dir.join(page_file(&meta.timestamp, &item.sha256));
+            match item.written {
+                Some((object_file, page_file)) => {
+                    if !object.exists() {
+                        staged.add_unnamed(object, object_file, false);
+                    }
+                    staged.add_unnamed(page_path, page_file, true);
+                }
+                None => {
+                    if !object.exists() {
+                        staged.add(object, &item.raw, false)?;
+                    }
+                    staged.add(page_path, &item.page_json, true)?;
+                }
             }
             let record = CaptureRecord {
                 url: meta.url.clone(),
@@ -275,7 +316,6 @@ impl Archive {
                 content_type: meta.content_type.clone(),
                 stored_at: now.clone(),
             };
-            staged.add(dir.join(page_file(&record)), &item.page_json, true)?;
             index.captures.push(record.clone());
             *dirty = true;
             out.push(Stored { record, new: true });
@@ -351,7 +391,9 @@ impl Archive {
 
     /// The stored page JSON of a capture.
     pub fn page(&self, record: &CaptureRecord) -> Result<Page, ArchiveError> {
-        let path = self.page_dir(&record.url).join(page_file(record));
+        let path = self
+            .page_dir(&record.url)
+            .join(page_file(&record.timestamp, &record.sha256));
         let bytes = fs::read(&path).map_err(io(&path))?;
         serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Damaged {
             path,
@@ -381,7 +423,9 @@ impl Archive {
         record: &CaptureRecord,
         page: &Page,
     ) -> Result<(), ArchiveError> {
-        let path = self.page_dir(&record.url).join(page_file(record));
+        let path = self
+            .page_dir(&record.url)
+            .join(page_file(&record.timestamp, &record.sha256));
         self.write_atomic(&path, &pretty(page)?, true)
     }
 
@@ -420,12 +464,8 @@ impl Archive {
     }
 }
 
-fn page_file(record: &CaptureRecord) -> String {
-    format!(
-        "{}-{}.json",
-        record.timestamp,
-        record.sha256.get(..12).unwrap_or(&record.sha256)
-    )
+fn page_file(timestamp: &str, sha256: &str) -> String {
+    format!("{timestamp}-{}.json", sha256.get(..12).unwrap_or(sha256))
 }
 
 fn pretty<T: Serialize>(value: &T) -> Result<Vec<u8>, ArchiveError> {
@@ -526,6 +566,70 @@ mod tests {
             .filter(|e| e.file_type().is_file())
             .count();
         assert_eq!(objects, 1, "one object for identical bytes");
+    }
+
+    fn files_under(dir: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file() && e.file_name() != ".lock")
+            .map(|e| e.into_path())
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn prepared_captures_appear_only_when_committed() {
+        let dir = temp();
+        let a = Archive::open(&dir).expect("open");
+        let capture = |raw: &[u8], ts: &str| {
+            let page = parse_page(raw, &ParseOptions::default()).expect("parses");
+            let meta = StoreMeta {
+                url: "http://x.se/a".into(),
+                timestamp: ts.into(),
+                kind: "file".into(),
+                original_url: None,
+                status: 200,
+                content_type: None,
+            };
+            let mut c = Capture::new(raw.to_vec(), &page, meta).expect("capture");
+            a.prepare(&mut c);
+            c
+        };
+        let raw = b"<html><body><h1>Rubrik</h1><p>Text</p></body></html>";
+        let first = capture(raw, "20100101000000");
+        if cfg!(target_os = "linux") {
+            assert!(first.written.is_some() && first.raw.is_empty());
+        }
+        assert!(
+            files_under(&dir).is_empty(),
+            "nothing visible before the commit"
+        );
+        // A prepared duplicate is dropped; its unnamed files leave nothing behind.
+        let again = capture(raw, "20100101000000");
+        let lock = a.lock().expect("lock");
+        let stored = a.store_batch(&lock, vec![first, again]).expect("store");
+        assert_eq!((stored[0].new, stored[1].new), (true, false));
+        assert_eq!(files_under(&dir).len(), 3, "object, page JSON, index");
+        assert_eq!(a.raw(&stored[0].record).expect("raw"), raw);
+
+        // A page JSON already there (an interrupted run, an older extractor)
+        // is replaced by a prepared one, atomically.
+        let page_path = a
+            .page_dir("http://x.se/a")
+            .join(page_file("20110101000000", &stored[0].record.sha256));
+        let other = b"<html><body><h1>Ny rubrik</h1><p>Text</p></body></html>";
+        let second = capture(other, "20110101000000");
+        let stale = page_file("20110101000000", &second.sha256);
+        fs::write(page_path.with_file_name(&stale), b"stale").expect("stale");
+        let stored = a.store_batch(&lock, vec![second]).expect("store");
+        assert!(stored[0].new);
+        assert_eq!(
+            a.page(&stored[0].record).expect("page").title.as_deref(),
+            Some("Ny rubrik")
+        );
+        assert_eq!(fs::read_dir(dir.join("tmp")).expect("tmp").count(), 0);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use super::Failure;
 use super::store::{ArchiveArg, open_archive};
+use sidarkiv::archive::Archive;
 use sidarkiv::archive::warc::{self, Reader};
 use sidarkiv::archive::{Capture, StoreMeta};
 use sidarkiv::{ParseOptions, parse_page};
@@ -91,8 +92,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     let max_body = settings.max_body_bytes;
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let (job_tx, job_rx) = sync_channel::<Job>(workers * 4);
-    // Room for a whole batch, so workers keep parsing while one is committed.
-    let (done_tx, done_rx) = sync_channel::<Done>(BATCH_MAX);
+    let (done_tx, done_rx) = sync_channel::<Done>(queue_len());
     let job_rx = Arc::new(Mutex::new(job_rx));
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -102,7 +102,8 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         s.spawn(move || produce(paths, max_body, &job_tx));
         for _ in 0..workers {
             let (rx, tx, url) = (job_rx.clone(), done_tx.clone(), args.url.clone());
-            s.spawn(move || work(&rx, &tx, url.as_deref(), max_body));
+            let archive = &archive;
+            s.spawn(move || work(&rx, &tx, url.as_deref(), max_body, archive));
         }
         drop(done_tx);
         let mut out = std::io::stdout().lock();
@@ -137,7 +138,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
             }
             match archive
                 .lock()
-                .and_then(|lock| archive.store_batch(&lock, &captures))
+                .and_then(|lock| archive.store_batch(&lock, captures))
             {
                 Ok(stored) => {
                     for ((input, warnings), stored) in inputs.iter().zip(stored) {
@@ -174,6 +175,46 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         (_, 0) => Ok(ExitCode::SUCCESS),
         _ => Ok(ExitCode::from(3)),
     }
+}
+
+/// Parsed captures waiting for a commit: room for two batches, so workers
+/// keep parsing while one is committed. Each prepared capture holds two open
+/// files, so the queue and the batch being committed must fit the process's
+/// descriptor limit (raised to its hard limit first where it is lower).
+fn queue_len() -> usize {
+    let limit = fd_limit();
+    let room = (limit.saturating_sub(64) / 2).saturating_sub(BATCH_MAX);
+    room.clamp(16, 2 * BATCH_MAX)
+}
+
+#[cfg(target_os = "linux")]
+fn fd_limit() -> usize {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return 1024;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max.min(1 << 16),
+                rlim_max: lim.rlim_max,
+            };
+            if raised.rlim_cur > lim.rlim_cur && libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0
+            {
+                lim = raised;
+            }
+        }
+    }
+    usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn fd_limit() -> usize {
+    1024
 }
 
 fn list_paths(paths: &[PathBuf]) -> String {
@@ -295,14 +336,20 @@ fn warc_date(s: &str) -> Option<String> {
     Some(t.strftime("%Y%m%d%H%M%S").to_string())
 }
 
-fn work(jobs: &Mutex<Receiver<Job>>, done: &SyncSender<Done>, url: Option<&str>, max_body: u64) {
+fn work(
+    jobs: &Mutex<Receiver<Job>>,
+    done: &SyncSender<Done>,
+    url: Option<&str>,
+    max_body: u64,
+    archive: &Archive,
+) {
     loop {
         let job = match jobs.lock() {
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        let result = match job {
+        let mut result = match job {
             Job::Failed { input, reason } => Done::Err { input, reason },
             Job::File(path) => parse_file(&path, url, max_body),
             Job::Record {
@@ -326,6 +373,10 @@ fn work(jobs: &Mutex<Receiver<Job>>, done: &SyncSender<Done>, url: Option<&str>,
                 finish(input, bytes, opts, timestamp, status, content_type, None)
             }
         };
+        // The file writes happen here, in parallel, rather than on the committing thread.
+        if let Done::Ok { capture, .. } = &mut result {
+            archive.prepare(capture);
+        }
         if done.send(result).is_err() {
             return;
         }
