@@ -14,11 +14,14 @@
 //!   .lock                              held while writing
 //! ```
 //!
-//! Every write goes to `tmp/`, is fsynced and renamed into place, and the
-//! directory is fsynced. The index is written last: it is the commit point, so
-//! a process killed at any moment leaves either the capture fully stored or
-//! not listed at all (an unlisted object is harmless and reused on the next
-//! run). Leftovers in `tmp/` are removed when the lock is next taken.
+//! Every file is written whole before it gets its name: unnamed in its
+//! destination directory (Linux `O_TMPFILE`, linked into place at commit;
+//! nothing is left over if the process dies) or in `tmp/` and renamed into
+//! place. Data is made durable before names, names before the index. The
+//! index is written last: it is the commit point, so a process killed at any
+//! moment leaves either the capture fully stored or not listed at all (an
+//! unlisted object is harmless and reused on the next run). Leftovers in
+//! `tmp/` are removed when the lock is next taken.
 
 mod commit;
 pub mod warc;
