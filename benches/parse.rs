@@ -1,4 +1,6 @@
-//! `parse_page` on the bundled 2010 capture, raw and in Wayback view mode.
+//! `parse_page` on the bundled 2010 capture, raw and in Wayback view mode,
+//! and on one page of the import benchmark (`benches/data/`, made by
+//! `benches/import/gen_pages.py`: page 380 of seed 2010, 20.5 KB).
 //! Run: `cargo bench --bench parse`; criterion prints the median time per page
 //! and throughput in MB/s.
 
@@ -9,13 +11,15 @@ use std::hint::black_box;
 fn bench_parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
     for name in [
-        "karlskrona-2010-raw.html",
-        "karlskrona-2010-wayback-view.html",
+        "fixtures/karlskrona-2010-raw.html",
+        "fixtures/karlskrona-2010-wayback-view.html",
+        "benches/data/generated-sida-00380.html",
     ] {
-        let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/{name}", env!("CARGO_MANIFEST_DIR"));
         let bytes = std::fs::read(&path).expect("fixture");
         group.throughput(Throughput::Bytes(bytes.len() as u64));
-        group.bench_function(name, |b| {
+        let label = name.rsplit('/').next().unwrap_or(name);
+        group.bench_function(label, |b| {
             b.iter(|| parse_page(black_box(&bytes), &ParseOptions::default()).expect("parses"))
         });
     }
