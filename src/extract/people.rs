@@ -202,7 +202,9 @@ pub fn organisation(lines: &PageLines, title_tag: Option<&str>) -> Option<Organi
         name,
         org_number_valid: org_number.as_deref().map(rules::luhn_valid),
         org_number,
-        postal_address: after(&labels::POSTAL, &text, 120).and_then(address),
+        postal_address: after(&labels::POSTAL, &text, 120)
+            .and_then(address)
+            .or_else(|| unlabelled_address(blocks[..start].last(), &footer)),
         invoice_address: after(&labels::INVOICE, &text, 120).and_then(address),
         phone: after(&labels::PHONE, &text, 40).and_then(rules::find_phone),
         fax: after(&labels::FAX, &text, 40).and_then(rules::find_phone),
@@ -219,6 +221,24 @@ fn after<'t>(label: &regex::Regex, text: &'t str, len: usize) -> Option<&'t str>
         end -= 1;
     }
     Some(&rest[..end])
+}
+
+/// The postal address when no "Postadress" label names it, as in the newer
+/// template's footer ("Karlskrona kommun" / "371 83 Karlskrona"): a short
+/// block just above the labelled footer, or a footer block without labels,
+/// that ends in a postal code and a town.
+fn unlabelled_address(before: Option<&Block>, footer: &[&Block]) -> Option<Address> {
+    before
+        .into_iter()
+        .chain(footer.iter().copied())
+        .filter(|b| b.lines.len() <= 3 && !b.lines.iter().any(|l| l.contains(':')))
+        .find_map(|b| {
+            let text = b.lines.join("\n");
+            labels::ADDRESS
+                .is_match(&text)
+                .then(|| address(&text))
+                .flatten()
+        })
 }
 
 /// "Östra Hamngatan 7B, 371 83 Karlskrona" → street, postal code, city.
@@ -267,4 +287,43 @@ pub fn name_from_title(title: &str) -> Option<String> {
         .skip(1)
         .find(|part| labels::ORG_NAME.is_match(part))
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::blocks::flatten;
+
+    fn postal(html: &str) -> Option<Address> {
+        let flat = flatten(&scraper::Html::parse_document(html));
+        organisation(&PageLines::new(&flat.blocks), None)?.postal_address
+    }
+
+    #[test]
+    fn postal_address_with_and_without_its_label() {
+        let labelled = postal(
+            "<p>Postadress: Östra Hamngatan 7B, 371 83 Karlskrona, organisationsnummer 212000-0829</p>",
+        )
+        .expect("labelled");
+        assert_eq!(labelled.street, "Östra Hamngatan 7B");
+        let unlabelled = postal(
+            "<footer><p>Karlskrona kommun<br>371 83 Karlskrona</p>\
+             <p>Besöksadress: Ronnebygatan 15</p></footer>",
+        )
+        .expect("unlabelled");
+        assert_eq!(
+            (
+                unlabelled.postal_code.as_deref(),
+                unlabelled.city.as_deref()
+            ),
+            (Some("371 83"), Some("Karlskrona"))
+        );
+        // Body text that happens to end in a postal code is not an address block.
+        let body = postal(
+            "<p>Mässan hölls i Ronneby.<br>Nästa år flyttar den till hamnen.<br>\
+             Anmälan görs senast 1 mars.<br>Adressen blir 371 83 Karlskrona</p>\
+             <p>Besöksadress: Ronnebygatan 15</p>",
+        );
+        assert_eq!(body, None);
+    }
 }
