@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 use std::fs::{self, File};
-use std::io::Write;
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
 use super::{ArchiveError, io};
@@ -148,19 +148,30 @@ impl Body {
     /// Gives the file its name `dest`; an existing `dest` is replaced only
     /// when `overwrite` (atomically, by a rename), else AlreadyExists.
     fn put(self, dest: &Path, overwrite: bool, root: &Path) -> std::io::Result<()> {
-        match self {
-            Body::Named(tmp) if overwrite => tmp.persist(dest).map(drop).map_err(|e| e.error),
-            Body::Named(tmp) => tmp.persist_noclobber(dest).map(drop).map_err(|e| e.error),
+        let named = match self {
+            Body::Named(tmp) => tmp,
             Body::Unnamed(file) => match unnamed::link(&file, dest) {
-                Err(e) if overwrite && e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let tmp = root
-                        .join("tmp")
-                        .join(format!(".link-{:016x}", fastrand::u64(..)));
-                    unnamed::link(&file, &tmp)?;
-                    fs::rename(&tmp, dest)
+                Ok(()) => return Ok(()),
+                Err(e) if !overwrite && e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    return Err(e);
                 }
-                other => other,
+                // To replace a file, or where this file system will not link
+                // an unnamed file: its bytes go to a named file in `tmp/`,
+                // made durable here (the batch's barrier has passed).
+                Err(_) => {
+                    let mut tmp = tempfile::NamedTempFile::new_in(root.join("tmp"))?;
+                    let mut source = &file;
+                    source.seek(std::io::SeekFrom::Start(0))?;
+                    std::io::copy(&mut source, &mut tmp)?;
+                    tmp.as_file().sync_all()?;
+                    tmp
+                }
             },
+        };
+        if overwrite {
+            named.persist(dest).map(drop).map_err(|e| e.error)
+        } else {
+            named.persist_noclobber(dest).map(drop).map_err(|e| e.error)
         }
     }
 }
@@ -184,7 +195,9 @@ mod unnamed {
             return Ok(None);
         }
         let open = || {
+            // Readable too: if linking fails at commit, the bytes are copied out.
             std::fs::OpenOptions::new()
+                .read(true)
                 .write(true)
                 .custom_flags(libc::O_TMPFILE)
                 .mode(0o644)
@@ -261,5 +274,42 @@ fn barrier(root: &Path, files: &[&File], dirs: &[PathBuf]) -> Result<(), Archive
             File::open(d).and_then(|d| d.sync_all()).map_err(io(d))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    #[test]
+    fn an_unnamed_file_that_cannot_be_linked_is_copied_into_place() {
+        let unique = format!(
+            "sidarkiv-commit-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        );
+        let here = std::env::temp_dir().join(&unique);
+        let there = Path::new("/dev/shm").join(&unique);
+        fs::create_dir_all(&here).expect("here");
+        if fs::create_dir_all(there.join("tmp")).is_err()
+            || fs::metadata(&here).expect("here").dev()
+                == fs::metadata(&there).expect("there").dev()
+        {
+            eprintln!("SKIPPED: no second file system (/dev/shm) to make linking fail");
+            return;
+        }
+        let Some(file) = write_unnamed(&here.join("x"), b"bytes") else {
+            eprintln!("SKIPPED: no O_TMPFILE on {}", here.display());
+            return;
+        };
+        // Linking across file systems fails (EXDEV): the bytes are copied.
+        Body::Unnamed(file.0)
+            .put(&there.join("x"), false, &there)
+            .expect("put");
+        assert_eq!(fs::read(there.join("x")).expect("read"), b"bytes");
+        assert_eq!(fs::read_dir(there.join("tmp")).expect("tmp").count(), 0);
+        let _ = fs::remove_dir_all(&here);
+        let _ = fs::remove_dir_all(&there);
     }
 }
