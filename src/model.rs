@@ -85,7 +85,8 @@ pub struct Organisation {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
-    pub street: String,
+    /// None where the address is a postal code and town only ("371 83 Karlskrona").
+    pub street: Option<String>,
     pub postal_code: Option<String>,
     pub city: Option<String>,
 }

@@ -11,9 +11,13 @@ const CONTACT_BLOCKS_MAX: usize = 12;
 /// Blocks of the address footer read after the one with "Postadress".
 const FOOTER_BLOCKS_MAX: usize = 4;
 
-/// Index of the block that opens the contact box, if any.
+/// Index of the block that opens the contact box, if any. A page titled
+/// "Kontakta oss" has its title as a label too: a label below it wins.
 pub fn contact_label_index(blocks: &[Block]) -> Option<usize> {
-    blocks.iter().position(is_contact_label)
+    blocks
+        .iter()
+        .position(|b| b.heading != Some(1) && is_contact_label(b))
+        .or_else(|| blocks.iter().position(is_contact_label))
 }
 
 fn is_contact_label(b: &Block) -> bool {
@@ -131,6 +135,10 @@ fn read_contact_part(
         .as_ref()
         .is_none_or(|c| !c.phones.is_empty() || !c.emails.is_empty());
     if starts_new {
+        if !looks_like_name(part) {
+            // A sentence between the label and the people ("Ring oss gärna.").
+            return;
+        }
         people.extend(current.take());
         *current = Some(Contact {
             name: part.to_owned(),
@@ -145,6 +153,15 @@ fn read_contact_part(
         });
         push_unique(&mut c.emails, linked);
     }
+}
+
+/// A person's (or a unit's) name: a few words, no digits, not a sentence.
+fn looks_like_name(text: &str) -> bool {
+    let words = text.split_whitespace().count();
+    (1..=6).contains(&words)
+        && !text.chars().any(|c| c.is_ascii_digit())
+        && !text.ends_with(['.', '!', '?', ':'])
+        && text.chars().next().is_some_and(char::is_uppercase)
 }
 
 fn push_unique(into: &mut Vec<String>, new: Vec<String>) {
@@ -246,14 +263,16 @@ fn address(text: &str) -> Option<Address> {
     if let Some(c) = labels::ADDRESS.captures(text) {
         let code: String = c[2].chars().filter(char::is_ascii_digit).collect();
         return Some(Address {
-            street: c[1].trim().trim_end_matches(',').to_owned(),
+            street: c
+                .get(1)
+                .map(|m| m.as_str().trim().trim_end_matches(',').to_owned()),
             postal_code: Some(format!("{} {}", &code[..3], &code[3..])),
             city: Some(c[3].to_owned()),
         });
     }
     let street = text.split([',', '\n']).next()?.trim();
     (!street.is_empty()).then(|| Address {
-        street: street.to_owned(),
+        street: Some(street.to_owned()),
         postal_code: None,
         city: None,
     })
@@ -300,12 +319,49 @@ mod tests {
     }
 
     #[test]
+    fn contacts_under_a_label_below_a_contact_page_title() {
+        let flat = flatten(&scraper::Html::parse_document(
+            "<h1>Kontakta oss</h1><p>Ring oss gärna om du har frågor.</p>\
+             <h2>För mer information kontakta</h2>\
+             <table><tr><td>Anna Lindqvist</td><td>Utvecklingsledare</td><td>Tfn: 0455-30 30 27</td></tr>\
+             <tr><td>Per Öberg</td><td>Telefon 070-123 45 67</td></tr></table>",
+        ));
+        let lines = PageLines::new(&flat.blocks);
+        let start = contact_label_index(&flat.blocks).expect("label");
+        assert_eq!(flat.blocks[start].heading, Some(2));
+        let people = contacts(&lines, start);
+        let got: Vec<_> = people
+            .iter()
+            .map(|c| (c.name.as_str(), c.role.as_deref(), c.phones.len()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Anna Lindqvist", Some("Utvecklingsledare"), 1),
+                ("Per Öberg", None, 1)
+            ]
+        );
+        // A sentence right under the label is not a person.
+        let flat = flatten(&scraper::Html::parse_document(
+            "<h2>Kontakt</h2><p>Ring oss gärna.</p><p>Eva Sjöberg<br>0455-30 30 11</p>",
+        ));
+        let people = contacts(&PageLines::new(&flat.blocks), 0);
+        assert_eq!(people.len(), 1);
+        assert_eq!(people[0].name, "Eva Sjöberg");
+    }
+
+    #[test]
     fn postal_address_with_and_without_its_label() {
         let labelled = postal(
             "<p>Postadress: Östra Hamngatan 7B, 371 83 Karlskrona, organisationsnummer 212000-0829</p>",
         )
         .expect("labelled");
-        assert_eq!(labelled.street, "Östra Hamngatan 7B");
+        assert_eq!(labelled.street.as_deref(), Some("Östra Hamngatan 7B"));
+        let no_street = postal("<p>Postadress: 371 83 Karlskrona</p>").expect("code and town");
+        assert_eq!(
+            (no_street.street, no_street.postal_code.as_deref()),
+            (None, Some("371 83"))
+        );
         let unlabelled = postal(
             "<footer><p>Karlskrona kommun<br>371 83 Karlskrona</p>\
              <p>Besöksadress: Ronnebygatan 15</p></footer>",

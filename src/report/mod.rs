@@ -197,17 +197,18 @@ pub fn human(v: &Value) -> String {
             if let Some(d) = s("display") {
                 return d.to_owned();
             }
-            if let Some(street) = s("street") {
-                let rest = [s("postal_code"), s("city")]
+            if o.contains_key("street") {
+                let town = [s("postal_code"), s("city")]
                     .into_iter()
                     .flatten()
                     .collect::<Vec<_>>()
                     .join(" ");
-                return if rest.is_empty() {
-                    street.to_owned()
-                } else {
-                    format!("{street}, {rest}")
-                };
+                return [s("street"), Some(town.as_str())]
+                    .into_iter()
+                    .flatten()
+                    .filter(|part| !part.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(", ");
             }
             if let (Some(text), Some(href)) = (s("text"), s("href")) {
                 return format!("{text} <{href}>");
@@ -433,4 +434,22 @@ pub fn markdown_many(entries: &[Entry<'_>], lang: Lang) -> String {
         .map(|e| markdown(e.diff, e.title, lang))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_read_on_one_line() {
+        let full =
+            serde_json::json!({"street": "Box 79", "postal_code": "371 21", "city": "Karlskrona"});
+        assert_eq!(human(&full), "Box 79, 371 21 Karlskrona");
+        let town_only =
+            serde_json::json!({"street": null, "postal_code": "371 83", "city": "Karlskrona"});
+        assert_eq!(human(&town_only), "371 83 Karlskrona");
+        let street_only =
+            serde_json::json!({"street": "Ronnebygatan 15", "postal_code": null, "city": null});
+        assert_eq!(human(&street_only), "Ronnebygatan 15");
+    }
 }
