@@ -116,6 +116,25 @@ fn import_folder_list_show_and_reimport_is_idempotent() {
     );
     let before = captures(&archive);
     assert_eq!(before.len(), 10);
+    // Every stored file gets the same mode as a file the user writes (0644
+    // less the umask), whichever way it was written; none is private to root.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let reference = dir.join("mode-reference");
+        std::fs::write(&reference, b"").expect("write");
+        let want = std::fs::metadata(&reference)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o644;
+        for entry in walkdir::WalkDir::new(&archive).into_iter().flatten() {
+            if entry.file_type().is_file() && entry.file_name() != ".lock" {
+                let mode = entry.metadata().expect("meta").permissions().mode() & 0o777;
+                assert_eq!(mode, want, "{}", entry.path().display());
+            }
+        }
+    }
 
     let again = run(&["import", s(&inputs), "--archive", s(&archive)], None);
     assert_eq!(again.status.code(), Some(0));

@@ -65,7 +65,7 @@ impl Staged {
         last: bool,
     ) -> Result<(), ArchiveError> {
         let tmp_dir = self.root.join("tmp");
-        let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir).map_err(io(&tmp_dir))?;
+        let mut tmp = temp_file_in(&tmp_dir).map_err(io(&tmp_dir))?;
         tmp.write_all(bytes).map_err(io(tmp.path()))?;
         self.files.push(StagedFile {
             body: Body::Named(tmp),
@@ -108,6 +108,19 @@ impl Staged {
         }
         Ok(())
     }
+}
+
+/// A temporary file in `dir` that becomes a file for others to read: created
+/// 0644 less the umask, like any file the user writes, not 0600 as tempfile
+/// makes them (a shared archive's indexes, an exported WARC, a report).
+pub fn temp_file_in(dir: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o644));
+    }
+    builder.tempfile_in(dir)
 }
 
 /// A file written but not yet named: its data is in place, its name comes
@@ -159,7 +172,7 @@ impl Body {
                 // an unnamed file: its bytes go to a named file in `tmp/`,
                 // made durable here (the batch's barrier has passed).
                 Err(_) => {
-                    let mut tmp = tempfile::NamedTempFile::new_in(root.join("tmp"))?;
+                    let mut tmp = temp_file_in(&root.join("tmp"))?;
                     let mut source = &file;
                     source.seek(std::io::SeekFrom::Start(0))?;
                     std::io::copy(&mut source, &mut tmp)?;

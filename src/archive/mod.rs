@@ -26,6 +26,7 @@
 mod commit;
 pub mod warc;
 
+pub use commit::temp_file_in;
 use commit::{Staged, Unnamed};
 
 use serde::{Deserialize, Serialize};

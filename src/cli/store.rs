@@ -126,7 +126,7 @@ pub fn export(args: ExportArgs) -> Result<ExitCode, Failure> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+    let mut tmp = sidarkiv::archive::temp_file_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
     {
         let mut out = std::io::BufWriter::new(tmp.as_file_mut());
