@@ -4,6 +4,10 @@
 # selectolax (lexbor) script, in one run. Reports pages/s and peak RSS.
 #
 # usage: benches/import/run.sh [N]     (N pages, default 10000)
+#
+# Runs back to back are not comparable on ext4 without a journal: the trap
+# below deletes tens of thousands of files, and for a few minutes after that
+# the inode allocator skips the freed inodes one by one. Wait ~6 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10000}
