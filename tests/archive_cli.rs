@@ -637,3 +637,32 @@ fn two_imports_at_once_into_one_archive() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn import_fits_a_small_descriptor_limit() {
+    // Batches and the queue hold open files; under a limit of 64 descriptors
+    // the import must shrink them, not fail pages with "Too many open files".
+    let dir = temp_dir("fd-limit");
+    let pages = generate_pages(&dir, 120);
+    let archive = dir.join("archive");
+    let out = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "ulimit -n 64 && exec \"$0\" import \"$1\" --archive \"$2\"",
+            env!("CARGO_BIN_EXE_sidarkiv"),
+            s(&pages),
+            s(&archive),
+        ])
+        .output()
+        .expect("bash");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 120);
+    assert!(lines.iter().all(|l| l["status"] == "ok"), "{lines:?}");
+    assert_eq!(list(&archive).len(), 120);
+}

@@ -92,7 +92,8 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     let max_body = settings.max_body_bytes;
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let (job_tx, job_rx) = sync_channel::<Job>(workers * 4);
-    let (done_tx, done_rx) = sync_channel::<Done>(queue_len());
+    let plan = plan();
+    let (done_tx, done_rx) = sync_channel::<Done>(plan.queue);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -102,7 +103,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         s.spawn(move || produce(paths, max_body, &job_tx));
         for _ in 0..workers {
             let (rx, tx, url) = (job_rx.clone(), done_tx.clone(), args.url.clone());
-            let archive = &archive;
+            let archive = plan.prepare.then_some(&archive);
             s.spawn(move || work(&rx, &tx, url.as_deref(), max_body, archive));
         }
         drop(done_tx);
@@ -111,7 +112,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         while let Ok(first) = done_rx.recv() {
             let deadline = std::time::Instant::now() + BATCH_WAIT;
             let mut batch = vec![first];
-            while batch.len() < BATCH_MAX {
+            while batch.len() < plan.batch {
                 let left = deadline.saturating_duration_since(std::time::Instant::now());
                 match done_rx.recv_timeout(left) {
                     Ok(d) => batch.push(d),
@@ -177,14 +178,37 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     }
 }
 
-/// Parsed captures waiting for a commit: room for two batches, so workers
-/// keep parsing while one is committed. Each prepared capture holds two open
-/// files, so the queue and the batch being committed must fit the process's
-/// descriptor limit (raised to its hard limit first where it is lower).
-fn queue_len() -> usize {
+/// How parsed captures wait for a commit, within the process's descriptor
+/// limit (raised to its hard limit first). A file being committed holds a
+/// descriptor until the commit ends: three per capture (object, page JSON,
+/// index). With enough descriptors the workers also write each capture's
+/// files themselves ([`Archive::prepare`]), so each waiting capture holds two
+/// more, and the queue has room for two batches, so that workers keep
+/// parsing while one is committed. With fewer, captures wait as bytes and
+/// batches shrink to fit.
+struct Plan {
+    queue: usize,
+    batch: usize,
+    prepare: bool,
+}
+
+fn plan() -> Plan {
+    const SPARE: usize = 64;
     let limit = fd_limit();
-    let room = (limit.saturating_sub(64) / 2).saturating_sub(BATCH_MAX);
-    room.clamp(16, 2 * BATCH_MAX)
+    let queue = 2 * BATCH_MAX;
+    if limit >= 2 * queue + 3 * BATCH_MAX + SPARE {
+        return Plan {
+            queue,
+            batch: BATCH_MAX,
+            prepare: true,
+        };
+    }
+    let batch = (limit.saturating_sub(SPARE) / 3).clamp(1, BATCH_MAX);
+    Plan {
+        queue: batch.min(BATCH_MAX / 2),
+        batch,
+        prepare: false,
+    }
 }
 
 #[cfg(target_os = "linux")]
@@ -341,7 +365,7 @@ fn work(
     done: &SyncSender<Done>,
     url: Option<&str>,
     max_body: u64,
-    archive: &Archive,
+    archive: Option<&Archive>,
 ) {
     loop {
         let job = match jobs.lock() {
@@ -374,7 +398,7 @@ fn work(
             }
         };
         // The file writes happen here, in parallel, rather than on the committing thread.
-        if let Done::Ok { capture, .. } = &mut result {
+        if let (Done::Ok { capture, .. }, Some(archive)) = (&mut result, archive) {
             archive.prepare(capture);
         }
         if done.send(result).is_err() {
