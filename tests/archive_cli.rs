@@ -2,7 +2,7 @@
 //! show, export (checked by Python's warcio), reparse, diff by reference,
 //! SIGKILL at any moment, and two imports at once.
 
-use crate::util::{fixture, run, sidarkiv, temp_dir};
+use crate::util::{assert_exit, fixture, run, sidarkiv, temp_dir};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -85,12 +85,7 @@ fn import_folder_list_show_and_reimport_is_idempotent() {
     let archive = dir.join("archive");
     let inputs = html_fixtures(&dir);
     let out = run(&["import", s(&inputs), "--archive", s(&archive)], None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let lines = json_lines(&out.stdout);
     assert_eq!(
         lines.len(),
@@ -221,12 +216,7 @@ fn import_folder_list_show_and_reimport_is_idempotent() {
         ],
         None,
     );
-    assert_eq!(
-        d.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&d.stderr)
-    );
+    assert_exit(&d, 1);
 
     // reparse rebuilds every page JSON from the raw bytes, to the same result
     let page_before = run(&["show", &sha[..12], "--archive", s(&archive)], None).stdout;
@@ -585,18 +575,8 @@ fn two_imports_at_once_into_one_archive() {
         a.wait_with_output().expect("a"),
         b.wait_with_output().expect("b"),
     );
-    assert_eq!(
-        a.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&a.stderr)
-    );
-    assert_eq!(
-        b.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&b.stderr)
-    );
+    assert_exit(&a, 0);
+    assert_exit(&b, 0);
     let new = |o: &std::process::Output| {
         json_lines(&o.stdout)
             .iter()
@@ -625,12 +605,7 @@ fn two_imports_at_once_into_one_archive() {
         .expect("one line");
     let out = child.wait_with_output().expect("wait");
     assert!(first.contains("sha256"));
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(
         out.stderr.is_empty(),
         "{}",
@@ -655,12 +630,7 @@ fn import_fits_a_small_descriptor_limit() {
         ])
         .output()
         .expect("bash");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let lines = json_lines(&out.stdout);
     assert_eq!(lines.len(), 120);
     assert!(lines.iter().all(|l| l["status"] == "ok"), "{lines:?}");

@@ -3,7 +3,7 @@
 //! SIGKILL and re-run, the lock, failures, and the offline replay.
 
 use crate::server::{Hit, Reply, Server};
-use crate::util::{fixture, root, sidarkiv, temp_dir};
+use crate::util::{assert_exit, fixture, root, sidarkiv, temp_dir};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -241,12 +241,7 @@ fn first_run_stores_the_distinct_captures_second_run_fetches_nothing() {
     let started = std::time::Instant::now();
     let out = sync(&dir, &["--report", report.to_str().expect("utf-8")], &[]);
     eprintln!("scenario: first run {:?}", started.elapsed());
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     let s = summary(&out);
     assert_eq!(s["pages"], 3);
     assert_eq!(s["captures_stored"], 6, "{s:#}");
@@ -473,12 +468,7 @@ fn offline_sync_replays_the_bundled_recording() {
     )
     .expect("recording");
     let out = sync(&dir, &["--offline", "--report", "report.md"], &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, 0);
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("replaying the recorded Wayback responses")
     );

@@ -34,6 +34,17 @@ pub fn sidarkiv() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sidarkiv"))
 }
 
+/// Asserts the exit code, showing stderr when it differs.
+#[track_caller]
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs `sidarkiv` with `args`, optionally feeding `stdin`.
 pub fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = sidarkiv();
