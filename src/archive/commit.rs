@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use super::{ArchiveError, io};
 
-/// Files written to `tmp/`, waiting to be made durable and renamed together.
+/// Files written (unnamed, or named in `tmp/`), waiting to be made durable
+/// and named together.
 pub(super) struct Staged {
     root: PathBuf,
     files: Vec<StagedFile>,

@@ -240,6 +240,11 @@ impl Archive {
         let page = self
             .page_dir(&capture.meta.url)
             .join(page_file(&capture.meta.timestamp, &capture.sha256));
+        // Already stored (a re-run) or bytes seen before: nothing to write
+        // ahead; the commit skips it or writes what is missing.
+        if object.exists() || page.exists() {
+            return;
+        }
         let Some(object_file) = commit::write_unnamed(&object, &capture.raw) else {
             return;
         };
