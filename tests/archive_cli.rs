@@ -636,3 +636,89 @@ fn import_fits_a_small_descriptor_limit() {
     assert!(lines.iter().all(|l| l["status"] == "ok"), "{lines:?}");
     assert_eq!(list(&archive).len(), 120);
 }
+
+#[test]
+fn warc_bodies_with_a_content_encoding_are_decompressed() {
+    use std::io::Write;
+    let dir = temp_dir("import-warc-encoded");
+    let page = |title: &str| {
+        format!(
+            "<html><head><title>{title}</title></head><body><h1>{title}</h1>\
+             <p>Karlskrona kommun.</p></body></html>"
+        )
+        .into_bytes()
+    };
+    let response = |coding: &str, body: &[u8]| {
+        let mut http = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Encoding: {coding}\r\n\r\n"
+        )
+        .into_bytes();
+        http.extend_from_slice(body);
+        http
+    };
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&page("Gzip")).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    let mut br = Vec::new();
+    {
+        let mut w = brotli::CompressorWriter::new(&mut br, 4096, 5, 22);
+        w.write_all(&page("Brotli")).expect("br");
+    }
+    let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    zlib.write_all(&page("Deflate")).expect("deflate");
+    let zlib = zlib.finish().expect("deflate");
+    let records = [
+        ("http://x.se/gzip", response("gzip", &gz)),
+        ("http://x.se/br", response("br", &br)),
+        ("http://x.se/deflate", response("deflate", &zlib)),
+        // Labelled compressed by a tool that had already decompressed it.
+        ("http://x.se/plain", response("gzip", &page("Plain"))),
+        (
+            "http://x.se/broken",
+            response("gzip", b"\x1f\x8b\x08\x00broken"),
+        ),
+    ];
+    let mut warc = Vec::new();
+    for (uri, http) in &records {
+        warc.extend(warc_record("response", uri, "2011-03-15T12:00:00Z", http));
+    }
+    let path = dir.join("encoded.warc");
+    std::fs::write(&path, &warc).expect("write");
+    let archive = dir.join("archive");
+    let out = run(&["import", s(&path), "--archive", s(&archive)], None);
+    assert_exit(&out, 3);
+    let lines = json_lines(&out.stdout);
+    let titles: BTreeSet<String> = list(&archive)
+        .iter()
+        .map(|c| {
+            let shown = run(
+                &[
+                    "show",
+                    c["sha256"].as_str().expect("sha"),
+                    "--archive",
+                    s(&archive),
+                ],
+                None,
+            );
+            serde_json::from_slice::<Value>(&shown.stdout).expect("page")["title"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        titles,
+        ["Brotli", "Deflate", "Gzip", "Plain"]
+            .map(String::from)
+            .into_iter()
+            .collect()
+    );
+    let failed: Vec<&Value> = lines.iter().filter(|l| l["status"] == "error").collect();
+    assert_eq!(failed.len(), 1, "{lines:?}");
+    assert!(
+        failed[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("Content-Encoding gzip")),
+        "{failed:?}"
+    );
+}

@@ -135,6 +135,51 @@ impl HttpResponse {
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
+
+    /// The body as a browser would read it: its `Content-Encoding` (gzip,
+    /// deflate, br) undone, at most `limit` bytes once decompressed. Crawlers
+    /// that ask for compression (Heritrix, browser-based ones) store the
+    /// compressed bytes; a body labelled compressed that plainly is not
+    /// (some tools decompress and keep the header) is taken as it is.
+    pub fn into_decoded_body(self, limit: u64) -> Result<Vec<u8>, String> {
+        let coding = self
+            .header("Content-Encoding")
+            .map(|v| v.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        let body = self.body.as_slice();
+        let reader: Box<dyn Read + '_> = match coding.as_str() {
+            "" | "identity" | "none" => return Ok(self.body),
+            _ if looks_like_markup(body) => return Ok(self.body),
+            "gzip" | "x-gzip" => Box::new(MultiGzDecoder::new(body)),
+            // "deflate" is zlib by the RFC, raw deflate in practice as often.
+            "deflate" if body.first().is_some_and(|b| b & 0x0f == 8) => {
+                Box::new(flate2::read::ZlibDecoder::new(body))
+            }
+            "deflate" => Box::new(flate2::read::DeflateDecoder::new(body)),
+            "br" => Box::new(brotli_decompressor::Decompressor::new(body, 4096)),
+            other => return Err(format!("unsupported Content-Encoding {other:?}")),
+        };
+        let mut out = Vec::new();
+        reader
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut out)
+            .map_err(|e| format!("Content-Encoding {coding}: {e}"))?;
+        if out.len() as u64 > limit {
+            return Err(format!(
+                "larger than max_body_bytes ({limit} bytes) once decompressed"
+            ));
+        }
+        Ok(out)
+    }
+}
+
+/// Whether bytes start like an HTML document (after whitespace and a BOM):
+/// compressed data never starts with `<`.
+fn looks_like_markup(body: &[u8]) -> bool {
+    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'<')
 }
 
 pub fn parse_http_response(block: &[u8]) -> Option<HttpResponse> {
@@ -262,6 +307,28 @@ mod tests {
             assert!(r.next_record().expect("read").is_some());
             assert!(r.next_record().expect("read").is_none());
         }
+    }
+
+    #[test]
+    fn a_compressed_body_is_bounded_once_decompressed() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![b' '; 1 << 20]).expect("gzip");
+        let mut block = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+        block.extend(gz.finish().expect("gzip"));
+        let http = || parse_http_response(&block).expect("http");
+        assert!(
+            block.len() < 4096,
+            "a small file that inflates a thousandfold"
+        );
+        let err = http().into_decoded_body(64 * 1024).expect_err("bounded");
+        assert!(err.contains("max_body_bytes"), "{err}");
+        assert_eq!(
+            http().into_decoded_body(1 << 20).expect("fits").len(),
+            1 << 20
+        );
+        let odd = parse_http_response(b"HTTP/1.1 200 OK\r\nContent-Encoding: compress\r\n\r\nxyz")
+            .expect("http");
+        assert!(odd.into_decoded_body(100).is_err());
     }
 
     #[test]

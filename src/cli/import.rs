@@ -330,17 +330,28 @@ fn read_warc(path: &Path, max_body: u64, jobs: &SyncSender<Job>) {
             continue;
         }
         pages += 1;
+        let input = format!("{name}#{n}");
+        let status = http.status;
+        let bytes = match http.into_decoded_body(max_body) {
+            Ok(body) => body,
+            Err(reason) => {
+                if jobs.send(Job::Failed { input, reason }).is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
         let job = Job::Record {
-            input: format!("{name}#{n}"),
+            input,
             url: record
                 .header("WARC-Target-URI")
                 .unwrap_or("")
                 .trim_matches(['<', '>'])
                 .to_owned(),
             timestamp: record.header("WARC-Date").and_then(warc_date),
-            status: http.status,
+            status,
             content_type,
-            bytes: http.body,
+            bytes,
         };
         if jobs.send(job).is_err() {
             return;
