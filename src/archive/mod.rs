@@ -52,7 +52,7 @@ pub enum ArchiveError {
     Damaged { path: PathBuf, reason: String },
     #[error("no capture matches {0:?}")]
     NotFound(String),
-    #[error("{reference:?} matches {count} captures; give more of the sha256")]
+    #[error("{reference:?} matches {count} captures; name one by its sha256 (a longer prefix)")]
     Ambiguous { reference: String, count: usize },
     #[error(
         "{0:?} is not a reference: use URL@TIMESTAMP (14 digits) or a sha256 prefix of at least 12 hex digits"
@@ -372,30 +372,25 @@ impl Archive {
         if let Some((url, ts)) = reference.rsplit_once('@')
             && crate::wayback::is_timestamp(ts)
         {
-            return self
+            // Two captures can share a second (a WARC of quick re-fetches).
+            let found = self
                 .list(Some(url))?
                 .into_iter()
-                .find(|c| c.timestamp == ts)
-                .ok_or_else(|| ArchiveError::NotFound(reference.to_owned()));
+                .filter(|c| c.timestamp == ts)
+                .collect();
+            return one(reference, found);
         }
         let prefix = reference.to_ascii_lowercase();
         if prefix.len() < 12 || prefix.len() > 64 || !prefix.bytes().all(|b| b.is_ascii_hexdigit())
         {
             return Err(ArchiveError::BadReference(reference.to_owned()));
         }
-        let mut found: Vec<CaptureRecord> = self
+        let found = self
             .list(None)?
             .into_iter()
             .filter(|c| c.sha256.starts_with(&prefix))
             .collect();
-        match found.len() {
-            0 => Err(ArchiveError::NotFound(reference.to_owned())),
-            1 => Ok(found.remove(0)),
-            count => Err(ArchiveError::Ambiguous {
-                reference: reference.to_owned(),
-                count,
-            }),
-        }
+        one(reference, found)
     }
 
     /// The stored page JSON of a capture.
@@ -470,6 +465,18 @@ impl Archive {
         let mut staged = Staged::new(&self.root);
         staged.add(dest.to_path_buf(), bytes, overwrite)?;
         staged.commit()
+    }
+}
+
+/// The one capture a reference names, or why there is not exactly one.
+fn one(reference: &str, mut found: Vec<CaptureRecord>) -> Result<CaptureRecord, ArchiveError> {
+    match found.len() {
+        0 => Err(ArchiveError::NotFound(reference.to_owned())),
+        1 => Ok(found.remove(0)),
+        count => Err(ArchiveError::Ambiguous {
+            reference: reference.to_owned(),
+            count,
+        }),
     }
 }
 
@@ -671,6 +678,23 @@ mod tests {
             a.page(&s.record).expect("page").title.as_deref(),
             Some("Köp")
         );
+    }
+
+    #[test]
+    fn a_reference_naming_two_captures_is_ambiguous() {
+        let a = Archive::open(&temp()).expect("open");
+        let one = stored(&a, b"<h1>Ett</h1>", "http://x.se/a", "20110315120000");
+        let two = stored(&a, b"<h1>Tv\xe5</h1>", "http://x.se/a", "20110315120000");
+        assert!(matches!(
+            a.resolve("http://x.se/a@20110315120000"),
+            Err(ArchiveError::Ambiguous { count: 2, .. })
+        ));
+        for s in [one, two] {
+            assert_eq!(
+                a.resolve(&s.record.sha256[..16]).expect("by sha").sha256,
+                s.record.sha256
+            );
+        }
     }
 
     #[test]
