@@ -109,11 +109,11 @@ pub struct StoreMeta {
 /// rather than page models), and where it came from.
 #[derive(Debug)]
 pub struct Capture {
-    pub raw: Vec<u8>,
-    pub sha256: String,
-    pub sha1: String,
-    pub page_json: Vec<u8>,
-    pub meta: StoreMeta,
+    raw: Vec<u8>,
+    sha256: String,
+    sha1: String,
+    page_json: Vec<u8>,
+    meta: StoreMeta,
     /// The raw bytes and the page JSON already written, unnamed, by
     /// [`Archive::prepare`]; `raw` and `page_json` are then empty.
     written: Option<(Unnamed, Unnamed)>,
@@ -237,9 +237,7 @@ impl Archive {
             return;
         }
         let object = self.object_path(&capture.sha256);
-        let page = self
-            .page_dir(&capture.meta.url)
-            .join(page_file(&capture.meta.timestamp, &capture.sha256));
+        let page = self.page_path(&capture.meta.url, &capture.meta.timestamp, &capture.sha256);
         // Already stored (a re-run) or bytes seen before: nothing to write
         // ahead; the commit skips it or writes what is missing.
         if object.exists() || page.exists() {
@@ -257,10 +255,10 @@ impl Archive {
     }
 
     /// Stores many captures with one group commit: every file (indexes
-    /// included) is written to `tmp/` and made durable together; objects and
-    /// page JSON are renamed into place and made durable; only then are the
-    /// indexes renamed. A crash at any point leaves each capture either fully
-    /// stored and listed, or unlisted.
+    /// included) is written whole, unnamed ([`Archive::prepare`]) or in
+    /// `tmp/`, and made durable together; objects and page JSON are named and
+    /// made durable; only then are the indexes renamed into place. A crash at
+    /// any point leaves each capture either fully stored and listed, or unlisted.
     pub fn store_batch(
         &self,
         _lock: &Lock,
@@ -299,7 +297,7 @@ impl Archive {
                 continue;
             }
             let object = self.object_path(&item.sha256);
-            let page_path = dir.join(page_file(&meta.timestamp, &item.sha256));
+            let page_path = self.page_path(&meta.url, &meta.timestamp, &item.sha256);
             match item.written {
                 Some((object_file, page_file)) => {
                     if !object.exists() {
@@ -395,9 +393,7 @@ impl Archive {
 
     /// The stored page JSON of a capture.
     pub fn page(&self, record: &CaptureRecord) -> Result<Page, ArchiveError> {
-        let path = self
-            .page_dir(&record.url)
-            .join(page_file(&record.timestamp, &record.sha256));
+        let path = self.page_path(&record.url, &record.timestamp, &record.sha256);
         let bytes = fs::read(&path).map_err(io(&path))?;
         serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Damaged {
             path,
@@ -427,9 +423,7 @@ impl Archive {
         record: &CaptureRecord,
         page: &Page,
     ) -> Result<(), ArchiveError> {
-        let path = self
-            .page_dir(&record.url)
-            .join(page_file(&record.timestamp, &record.sha256));
+        let path = self.page_path(&record.url, &record.timestamp, &record.sha256);
         self.write_atomic(&path, &pretty(page)?, true)
     }
 
@@ -460,6 +454,12 @@ impl Archive {
         self.root.join("pages").join(host).join(slug)
     }
 
+    /// The page JSON file of one capture.
+    fn page_path(&self, url: &str, timestamp: &str, sha256: &str) -> PathBuf {
+        let name = format!("{timestamp}-{}.json", sha256.get(..12).unwrap_or(sha256));
+        self.page_dir(url).join(name)
+    }
+
     /// One file, atomically: the same path as a batch of one.
     fn write_atomic(&self, dest: &Path, bytes: &[u8], overwrite: bool) -> Result<(), ArchiveError> {
         let mut staged = Staged::new(&self.root);
@@ -478,10 +478,6 @@ fn one(reference: &str, mut found: Vec<CaptureRecord>) -> Result<CaptureRecord, 
             count,
         }),
     }
-}
-
-fn page_file(timestamp: &str, sha256: &str) -> String {
-    format!("{timestamp}-{}.json", sha256.get(..12).unwrap_or(sha256))
 }
 
 fn pretty<T: Serialize>(value: &T) -> Result<Vec<u8>, ArchiveError> {
@@ -632,13 +628,10 @@ mod tests {
 
         // A page JSON already there (an interrupted run, an older extractor)
         // is replaced by a prepared one, atomically.
-        let page_path = a
-            .page_dir("http://x.se/a")
-            .join(page_file("20110101000000", &stored[0].record.sha256));
         let other = b"<html><body><h1>Ny rubrik</h1><p>Text</p></body></html>";
         let second = capture(other, "20110101000000");
-        let stale = page_file("20110101000000", &second.sha256);
-        fs::write(page_path.with_file_name(&stale), b"stale").expect("stale");
+        let stale = a.page_path("http://x.se/a", "20110101000000", &second.sha256);
+        fs::write(&stale, b"stale").expect("stale");
         let stored = a.store_batch(&lock, vec![second]).expect("store");
         assert!(stored[0].new);
         assert_eq!(
