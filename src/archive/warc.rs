@@ -139,42 +139,50 @@ impl HttpResponse {
     /// The body as a browser would read it: its `Content-Encoding` (gzip,
     /// deflate, br) undone, at most `limit` bytes once decompressed. Crawlers
     /// that ask for compression (Heritrix, browser-based ones) store the
-    /// compressed bytes; a body labelled compressed that plainly is not
-    /// (some tools decompress and keep the header) is taken as it is.
+    /// compressed bytes. A body that does not decode but is plainly markup
+    /// (some tools decompress and keep the header; some servers send a bogus
+    /// coding) is taken as it is.
     pub fn into_decoded_body(self, limit: u64) -> Result<Vec<u8>, String> {
         let coding = self
             .header("Content-Encoding")
             .map(|v| v.trim().to_ascii_lowercase())
             .unwrap_or_default();
-        let body = self.body.as_slice();
-        let reader: Box<dyn Read + '_> = match coding.as_str() {
-            "" | "identity" | "none" => return Ok(self.body),
-            _ if looks_like_markup(body) => return Ok(self.body),
-            "gzip" | "x-gzip" => Box::new(MultiGzDecoder::new(body)),
-            // "deflate" is zlib by the RFC, raw deflate in practice as often.
-            "deflate" if body.first().is_some_and(|b| b & 0x0f == 8) => {
-                Box::new(flate2::read::ZlibDecoder::new(body))
-            }
-            "deflate" => Box::new(flate2::read::DeflateDecoder::new(body)),
-            "br" => Box::new(brotli_decompressor::Decompressor::new(body, 4096)),
-            other => return Err(format!("unsupported Content-Encoding {other:?}")),
-        };
-        let mut out = Vec::new();
-        reader
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut out)
-            .map_err(|e| format!("Content-Encoding {coding}: {e}"))?;
-        if out.len() as u64 > limit {
-            return Err(format!(
-                "larger than max_body_bytes ({limit} bytes) once decompressed"
-            ));
+        match decode_content(&coding, &self.body, limit) {
+            Ok(Some(out)) => Ok(out),
+            Ok(None) => Ok(self.body),
+            Err(_) if looks_like_markup(&self.body) => Ok(self.body),
+            Err(e) => Err(e),
         }
-        Ok(out)
     }
 }
 
-/// Whether bytes start like an HTML document (after whitespace and a BOM):
-/// compressed data never starts with `<`.
+/// Undoes one content coding, at most `limit` bytes of it; None for identity.
+fn decode_content(coding: &str, body: &[u8], limit: u64) -> Result<Option<Vec<u8>>, String> {
+    let reader: Box<dyn Read + '_> = match coding {
+        "" | "identity" | "none" => return Ok(None),
+        "gzip" | "x-gzip" => Box::new(MultiGzDecoder::new(body)),
+        // "deflate" is zlib by the RFC, raw deflate in practice as often.
+        "deflate" if body.first().is_some_and(|b| b & 0x0f == 8) => {
+            Box::new(flate2::read::ZlibDecoder::new(body))
+        }
+        "deflate" => Box::new(flate2::read::DeflateDecoder::new(body)),
+        "br" => Box::new(brotli_decompressor::Decompressor::new(body, 4096)),
+        other => return Err(format!("unsupported Content-Encoding {other:?}")),
+    };
+    let mut out = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| format!("Content-Encoding {coding}: {e}"))?;
+    if out.len() as u64 > limit {
+        return Err(format!(
+            "larger than max_body_bytes ({limit} bytes) once decompressed"
+        ));
+    }
+    Ok(Some(out))
+}
+
+/// Whether bytes start like an HTML document (after whitespace and a BOM).
 fn looks_like_markup(body: &[u8]) -> bool {
     let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
     body.iter()
@@ -329,6 +337,10 @@ mod tests {
         let odd = parse_http_response(b"HTTP/1.1 200 OK\r\nContent-Encoding: compress\r\n\r\nxyz")
             .expect("http");
         assert!(odd.into_decoded_body(100).is_err());
+        let bogus =
+            parse_http_response(b"HTTP/1.1 200 OK\r\nContent-Encoding: utf-8\r\n\r\n <html>")
+                .expect("http");
+        assert_eq!(bogus.into_decoded_body(100).expect("as it is"), b" <html>");
     }
 
     #[test]
