@@ -125,6 +125,17 @@ fn sync(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     cmd.output().expect("run sync")
 }
 
+/// A `sync` left running in the background, to be killed or raced.
+fn spawn_sync(dir: &Path) -> std::process::Child {
+    sidarkiv()
+        .current_dir(dir)
+        .arg("sync")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn")
+}
+
 fn summary(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
         panic!(
@@ -351,13 +362,7 @@ fn sigkill_mid_run_then_rerun_ends_like_an_uninterrupted_run() {
     let dir = temp_dir("sync-kill");
     let server = wayback(sites(), |_, _| None);
     config(&dir, &server, &[A], "captures_per_second = 5");
-    let mut child = sidarkiv()
-        .current_dir(&dir)
-        .arg("sync")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_sync(&dir);
     std::thread::sleep(Duration::from_millis(900));
     assert!(
         child.try_wait().expect("wait").is_none(),
@@ -442,13 +447,7 @@ fn an_overlapping_sync_waits_then_exits_2() {
         |_, _| None,
     );
     config(&dir, &server, &[A], "captures_per_second = 2");
-    let mut first = sidarkiv()
-        .current_dir(&dir)
-        .arg("sync")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut first = spawn_sync(&dir);
     std::thread::sleep(Duration::from_millis(400));
     let second = sync(&dir, &[], &[("SIDARKIV_LOCK_WAIT_SECONDS", "0.5")]);
     let _ = first.wait();
