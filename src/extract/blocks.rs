@@ -427,8 +427,9 @@ fn fold_into(buf: &mut String, text: &str, pending_space: &mut bool) -> bool {
             i += 1;
             continue;
         }
-        // `i` is at a char boundary: ASCII, or a lead byte listed in NEEDS_LOOK.
-        let Some(c) = text[i..].chars().next() else {
+        // `i` is at a char boundary (ASCII, or a lead byte listed in
+        // NEEDS_LOOK), so `get` cannot fail; it is used so nothing can panic.
+        let Some(c) = text.get(i..).and_then(|t| t.chars().next()) else {
             break;
         };
         let space = c.is_whitespace();
@@ -436,7 +437,7 @@ fn fold_into(buf: &mut String, text: &str, pending_space: &mut bool) -> bool {
             run.get_or_insert(i);
         } else {
             if let Some(start) = run.take() {
-                push_run(buf, &text[start..i], pending_space);
+                push_run(buf, text.get(start..i).unwrap_or(""), pending_space);
                 visible = true;
             }
             *pending_space |= space;
@@ -444,7 +445,7 @@ fn fold_into(buf: &mut String, text: &str, pending_space: &mut bool) -> bool {
         i += c.len_utf8();
     }
     if let Some(start) = run {
-        push_run(buf, &text[start..], pending_space);
+        push_run(buf, text.get(start..).unwrap_or(""), pending_space);
         visible = true;
     }
     visible
