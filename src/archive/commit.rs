@@ -86,6 +86,14 @@ impl Staged {
         }
         let files: Vec<&File> = self.files.iter().map(|f| f.body.file()).collect();
         barrier(&self.root, &files, &[])?;
+        // An unnamed file was created in its destination directory, so that
+        // directory exists: no `mkdir` for it (three per capture otherwise).
+        let mut existing: HashSet<PathBuf> = self
+            .files
+            .iter()
+            .filter(|f| matches!(f.body, Body::Unnamed(_)))
+            .filter_map(|f| f.dest.parent().map(Path::to_path_buf))
+            .collect();
         let (last, first): (Vec<StagedFile>, Vec<StagedFile>) =
             self.files.into_iter().partition(|f| f.last);
         for group in [first, last] {
@@ -95,10 +103,11 @@ impl Staged {
             let mut dirs: HashSet<PathBuf> = HashSet::new();
             for f in group {
                 let parent = f.dest.parent().unwrap_or(&self.root).to_path_buf();
-                if !dirs.contains(&parent) {
+                if !existing.contains(&parent) {
                     fs::create_dir_all(&parent).map_err(io(&parent))?;
-                    dirs.insert(parent);
+                    existing.insert(parent.clone());
                 }
+                dirs.insert(parent);
                 match f.body.put(&f.dest, f.overwrite, &self.root) {
                     Ok(()) => {}
                     Err(e) if !f.overwrite && e.kind() == std::io::ErrorKind::AlreadyExists => {}

@@ -238,9 +238,17 @@ impl Archive {
         }
         let object = self.object_path(&capture.sha256);
         let page = self.page_path(&capture.meta.url, &capture.meta.timestamp, &capture.sha256);
-        // Already stored (a re-run) or bytes seen before: nothing to write
-        // ahead; the commit skips it or writes what is missing.
-        if object.exists() || page.exists() {
+        // A directory made here is a URL not stored before: there is no page
+        // file to look for. Otherwise one already stored (a re-run) needs
+        // nothing written ahead; the commit skips it. Bytes stored before
+        // under another URL are not looked for: that is rare, and the
+        // commit's link then finds the object there.
+        let new_url = page.parent().is_some_and(|dir| match fs::create_dir(dir) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => fs::create_dir_all(dir).is_ok(),
+            Err(_) => false,
+        });
+        if !new_url && page.exists() {
             return;
         }
         let Some(object_file) = commit::write_unnamed(&object, &capture.raw) else {
@@ -300,9 +308,8 @@ impl Archive {
             let page_path = self.page_path(&meta.url, &meta.timestamp, &item.sha256);
             match item.written {
                 Some((object_file, page_file)) => {
-                    if !object.exists() {
-                        staged.add_unnamed(object, object_file, false);
-                    }
+                    // Linked without overwriting: an object already there stays.
+                    staged.add_unnamed(object, object_file, false);
                     staged.add_unnamed(page_path, page_file, true);
                 }
                 None => {
@@ -595,10 +602,10 @@ mod tests {
     fn prepared_captures_appear_only_when_committed() {
         let dir = temp();
         let a = Archive::open(&dir).expect("open");
-        let capture = |raw: &[u8], ts: &str| {
+        let capture = |url: &str, raw: &[u8], ts: &str| {
             let page = parse_page(raw, &ParseOptions::default()).expect("parses");
             let meta = StoreMeta {
-                url: "http://x.se/a".into(),
+                url: url.into(),
                 timestamp: ts.into(),
                 kind: "file".into(),
                 original_url: None,
@@ -610,7 +617,7 @@ mod tests {
             c
         };
         let raw = b"<html><body><h1>Rubrik</h1><p>Text</p></body></html>";
-        let first = capture(raw, "20100101000000");
+        let first = capture("http://x.se/a", raw, "20100101000000");
         if cfg!(target_os = "linux") {
             assert!(first.written.is_some() && first.raw.is_empty());
         }
@@ -619,17 +626,30 @@ mod tests {
             "nothing visible before the commit"
         );
         // A prepared duplicate is dropped; its unnamed files leave nothing behind.
-        let again = capture(raw, "20100101000000");
+        let again = capture("http://x.se/a", raw, "20100101000000");
         let lock = a.lock().expect("lock");
         let stored = a.store_batch(&lock, vec![first, again]).expect("store");
         assert_eq!((stored[0].new, stored[1].new), (true, false));
         assert_eq!(files_under(&dir).len(), 3, "object, page JSON, index");
         assert_eq!(a.raw(&stored[0].record).expect("raw"), raw);
 
+        // The same bytes under another URL, prepared after the object is
+        // stored: the object is kept as it is, the new URL gets its files.
+        let elsewhere = capture("http://x.se/b", raw, "20100101000000");
+        let stored = a.store_batch(&lock, vec![elsewhere]).expect("store");
+        assert!(stored[0].new);
+        assert_eq!(
+            files_under(&dir).len(),
+            5,
+            "one object, two page JSON, two indexes"
+        );
+        assert_eq!(a.raw(&stored[0].record).expect("raw"), raw);
+        assert_eq!(a.list(None).expect("list").len(), 2);
+
         // A page JSON already there (an interrupted run, an older extractor)
         // is replaced by a prepared one, atomically.
         let other = b"<html><body><h1>Ny rubrik</h1><p>Text</p></body></html>";
-        let second = capture(other, "20110101000000");
+        let second = capture("http://x.se/a", other, "20110101000000");
         let stale = a.page_path("http://x.se/a", "20110101000000", &second.sha256);
         fs::write(&stale, b"stale").expect("stale");
         let stored = a.store_batch(&lock, vec![second]).expect("store");

@@ -420,8 +420,8 @@ fn work(
 
 fn parse_file(path: &Path, url: Option<&str>, max_body: u64) -> Done {
     let input = path.display().to_string();
-    let bytes = match super::read_file(path, max_body) {
-        Ok(b) => b,
+    let (bytes, metadata) = match super::read_file_with_metadata(path, max_body) {
+        Ok(read) => read,
         Err(e) => {
             return Done::Err {
                 input,
@@ -429,9 +429,8 @@ fn parse_file(path: &Path, url: Option<&str>, max_body: u64) -> Done {
             };
         }
     };
-    let mtime = std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
+    let mtime = metadata
+        .and_then(|m| m.modified().ok())
         .and_then(|t| jiff::Timestamp::try_from(t).ok())
         .map(|t| t.strftime("%Y%m%d%H%M%S").to_string());
     let opts = ParseOptions {

@@ -152,14 +152,24 @@ fn read_capped_into(
 
 /// [`read_capped`] for a file.
 pub fn read_file(path: &std::path::Path, limit: u64) -> anyhow::Result<Vec<u8>> {
+    read_file_with_metadata(path, limit).map(|(bytes, _)| bytes)
+}
+
+/// [`read_file`], with the metadata of the file that was read (from the
+/// open file: no second lookup of the path, which may have changed since).
+pub fn read_file_with_metadata(
+    path: &std::path::Path,
+    limit: u64,
+) -> anyhow::Result<(Vec<u8>, Option<std::fs::Metadata>)> {
     use anyhow::Context;
     let name = path.display().to_string();
     let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
+    let metadata = file.metadata().ok();
     // Sized from the file's length (the cap still applies: files can grow or
     // lie, /dev/zero says 0): two reads instead of a dozen growing ones.
-    let size = file.metadata().map_or(0, |m| m.len()).min(limit);
+    let size = metadata.as_ref().map_or(0, |m| m.len()).min(limit);
     let buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    read_capped_into(buf, file, limit, &name)
+    Ok((read_capped_into(buf, file, limit, &name)?, metadata))
 }
 
 /// Writes one value as pretty JSON and a newline to stdout.
