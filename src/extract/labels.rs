@@ -25,9 +25,12 @@ label!(
 );
 label!(
     FOOTER,
-    r"(?i)(?-u:\b)(?:postadress|besöksadress|fakturaadress|organisationsnummer|org\.?\s*nr)(?-u:\b)"
+    r"(?i)(?-u:\b)(?:postadress|besöksadress|fakturaadress|organisationsnummer|org\.?\s*nr|postal\s+address)(?-u:\b)"
 );
-label!(POSTAL, r"(?i)(?-u:\b)postadress(?-u:\b)\s*:?\s*");
+label!(
+    POSTAL,
+    r"(?i)(?-u:\b)(?:postadress|postal\s+address)(?-u:\b)\s*:?\s*"
+);
 label!(INVOICE, r"(?i)(?-u:\b)fakturaadress(?-u:\b)\s*:?\s*");
 label!(
     ORG_NUMBER,
@@ -37,6 +40,7 @@ label!(
     PHONE,
     r"(?i)(?-u:\b)(?:tfn|tel|telefon|växel|phone)(?-u:\b)\.?\s*:?\s*"
 );
+label!(EMAIL, r"(?i)(?-u:\b)(?:e-?post|e-?mail|mejl)(?-u:\b)");
 label!(FAX, r"(?i)(?-u:\b)(?:fax|telefax)(?-u:\b)\.?\s*:?\s*");
 label!(
     ORG_NAME,

@@ -40,7 +40,9 @@ pub fn content_end(lines: &PageLines, from: usize) -> usize {
         .map(|p| p + from);
     [
         contact,
-        lines.first_block(&labels::FOOTER, from),
+        lines
+            .first_block(&labels::FOOTER, from)
+            .map(|f| footer_start(blocks, f).max(from)),
         lines.first_block(&labels::PAGE_LINK, from),
         lines.first_block(&labels::UPDATED_AT_START, from),
     ]
@@ -182,14 +184,46 @@ fn is_phone_line(line: &str) -> Option<Phone> {
     (letters <= 6).then_some(phone)
 }
 
+/// Where the address footer begins, given `labelled`, its first block with a
+/// footer label: the newer template sets the name and postal address
+/// ("Karlskrona kommun" / "371 83 Karlskrona") and the phone above the
+/// labelled lines, in short blocks of their own. Walks back over at most a
+/// few such blocks: each line an address, the organisation's name or a
+/// "Label: value" line; a heading or anything else (a person's name, body
+/// text) ends the walk.
+fn footer_start(blocks: &[Block], labelled: usize) -> usize {
+    let is_footer_line = |l: &String| {
+        labels::ADDRESS.is_match(l)
+            || (labels::ORG_NAME.is_match(l) && l.len() <= 60 && !l.contains(':'))
+            || l.split_once(':').is_some_and(|(label, value)| {
+                !value.trim().is_empty()
+                    && (labels::PHONE.is_match(label)
+                        || labels::FAX.is_match(label)
+                        || labels::EMAIL.is_match(label)
+                        || labels::FOOTER.is_match(label))
+            })
+    };
+    let mut start = labelled;
+    while start > 0 && labelled - start < FOOTER_BLOCKS_MAX {
+        let b = &blocks[start - 1];
+        if b.heading.is_some() || b.lines.len() > 3 || !b.lines.iter().all(is_footer_line) {
+            break;
+        }
+        start -= 1;
+    }
+    start
+}
+
 /// The organisation block: the first block naming a postal address or an
-/// organisation number, and the few after it.
+/// organisation number, the short blocks of name, address and phone just
+/// above it, and the few after it.
 pub fn organisation(lines: &PageLines, title_tag: Option<&str>) -> Option<Organisation> {
     let blocks = lines.blocks();
-    let start = lines.first_block(&labels::FOOTER, 0)?;
+    let labelled = lines.first_block(&labels::FOOTER, 0)?;
+    let start = footer_start(blocks, labelled);
     let footer: Vec<&Block> = blocks[start..]
         .iter()
-        .take(FOOTER_BLOCKS_MAX)
+        .take(FOOTER_BLOCKS_MAX + labelled - start)
         .take_while(|b| {
             !b.lines
                 .iter()
@@ -263,9 +297,13 @@ fn address(text: &str) -> Option<Address> {
     if let Some(c) = labels::ADDRESS.captures(text) {
         let code: String = c[2].chars().filter(char::is_ascii_digit).collect();
         return Some(Address {
+            // "Karlskrona kommun, 371 83 Karlskrona": the name, not a street.
             street: c
                 .get(1)
-                .map(|m| m.as_str().trim().trim_end_matches(',').to_owned()),
+                .map(|m| m.as_str().trim().trim_end_matches(',').to_owned())
+                .filter(|s| {
+                    !(labels::ORG_NAME.is_match(s) && !s.contains(|c: char| c.is_ascii_digit()))
+                }),
             postal_code: Some(format!("{} {}", &code[..3], &code[3..])),
             city: Some(c[3].to_owned()),
         });
@@ -286,15 +324,11 @@ fn footer_name(before: &[Block], footer_text: &str) -> Option<String> {
         .take(1)
         .flat_map(|b| b.lines.iter().map(String::as_str))
         .chain(footer_text.lines());
+    // "Postal address: Karlskrona kommun, 371 83 …": the value after a label counts.
     candidates
         .flat_map(|l| l.split(", "))
-        .map(str::trim)
-        .find(|l| {
-            labels::ORG_NAME.is_match(l)
-                && l.len() <= 60
-                && !labels::FOOTER.is_match(l)
-                && !l.contains(':')
-        })
+        .map(|part| part.rsplit(':').next().unwrap_or(part).trim())
+        .find(|l| labels::ORG_NAME.is_match(l) && l.len() <= 60 && !labels::FOOTER.is_match(l))
         .map(str::to_owned)
 }
 
@@ -373,6 +407,38 @@ mod tests {
                 unlabelled.city.as_deref()
             ),
             (Some("371 83"), Some("Karlskrona"))
+        );
+        // The newer footer: name, address and phone above the first label.
+        let flat = flatten(&scraper::Html::parse_document(
+            "<h2>Kontakt</h2><p>Eva Sjöberg<br>0455-30 30 11</p><p>Senast uppdaterad: 12 januari 2024</p>\
+             <footer><p>Karlskrona kommun<br>371 83 Karlskrona</p><p>Telefon: 0455-30 30 00</p>\
+             <p>Organisationsnummer: 212000-0829</p></footer>",
+        ));
+        let lines = PageLines::new(&flat.blocks);
+        let org = organisation(&lines, None).expect("organisation");
+        let address = org.postal_address.expect("postal address");
+        assert_eq!(
+            (address.street, address.postal_code.as_deref()),
+            (None, Some("371 83")),
+            "the name is not a street"
+        );
+        assert_eq!(
+            org.phone.map(|p| p.display).as_deref(),
+            Some("0455-30 30 00")
+        );
+        assert_eq!(org.name.as_deref(), Some("Karlskrona kommun"));
+        let people = contacts(&lines, 0);
+        assert_eq!(people.len(), 1, "the footer is not a contact: {people:?}");
+        // English pages of the old site.
+        let flat = flatten(&scraper::Html::parse_document(
+            "<p>Postal address: Karlskrona kommun, 371 83 Karlskrona, Sweden</p>",
+        ));
+        let org = organisation(&PageLines::new(&flat.blocks), None).expect("english label");
+        assert_eq!(org.name.as_deref(), Some("Karlskrona kommun"));
+        let english = org.postal_address.expect("postal address");
+        assert_eq!(
+            (english.street, english.city.as_deref()),
+            (None, Some("Karlskrona"))
         );
         // Body text that happens to end in a postal code is not an address block.
         let body = postal(
