@@ -142,6 +142,62 @@ fn newer_site_template_is_read_by_the_same_labels() {
     );
 }
 
+/// Page shapes beyond the fixtures' template, written for these tests: an
+/// older page set in `<font>`, `<b>` and `<br><br>` (windows-1252), and a
+/// newer one with an accordion and its address above the labelled footer.
+#[test]
+fn older_font_layout_and_newer_accordion_pages() {
+    let old = "<html><head><META HTTP-EQUIV=\"Content-Type\" CONTENT=\"text/html;CHARSET=windows-1252\">\
+        <title>F\u{e4}rdtj\u{e4}nst</title></head><body><table><tr><td><a href=\"/\">Hem</a><br><a href=\"/sv/Omsorg/\">Omsorg</a></td>\
+        <td><font size=\"4\"><b>F\u{e4}rdtj\u{e4}nst</b></font><br><br>\
+        <font size=\"2\">F\u{e4}rdtj\u{e4}nst \u{e4}r en form av kollektivtrafik.<br><br>\
+        <b>F\u{f6}r mer information kontakta:</b><br>Karin Ek, f\u{e4}rdtj\u{e4}nsthandl\u{e4}ggare, tfn 0455-30 31 11<br>\
+        Lars Berg, enhetschef, tfn 0455-30 31 12<br><br>Senast \u{e4}ndrad 2009-11-02</font></td></tr></table>\
+        <p><font size=\"1\">Karlskrona kommun, 371 83 Karlskrona. V\u{e4}xel 0455-30 30 00. Org.nr 212000-0829</font></p></body></html>";
+    let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(old);
+    let out = run(&["parse", "-"], Some(&bytes));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(page["title"], "Färdtjänst");
+    assert_eq!(page["intro"], "Färdtjänst är en form av kollektivtrafik.");
+    assert_eq!(page["updated"], "2009-11-02");
+    let names: Vec<&str> = page["contacts"]
+        .as_array()
+        .expect("contacts")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Karin Ek", "Lars Berg"]);
+    assert_eq!(page["organisation"]["org_number"], "212000-0829");
+    assert_eq!(
+        page["organisation"]["postal_address"]["street"],
+        Value::Null
+    );
+
+    let newer = "<!DOCTYPE html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>Snöröjning - Karlskrona kommun</title></head>\
+        <body><main><h1>Snöröjning</h1><p>Kommunen plogar gator och cykelvägar.</p>\
+        <h2><button aria-expanded=\"false\" aria-controls=\"svar1\">Vilka gator plogas först?</button></h2>\
+        <div id=\"svar1\" hidden><p>Huvudgator och bussgator.</p></div>\
+        <p>Senast uppdaterad: 12 januari 2024</p></main>\
+        <footer><p>Karlskrona kommun<br>371 83 Karlskrona</p><p>Telefon: 0455-30 30 00</p>\
+        <p>Organisationsnummer: 212000-0829</p></footer></body></html>";
+    let out = run(&["parse", "-"], Some(newer.as_bytes()));
+    let page: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(page["sections"][0]["heading"], "Vilka gator plogas först?");
+    assert_eq!(
+        page["sections"][0]["paragraphs"][0],
+        "Huvudgator och bussgator."
+    );
+    assert_eq!(page["updated"], "2024-01-12");
+    let org = &page["organisation"];
+    assert_eq!(org["postal_address"]["postal_code"], "371 83");
+    assert_eq!(org["phone"]["display"], "0455-30 30 00");
+}
+
 #[test]
 fn stdin_is_read_with_dash() {
     let bytes = std::fs::read(fixture("karlskrona-2010-raw.html")).expect("fixture");

@@ -242,6 +242,8 @@ pub fn flatten(doc: &Html) -> Flattened {
     let mut in_title = false;
     let mut in_script = false;
     let mut title = String::new();
+    // Ids of the panels that disclosure buttons open (`aria-controls`).
+    let mut controlled: Vec<String> = Vec::new();
 
     for edge in doc.tree.root().traverse() {
         match edge {
@@ -255,9 +257,19 @@ pub fn flatten(doc: &Html) -> Flattened {
                     Node::Text(t) => b.push_text(t),
                     Node::Element(e) => {
                         let name = e.name();
-                        if is_skipped(name) || is_hidden(e) {
+                        let toggle = name == "button" && is_toggle(e);
+                        if (is_skipped(name) && !toggle)
+                            || (is_hidden(e) && !is_disclosed(node, e, &controlled))
+                        {
                             skip = Some(node.id());
                             continue;
+                        }
+                        if toggle {
+                            if let Some(ids) = e.attr("aria-controls") {
+                                controlled.extend(ids.split_ascii_whitespace().map(str::to_owned));
+                            }
+                            b.flush(&mut out.blocks);
+                            b.toggle = true;
                         }
                         match name {
                             "title" => in_title = true,
@@ -272,7 +284,7 @@ pub fn flatten(doc: &Html) -> Flattened {
                             "link" if out.canonical.is_none() && rel_is(e, "canonical") => {
                                 out.canonical = e.attr("href").map(str::to_owned)
                             }
-                            "br" => b.line_break(),
+                            "br" => b.line_break(&mut out.blocks),
                             "a" => b.open_link(e.attr("href")),
                             "b" | "strong" => b.strong += 1,
                             _ => {}
@@ -304,6 +316,8 @@ pub fn flatten(doc: &Html) -> Flattened {
                         }
                         "a" => b.close_link(),
                         "b" | "strong" => b.strong = b.strong.saturating_sub(1),
+                        // Only disclosure buttons get here; the others are skipped.
+                        "button" => b.flush(&mut out.blocks),
                         _ => {}
                     }
                     if is_block(name) {
@@ -332,6 +346,36 @@ fn heading_level(name: &str) -> Option<u8> {
         "h6" => Some(6),
         _ => None,
     }
+}
+
+/// A button that shows and hides a panel (an accordion's question, "Visa
+/// mer"): its text is the panel's heading, unlike other buttons' labels.
+fn is_toggle(e: &scraper::node::Element) -> bool {
+    e.attrs()
+        .any(|(name, _)| matches!(name, "aria-expanded" | "aria-controls"))
+}
+
+/// A hidden panel that a disclosure button opens: collapsed, not absent (an
+/// accordion's answers are page text an editor wrote). Named by the button's
+/// `aria-controls`, or right after the button (or after the heading that
+/// holds it).
+fn is_disclosed(
+    node: ego_tree::NodeRef<'_, Node>,
+    e: &scraper::node::Element,
+    controlled: &[String],
+) -> bool {
+    if e.id().is_some_and(|id| controlled.iter().any(|c| c == id)) {
+        return true;
+    }
+    let Some(before) = node.prev_siblings().find(|n| n.value().is_element()) else {
+        return false;
+    };
+    let toggle = |n: ego_tree::NodeRef<'_, Node>| {
+        n.value()
+            .as_element()
+            .is_some_and(|e| e.name() == "button" && is_toggle(e))
+    };
+    toggle(before) || before.children().any(toggle)
 }
 
 /// One pass over the attributes: `Element::attr` interns its argument, which
@@ -492,6 +536,8 @@ struct Builder {
     visible: bool,
     plain_visible: bool,
     strong: u32,
+    /// The block is a disclosure button's label: a heading, question mark or not.
+    toggle: bool,
     headings: Vec<u8>,
     links: Vec<RawLink>,
     open_links: Vec<(usize, String)>,
@@ -508,7 +554,14 @@ impl Builder {
         }
     }
 
-    fn line_break(&mut self) {
+    /// A `<br>`. Two in a row (`<br><br>`, the paragraph break of pages
+    /// set in `<font>` and table cells) end the block: a reader sees a blank
+    /// line, and a label or heading after it starts a block of its own.
+    fn line_break(&mut self, blocks: &mut Vec<Block>) {
+        if self.buf.ends_with('\n') && self.visible {
+            self.flush(blocks);
+            return;
+        }
         self.buf.push('\n');
         self.pending_space = false;
     }
@@ -535,6 +588,7 @@ impl Builder {
             *start = 0;
         }
         self.pending_space = false;
+        let toggle = std::mem::take(&mut self.toggle);
         if !self.visible {
             self.buf.clear();
             self.links.clear();
@@ -551,7 +605,11 @@ impl Builder {
             && lines.len() == 1
             && lines[0].chars().count() <= STYLED_HEADING_MAX_CHARS
             && !lines[0].ends_with(['.', ',', ';', '!', '?']);
-        let heading = self.headings.last().copied().or(styled.then_some(0));
+        let heading = self
+            .headings
+            .last()
+            .copied()
+            .or((styled || (toggle && lines.len() == 1)).then_some(0));
         blocks.push(Block {
             heading,
             lines,
@@ -570,6 +628,52 @@ mod tests {
 
     fn blocks(html: &str) -> Vec<Block> {
         flatten(&Html::parse_document(html)).blocks
+    }
+
+    #[test]
+    fn disclosure_panels_are_text_other_hidden_content_is_not() {
+        let b = blocks(
+            "<h3><button aria-expanded='false' aria-controls='p1'>Vilka gator plogas först?</button></h3>\
+             <div id='p1' hidden><p>Huvudgator först.</p></div>\
+             <button aria-expanded='false'>När sandar ni?</button><div hidden><p>När det är halt.</p></div>\
+             <button type='submit'>Sök</button><div hidden>gömd</div>\
+             <p style='display:none'>dold</p><p>Slut</p>",
+        );
+        let got: Vec<_> = b.iter().map(|b| (b.heading, b.text())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(3), "Vilka gator plogas först?".to_string()),
+                (None, "Huvudgator först.".to_string()),
+                (Some(0), "När sandar ni?".to_string()),
+                (None, "När det är halt.".to_string()),
+                (None, "Slut".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_blank_line_of_two_breaks_ends_a_block() {
+        let b = blocks(
+            "<td><font size='4'><b>Färdtjänst</b></font><br><br>\n<font size='2'>Första stycket.<br>\n<br>\
+             <b>För mer information kontakta:</b><br>Karin Ek, tfn 0455-30 31 11<br><br>Senast ändrad 2009-11-02</font></td>",
+        );
+        let got: Vec<_> = b.iter().map(|b| (b.heading, b.lines.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(0), vec!["Färdtjänst".to_string()]),
+                (None, vec!["Första stycket.".to_string()]),
+                (
+                    None,
+                    vec![
+                        "För mer information kontakta:".to_string(),
+                        "Karin Ek, tfn 0455-30 31 11".to_string()
+                    ]
+                ),
+                (None, vec!["Senast ändrad 2009-11-02".to_string()]),
+            ]
+        );
     }
 
     #[test]

@@ -191,7 +191,13 @@ fn title(flat: &Flattened) -> (Option<usize>, Option<String>) {
         .map(str::trim)
         .find(|p| !p.is_empty())
         .map(str::to_owned);
-    (None, from_tag)
+    // No <h1>: a page set in <font> and <b> shows its title as its first
+    // heading; when that says what <title> says, the content starts below it.
+    let shown = from_tag.as_deref().and_then(|t| {
+        let first = flat.blocks.iter().position(|b| b.heading.is_some())?;
+        (flat.blocks[first].text().to_lowercase() == t.to_lowercase()).then_some(first)
+    });
+    (shown, from_tag)
 }
 
 fn first_heading(blocks: &[Block]) -> usize {
