@@ -302,7 +302,7 @@ fn address(text: &str) -> Option<Address> {
                 .get(1)
                 .map(|m| m.as_str().trim().trim_end_matches(',').to_owned())
                 .filter(|s| {
-                    !(labels::ORG_NAME.is_match(s) && !s.contains(|c: char| c.is_ascii_digit()))
+                    s.contains(|c: char| c.is_ascii_digit()) || !labels::ORG_NAME.is_match(s)
                 }),
             postal_code: Some(format!("{} {}", &code[..3], &code[3..])),
             city: Some(c[3].to_owned()),
