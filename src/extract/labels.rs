@@ -54,6 +54,11 @@ label!(
     NETWORK_TEXT,
     r"(?i)nätverk|network|förening|association|samarbete|medlem|organisation|union|euroregion|forum|council|råd"
 );
+// A line made only of the page's share/print/listen tools.
+label!(
+    PAGE_TOOLS,
+    r"(?i)^(?:(?:dela(?:\s+sidan)?|skriv\s+ut|lyssna|läs\s+upp|tipsa(?:\s+en\s+vän)?|facebook|twitter|linkedin|e-post|share|print|listen)(?:\s*[|·•/-]?\s*|$))+$"
+);
 label!(
     GENERIC_HEADING,
     r"(?i)^(?:kontakt|läs\s+mer|relaterad|relaterade|dokument|länkar|se\s+även|mer\s+information|nyheter|om\s+oss|dela|skriv\s+ut)"

@@ -211,6 +211,10 @@ fn sections(content: &[Block], links: &mut LinkFixer) -> (Option<String>, Vec<Se
     let mut last_real_level: Option<u8> = None;
     let first_real_level = content.iter().find_map(|b| b.heading.filter(|&l| l > 1));
     for block in content {
+        // "Dela | Skriv ut | Lyssna": the page's tools, not its text.
+        if block.heading.is_none() && labels::PAGE_TOOLS.is_match(&block.text()) {
+            continue;
+        }
         match block.heading {
             Some(level) => {
                 let level = if level == 0 {
