@@ -8,6 +8,7 @@
 
 use ego_tree::iter::Edge;
 use scraper::{Html, Node};
+use std::collections::HashSet;
 
 /// One visible block of the page.
 #[derive(Debug, Clone, Default)]
@@ -242,8 +243,9 @@ pub fn flatten(doc: &Html) -> Flattened {
     let mut in_title = false;
     let mut in_script = false;
     let mut title = String::new();
-    // Ids of the panels that disclosure buttons open (`aria-controls`).
-    let mut controlled: Vec<String> = Vec::new();
+    // Ids of the panels that disclosure buttons open (`aria-controls`); a
+    // set, so that a page of many buttons and panels stays linear.
+    let mut controlled: HashSet<String> = HashSet::new();
 
     for edge in doc.tree.root().traverse() {
         match edge {
@@ -362,9 +364,9 @@ fn is_toggle(e: &scraper::node::Element) -> bool {
 fn is_disclosed(
     node: ego_tree::NodeRef<'_, Node>,
     e: &scraper::node::Element,
-    controlled: &[String],
+    controlled: &HashSet<String>,
 ) -> bool {
-    if e.id().is_some_and(|id| controlled.iter().any(|c| c == id)) {
+    if e.id().is_some_and(|id| controlled.contains(id)) {
         return true;
     }
     let Some(before) = node.prev_siblings().find(|n| n.value().is_element()) else {
