@@ -203,6 +203,58 @@ fn older_font_layout_and_newer_accordion_pages() {
     assert_eq!(org["phone"]["display"], "0455-30 30 00");
 }
 
+/// A contact box or the page's dates set above the text (the newer
+/// template's aside under the `<h1>`, a news page's dates) do not end it.
+#[test]
+fn contact_aside_and_dates_above_the_text_do_not_hide_it() {
+    let page = |html: &str| -> Value {
+        let out = run(&["parse", "-"], Some(html.as_bytes()));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let aside = page(
+        "<html><head><meta charset=\"utf-8\"><title>Nätverk</title></head><body><main><h1>Internationella nätverk</h1>\
+         <aside><h2>Kontakt</h2><p>Tore Almlöf<br>Strateg<br>0455-30 30 27</p></aside>\
+         <p>Karlskrona kommun är medlem i flera nätverk.</p>\
+         <h2>Euroregion Baltic, ERB</h2><p>ERB är ett samarbete mellan regioner.</p>\
+         <p>Publicerad 2013-01-02 · Senast uppdaterad 2015-03-02</p>\
+         <form><p>Hittade du det du letade efter?</p><button>Ja</button></form></main></body></html>",
+    );
+    assert_eq!(
+        aside["intro"],
+        "Karlskrona kommun är medlem i flera nätverk."
+    );
+    assert_eq!(aside["networks"][0]["acronym"], "ERB");
+    assert_eq!(aside["contacts"][0]["name"], "Tore Almlöf");
+    assert_eq!(aside["updated"], "2015-03-02");
+    assert_eq!(
+        aside["sections"][0]["paragraphs"],
+        serde_json::json!(["ERB är ett samarbete mellan regioner."]),
+        "the dates and the feedback question are not text"
+    );
+    for dates in ["Senast uppdaterad: 2024-06-01", "Publicerad 12 maj 2023"] {
+        let news = page(&format!(
+            "<html><head><meta charset=\"utf-8\"></head><body><h1>Badplatser</h1><p>{dates}</p>\
+             <p>Karlskrona har många badplatser.</p><h2>Tjurkö</h2><p>Sandstrand.</p></body></html>"
+        ));
+        assert_eq!(
+            news["sections"][0]["paragraphs"][0], "Sandstrand.",
+            "{dates}"
+        );
+        assert!(
+            news["intro"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("Karlskrona har många badplatser.")),
+            "{dates}: {}",
+            news["intro"]
+        );
+    }
+}
+
 #[test]
 fn stdin_is_read_with_dash() {
     let bytes = std::fs::read(fixture("karlskrona-2010-raw.html")).expect("fixture");

@@ -17,8 +17,20 @@ label!(
 );
 const UPDATED_LABEL: &str = r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?uppdaterad(?:es)?|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*";
 label!(UPDATED, UPDATED_LABEL);
-// The same label at the start of a line only (`(?m)`: of each line of a page's text).
-label!(UPDATED_AT_START, &format!("(?m)^{UPDATED_LABEL}"));
+// The same label at the start of a line only (`(?m)`: of each line of a
+// page's text), also after a publication date ("Publicerad 2023-04-05 ·
+// Senast uppdaterad …", the newer template).
+label!(
+    UPDATED_AT_START,
+    &format!(
+        "(?m)^(?:(?i)(?:publicerad|publicerat|published)(?-u:\\b)[^\\n]*?[·|•]\\s*)?{UPDATED_LABEL}"
+    )
+);
+// What sites ask under the text: feedback, not content.
+label!(
+    FEEDBACK,
+    r"(?i)^(?:hittade\s+du\s+(?:det|vad)\s+du\s+(?:letade\s+efter|sökte)|var\s+(?:informationen|sidan|innehållet)\s+(?:till\s+hjälp|användbar|bra)|hjälpte\s+(?:informationen|sidan)\s+dig|did\s+you\s+find\s+what\s+you\s+were\s+looking\s+for|was\s+this\s+page\s+helpful)\s*\??$"
+);
 label!(
     PAGE_LINK,
     r"(?i)länk\s+till\s+(?:sidan|denna\s+sida)\s*:?\s*"

@@ -71,15 +71,39 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
     }
 
     let content_start = title_index.map_or_else(|| first_heading(&flat.blocks), |i| i + 1);
-    let content_end = people::content_end(&lines, content_start);
-    let (intro, sections) = sections(&flat.blocks[content_start..content_end], &mut links);
+    let label = people::contact_label_index(&flat.blocks);
+    let contact_box = label.map(|i| people::contacts(&lines, i));
+    // The content runs to the first box, footer or end label after the
+    // title. A contact box set beside the text but before it in the markup
+    // (an <aside> right under the <h1>) is left out, and the text after it
+    // is content too.
+    let mut content: Vec<&Block> = Vec::new();
+    let mut from = content_start;
+    loop {
+        let end = people::content_end(&lines, from);
+        content.extend(flat.blocks.get(from..end).unwrap_or_default());
+        match (label, &contact_box) {
+            (Some(i), Some(b)) if i == end && b.end > from && from <= i => from = b.end,
+            // The page's dates set right under the title (news pages) do
+            // not end a text that has not begun.
+            _ if end == content_start
+                && flat.blocks.get(end).is_some_and(|b| {
+                    b.lines.iter().any(|l| labels::UPDATED_AT_START.is_match(l))
+                }) =>
+            {
+                from = end + 1
+            }
+            _ => break,
+        }
+    }
+    let (intro, sections) = sections(&content, &mut links);
     out.intro = intro;
     out.sections = sections;
     out.networks = networks(&out.sections, out.title.as_deref(), out.intro.as_deref());
 
-    match people::contact_label_index(&flat.blocks) {
-        Some(i) => {
-            out.contacts = people::contacts(&lines, i);
+    match contact_box {
+        Some(contact_box) => {
+            out.contacts = contact_box.people;
             if out.contacts.is_empty() {
                 out.warnings
                     .push("contact box found but no person could be read from it".into());
@@ -205,14 +229,16 @@ fn first_heading(blocks: &[Block]) -> usize {
 }
 
 /// Intro paragraphs (before the first heading) and one section per heading.
-fn sections(content: &[Block], links: &mut LinkFixer) -> (Option<String>, Vec<Section>) {
+fn sections(content: &[&Block], links: &mut LinkFixer) -> (Option<String>, Vec<Section>) {
     let mut intro: Vec<String> = Vec::new();
     let mut sections: Vec<Section> = Vec::new();
     let mut last_real_level: Option<u8> = None;
     let first_real_level = content.iter().find_map(|b| b.heading.filter(|&l| l > 1));
     for block in content {
-        // "Dela | Skriv ut | Lyssna": the page's tools, not its text.
-        if block.heading.is_none() && labels::PAGE_TOOLS.is_match(&block.text()) {
+        // "Dela | Skriv ut | Lyssna", "Hittade du det du letade efter?": the
+        // site's tools and questions, not the page's text.
+        let text = block.text();
+        if labels::PAGE_TOOLS.is_match(&text) || labels::FEEDBACK.is_match(&text) {
             continue;
         }
         match block.heading {

@@ -56,12 +56,21 @@ fn starts_with_updated(line: &str) -> bool {
     labels::UPDATED_AT_START.is_match(line)
 }
 
-/// The persons in the contact box that starts at `start`.
-pub fn contacts(lines: &PageLines, start: usize) -> Vec<Contact> {
+/// A contact box: its persons, and the block after its last one.
+pub struct ContactBox {
+    pub people: Vec<Contact>,
+    pub end: usize,
+}
+
+/// The persons in the contact box that starts at `start`. The box ends at a
+/// heading, at what ends content, or at a block that names no one once
+/// someone has been named (the page's text resuming after an aside).
+pub fn contacts(lines: &PageLines, start: usize) -> ContactBox {
     let mut people: Vec<Contact> = Vec::new();
     let mut current: Option<Contact> = None;
     let end = content_end(lines, start + 1);
     let blocks = lines.blocks().get(start..end).unwrap_or_default();
+    let mut box_end = start + 1;
     for (i, block) in blocks.iter().take(CONTACT_BLOCKS_MAX + 1).enumerate() {
         let mut lines: Vec<&str> = block.lines.iter().map(String::as_str).collect();
         if i == 0 {
@@ -76,14 +85,24 @@ pub fn contacts(lines: &PageLines, start: usize) -> Vec<Contact> {
         } else if block.heading.is_some() {
             break;
         }
+        let named_before = current.is_some();
+        let mut used = false;
         for line in lines {
             for part in split_contact_line(line) {
-                read_contact_part(part, block, &mut current, &mut people);
+                used |= read_contact_part(part, block, &mut current, &mut people);
             }
+        }
+        if used {
+            box_end = start + i + 1;
+        } else if named_before {
+            break;
         }
     }
     people.extend(current);
-    people
+    ContactBox {
+        people,
+        end: box_end,
+    }
 }
 
 /// "Tore Almlöf, tfn 0455-30 30 27" holds several facts on one line; a plain
@@ -104,18 +123,20 @@ fn split_contact_line(line: &str) -> Vec<&str> {
     }
 }
 
+/// Reads one fact of a contact box into `current`; false when the part is
+/// text that names no one (a sentence).
 fn read_contact_part(
     part: &str,
     block: &Block,
     current: &mut Option<Contact>,
     people: &mut Vec<Contact>,
-) {
+) -> bool {
     let written: Vec<String> = rules::emails(part).collect();
     if !written.is_empty() {
         if let Some(c) = current.as_mut() {
             push_unique(&mut c.emails, written);
         }
-        return;
+        return true;
     }
     if let Some(phone) = is_phone_line(part) {
         if let Some(c) = current.as_mut()
@@ -123,7 +144,7 @@ fn read_contact_part(
         {
             c.phones.push(phone);
         }
-        return;
+        return true;
     }
     // A name linked to its address: the address is only in the href.
     let linked: Vec<String> = block
@@ -139,7 +160,7 @@ fn read_contact_part(
     if starts_new {
         if !looks_like_name(part) {
             // A sentence between the label and the people ("Ring oss gärna.").
-            return;
+            return false;
         }
         people.extend(current.take());
         *current = Some(Contact {
@@ -155,6 +176,7 @@ fn read_contact_part(
         });
         push_unique(&mut c.emails, linked);
     }
+    true
 }
 
 /// A person's (or a unit's) name: a few words, no digits, not a sentence.
@@ -363,7 +385,7 @@ mod tests {
         let lines = PageLines::new(&flat.blocks);
         let start = contact_label_index(&flat.blocks).expect("label");
         assert_eq!(flat.blocks[start].heading, Some(2));
-        let people = contacts(&lines, start);
+        let people = contacts(&lines, start).people;
         let got: Vec<_> = people
             .iter()
             .map(|c| (c.name.as_str(), c.role.as_deref(), c.phones.len()))
@@ -379,7 +401,7 @@ mod tests {
         let flat = flatten(&scraper::Html::parse_document(
             "<h2>Kontakt</h2><p>Ring oss gärna.</p><p>Eva Sjöberg<br>0455-30 30 11</p>",
         ));
-        let people = contacts(&PageLines::new(&flat.blocks), 0);
+        let people = contacts(&PageLines::new(&flat.blocks), 0).people;
         assert_eq!(people.len(), 1);
         assert_eq!(people[0].name, "Eva Sjöberg");
     }
@@ -427,7 +449,7 @@ mod tests {
             Some("0455-30 30 00")
         );
         assert_eq!(org.name.as_deref(), Some("Karlskrona kommun"));
-        let people = contacts(&lines, 0);
+        let people = contacts(&lines, 0).people;
         assert_eq!(people.len(), 1, "the footer is not a contact: {people:?}");
         // English pages of the old site.
         let flat = flatten(&scraper::Html::parse_document(
