@@ -17,20 +17,8 @@ label!(
 );
 const UPDATED_LABEL: &str = r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?uppdaterad(?:es)?|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*";
 label!(UPDATED, UPDATED_LABEL);
-// The same label at the start of a line only (`(?m)`: of each line of a
-// page's text), also after a publication date ("Publicerad 2023-04-05 ·
-// Senast uppdaterad …", the newer template).
-label!(
-    UPDATED_AT_START,
-    &format!(
-        "(?m)^(?:(?i)(?:publicerad|publicerat|published)(?-u:\\b)[^\\n]*?[·|•]\\s*)?{UPDATED_LABEL}"
-    )
-);
-// What sites ask under the text: feedback, not content.
-label!(
-    FEEDBACK,
-    r"(?i)^(?:hittade\s+du\s+(?:det|vad)\s+du\s+(?:letade\s+efter|sökte)|var\s+(?:informationen|sidan|innehållet)\s+(?:till\s+hjälp|användbar|bra)|hjälpte\s+(?:informationen|sidan)\s+dig|did\s+you\s+find\s+what\s+you\s+were\s+looking\s+for|was\s+this\s+page\s+helpful)\s*\??$"
-);
+// The same label at the start of a line only (`(?m)`: of each line of a page's text).
+label!(UPDATED_AT_START, &format!("(?m)^{UPDATED_LABEL}"));
 label!(
     PAGE_LINK,
     r"(?i)länk\s+till\s+(?:sidan|denna\s+sida)\s*:?\s*"
@@ -66,10 +54,19 @@ label!(
     NETWORK_TEXT,
     r"(?i)nätverk|network|förening|association|samarbete|medlem|organisation|union|euroregion|forum|council|råd"
 );
-// A line made only of the page's share/print/listen tools.
+// A block that is the site's, not the page's text: a line of share/print/
+// listen tools, a feedback question, or the newer template's dates
+// ("Publicerad 2023-04-05 · Senast uppdaterad 2024-01-10"). Anchored at the
+// start: one short look per block.
 label!(
-    PAGE_TOOLS,
-    r"(?i)^(?:(?:dela(?:\s+sidan)?|skriv\s+ut|lyssna|läs\s+upp|tipsa(?:\s+en\s+vän)?|facebook|twitter|linkedin|e-post|share|print|listen)(?:\s*[|·•/-]?\s*|$))+$"
+    NOT_TEXT,
+    concat!(
+        r"(?i)^(?:",
+        r"(?:(?:dela(?:\s+sidan)?|skriv\s+ut|lyssna|läs\s+upp|tipsa(?:\s+en\s+vän)?|facebook|twitter|linkedin|e-post|share|print|listen)(?:\s*[|·•/-]?\s*|$))+$",
+        r"|(?:hittade\s+du\s+(?:det|vad)\s+du\s+(?:letade\s+efter|sökte)|var\s+(?:informationen|sidan|innehållet)\s+(?:till\s+hjälp|användbar|bra)|hjälpte\s+(?:informationen|sidan)\s+dig|did\s+you\s+find\s+what\s+you\s+were\s+looking\s+for|was\s+this\s+page\s+helpful)\s*\??$",
+        r"|(?:publicerad|publicerat|published)(?-u:\b)[^\n]{0,40}?[·|•]\s*(?:senast\s+)?(?:uppdaterad|ändrad|updated)",
+        r")"
+    )
 );
 label!(
     GENERIC_HEADING,

@@ -236,9 +236,9 @@ fn sections(content: &[&Block], links: &mut LinkFixer) -> (Option<String>, Vec<S
     let first_real_level = content.iter().find_map(|b| b.heading.filter(|&l| l > 1));
     for block in content {
         // "Dela | Skriv ut | Lyssna", "Hittade du det du letade efter?": the
-        // site's tools and questions, not the page's text.
+        // site's tools, questions and dates, not the page's text.
         let text = block.text();
-        if labels::PAGE_TOOLS.is_match(&text) || labels::FEEDBACK.is_match(&text) {
+        if labels::NOT_TEXT.is_match(&text) {
             continue;
         }
         match block.heading {
@@ -250,7 +250,7 @@ fn sections(content: &[&Block], links: &mut LinkFixer) -> (Option<String>, Vec<S
                     level
                 };
                 sections.push(Section {
-                    heading: block.text(),
+                    heading: text,
                     level,
                     paragraphs: Vec::new(),
                     links: links.fix_all(&block.links),
@@ -258,10 +258,10 @@ fn sections(content: &[&Block], links: &mut LinkFixer) -> (Option<String>, Vec<S
             }
             None => match sections.last_mut() {
                 Some(s) => {
-                    s.paragraphs.push(block.text());
+                    s.paragraphs.push(text);
                     s.links.extend(links.fix_all(&block.links));
                 }
-                None => intro.push(block.text()),
+                None => intro.push(text),
             },
         }
     }

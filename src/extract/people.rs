@@ -10,6 +10,8 @@ use crate::model::{Address, Contact, Organisation, Phone};
 const CONTACT_BLOCKS_MAX: usize = 12;
 /// Blocks of the address footer read after the one with "Postadress".
 const FOOTER_BLOCKS_MAX: usize = 4;
+/// Longest line of the footer's name, address and phone set above its labels.
+const FOOTER_LINE_MAX_BYTES: usize = 80;
 
 /// Index of the block that opens the contact box, if any. A page titled
 /// "Kontakta oss" has its title as a label too: a label below it wins.
@@ -215,15 +217,16 @@ fn is_phone_line(line: &str) -> Option<Phone> {
 /// text) ends the walk.
 fn footer_start(blocks: &[Block], labelled: usize) -> usize {
     let is_footer_line = |l: &String| {
-        labels::ADDRESS.is_match(l)
-            || (labels::ORG_NAME.is_match(l) && l.len() <= 60 && !l.contains(':'))
-            || l.split_once(':').is_some_and(|(label, value)| {
-                !value.trim().is_empty()
-                    && (labels::PHONE.is_match(label)
-                        || labels::FAX.is_match(label)
-                        || labels::EMAIL.is_match(label)
-                        || labels::FOOTER.is_match(label))
-            })
+        l.len() <= FOOTER_LINE_MAX_BYTES
+            && (labels::ADDRESS.is_match(l)
+                || (labels::ORG_NAME.is_match(l) && l.len() <= 60 && !l.contains(':'))
+                || l.split_once(':').is_some_and(|(label, value)| {
+                    !value.trim().is_empty()
+                        && (labels::PHONE.is_match(label)
+                            || labels::FAX.is_match(label)
+                            || labels::EMAIL.is_match(label)
+                            || labels::FOOTER.is_match(label))
+                }))
     };
     let mut start = labelled;
     while start > 0 && labelled - start < FOOTER_BLOCKS_MAX {
