@@ -73,29 +73,8 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
     let content_start = title_index.map_or_else(|| first_heading(&flat.blocks), |i| i + 1);
     let label = people::contact_label_index(&flat.blocks);
     let contact_box = label.map(|i| people::contacts(&lines, i));
-    // The content runs to the first box, footer or end label after the
-    // title. A contact box set beside the text but before it in the markup
-    // (an <aside> right under the <h1>) is left out, and the text after it
-    // is content too.
-    let mut content: Vec<&Block> = Vec::new();
-    let mut from = content_start;
-    loop {
-        let end = people::content_end(&lines, from);
-        content.extend(flat.blocks.get(from..end).unwrap_or_default());
-        match (label, &contact_box) {
-            (Some(i), Some(b)) if i == end && b.end > from && from <= i => from = b.end,
-            // The page's dates set right under the title (news pages) do
-            // not end a text that has not begun.
-            _ if end == content_start
-                && flat.blocks.get(end).is_some_and(|b| {
-                    b.lines.iter().any(|l| labels::UPDATED_AT_START.is_match(l))
-                }) =>
-            {
-                from = end + 1
-            }
-            _ => break,
-        }
-    }
+    let box_span = label.zip(contact_box.as_ref().map(|b| b.end));
+    let content = content(&lines, content_start, box_span);
     let (intro, sections) = sections(&content, &mut links);
     out.intro = intro;
     out.sections = sections;
@@ -226,6 +205,36 @@ fn title(flat: &Flattened) -> (Option<usize>, Option<String>) {
 
 fn first_heading(blocks: &[Block]) -> usize {
     blocks.iter().position(|b| b.heading.is_some()).unwrap_or(0)
+}
+
+/// The blocks of the page's text: from `start` to the first contact box,
+/// footer or end label. A contact box set beside the text but before it in
+/// the markup (an `<aside>` right under the `<h1>`; `box_span` is where it
+/// starts and ends) is left out and the text after it read too; the page's
+/// dates right under the title (news pages) do not end a text not yet begun.
+fn content<'b>(
+    lines: &PageLines<'b>,
+    start: usize,
+    box_span: Option<(usize, usize)>,
+) -> Vec<&'b Block> {
+    let blocks = lines.blocks();
+    let mut content = Vec::new();
+    let mut from = start;
+    loop {
+        let end = people::content_end(lines, from);
+        content.extend(blocks.get(from..end).unwrap_or_default());
+        from = match box_span {
+            Some((box_start, box_end)) if box_start == end => box_end,
+            _ if end == start
+                && blocks.get(end).is_some_and(|b| {
+                    b.lines.iter().any(|l| labels::UPDATED_AT_START.is_match(l))
+                }) =>
+            {
+                end + 1
+            }
+            _ => return content,
+        };
+    }
 }
 
 /// Intro paragraphs (before the first heading) and one section per heading.
