@@ -236,6 +236,21 @@ fn contact_aside_and_dates_above_the_text_do_not_hide_it() {
         serde_json::json!(["ERB är ett samarbete mellan regioner."]),
         "the dates and the feedback question are not text"
     );
+    // A heading that reads like a contact label but names no one is text;
+    // the box below it that names someone is the contact box.
+    let heading = page(
+        "<html><head><meta charset=\"utf-8\"></head><body><h1>Synpunkter</h1><p>Vi vill veta vad du tycker.</p>\
+         <h2>Kontakt med kommunen</h2><p>Du når oss enklast via e-tjänsten.</p>\
+         <h3>För mer information kontakta</h3><p>Eva Sjöberg<br>Handläggare<br>0455-30 30 11</p>\
+         <p>Sidan uppdaterad: 2010-04-26</p></body></html>",
+    );
+    assert_eq!(heading["sections"][0]["heading"], "Kontakt med kommunen");
+    assert_eq!(
+        heading["sections"][0]["paragraphs"][0],
+        "Du når oss enklast via e-tjänsten."
+    );
+    assert_eq!(heading["sections"].as_array().map(Vec::len), Some(1));
+    assert_eq!(heading["contacts"][0]["name"], "Eva Sjöberg");
     for dates in ["Senast uppdaterad: 2024-06-01", "Publicerad 12 maj 2023"] {
         let news = page(&format!(
             "<html><head><meta charset=\"utf-8\"></head><body><h1>Badplatser</h1><p>{dates}</p>\

@@ -71,17 +71,15 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
     }
 
     let content_start = title_index.map_or_else(|| first_heading(&flat.blocks), |i| i + 1);
-    let label = people::contact_label_index(&flat.blocks);
-    let contact_box = label.map(|i| people::contacts(&lines, i));
-    let box_span = label.zip(contact_box.as_ref().map(|b| b.end));
-    let content = content(&lines, content_start, box_span);
+    let contact_box = people::contact_box(&lines);
+    let content = content(&lines, content_start, contact_box.as_ref());
     let (intro, sections) = sections(&content, &mut links);
     out.intro = intro;
     out.sections = sections;
     out.networks = networks(&out.sections, out.title.as_deref(), out.intro.as_deref());
 
     match contact_box {
-        Some(contact_box) => {
+        Some((_, contact_box)) => {
             out.contacts = contact_box.people;
             if out.contacts.is_empty() {
                 out.warnings
@@ -207,15 +205,16 @@ fn first_heading(blocks: &[Block]) -> usize {
     blocks.iter().position(|b| b.heading.is_some()).unwrap_or(0)
 }
 
-/// The blocks of the page's text: from `start` to the first contact box,
-/// footer or end label. A contact box set beside the text but before it in
-/// the markup (an `<aside>` right under the `<h1>`; `box_span` is where it
-/// starts and ends) is left out and the text after it read too; the page's
-/// dates right under the title (news pages) do not end a text not yet begun.
+/// The blocks of the page's text: from `start` to the footer or an end
+/// label. Contact boxes are left out wherever they stand (the newer template
+/// sets one beside the text, before it in the markup), and the text after
+/// them is read too; a contact label under which no one is named ("Kontakt
+/// med kommunen") is text. The page's dates right under the title (news
+/// pages) do not end a text not yet begun.
 fn content<'b>(
     lines: &PageLines<'b>,
     start: usize,
-    box_span: Option<(usize, usize)>,
+    known: Option<&(usize, people::ContactBox)>,
 ) -> Vec<&'b Block> {
     let blocks = lines.blocks();
     let mut content = Vec::new();
@@ -223,16 +222,33 @@ fn content<'b>(
     loop {
         let end = people::content_end(lines, from);
         content.extend(blocks.get(from..end).unwrap_or_default());
-        from = match box_span {
-            Some((box_start, box_end)) if box_start == end => box_end,
-            _ if end == start
-                && blocks.get(end).is_some_and(|b| {
-                    b.lines.iter().any(|l| labels::UPDATED_AT_START.is_match(l))
-                }) =>
-            {
+        let Some(stop) = blocks.get(end) else {
+            return content;
+        };
+        from = if people::is_contact_label(stop) {
+            let computed;
+            let contact_box = match known {
+                Some((at, b)) if *at == end => b,
+                _ => {
+                    computed = people::contacts(lines, end);
+                    &computed
+                }
+            };
+            if contact_box.people.is_empty() {
+                content.push(stop);
                 end + 1
+            } else {
+                contact_box.end
             }
-            _ => return content,
+        } else if end == start
+            && stop
+                .lines
+                .iter()
+                .any(|l| labels::UPDATED_AT_START.is_match(l))
+        {
+            end + 1
+        } else {
+            return content;
         };
     }
 }

@@ -22,7 +22,20 @@ pub fn contact_label_index(blocks: &[Block]) -> Option<usize> {
         .or_else(|| blocks.iter().position(is_contact_label))
 }
 
-fn is_contact_label(b: &Block) -> bool {
+/// The page's contact box: the first label under which persons are read
+/// (a heading such as "Kontakt med kommunen" above the real box names no
+/// one), else the first label, with its box empty.
+pub fn contact_box(lines: &PageLines) -> Option<(usize, ContactBox)> {
+    let blocks = lines.blocks();
+    let first = contact_label_index(blocks)?;
+    let found = (first..blocks.len())
+        .filter(|&i| blocks[i].heading != Some(1) && is_contact_label(&blocks[i]))
+        .map(|i| (i, contacts(lines, i)))
+        .find(|(_, b)| !b.people.is_empty());
+    found.or_else(|| Some((first, contacts(lines, first))))
+}
+
+pub fn is_contact_label(b: &Block) -> bool {
     let first = &b.lines[0];
     let Some(m) = labels::CONTACT.find(first) else {
         return false;
