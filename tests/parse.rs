@@ -1,7 +1,7 @@
 //! `sidarkiv parse` on the bundled fixtures: golden JSON, equivalence of
 //! encodings and view mode, exit codes.
 
-use crate::util::{fixture, parse_json, run, temp_dir};
+use crate::util::{fixture, parse_json, parse_stdin, run, temp_dir};
 use serde_json::Value;
 
 const FIXTURES: &[&str] = &[
@@ -155,13 +155,7 @@ fn older_font_layout_and_newer_accordion_pages() {
         Lars Berg, enhetschef, tfn 0455-30 31 12<br><br>Senast \u{e4}ndrad 2009-11-02</font></td></tr></table>\
         <p><font size=\"1\">Karlskrona kommun, 371 83 Karlskrona. V\u{e4}xel 0455-30 30 00. Org.nr 212000-0829</font></p></body></html>";
     let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(old);
-    let out = run(&["parse", "-"], Some(&bytes));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let page: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let page = parse_stdin(&bytes);
     assert_eq!(page["title"], "Färdtjänst");
     assert_eq!(page["intro"], "Färdtjänst är en form av kollektivtrafik.");
     assert_eq!(page["updated"], "2009-11-02");
@@ -186,8 +180,7 @@ fn older_font_layout_and_newer_accordion_pages() {
         <p>Senast uppdaterad: 12 januari 2024</p></main>\
         <footer><p>Karlskrona kommun<br>371 83 Karlskrona</p><p>Telefon: 0455-30 30 00</p>\
         <p>Organisationsnummer: 212000-0829</p></footer></body></html>";
-    let out = run(&["parse", "-"], Some(newer.as_bytes()));
-    let page: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let page = parse_stdin(newer.as_bytes());
     assert_eq!(page["sections"][0]["heading"], "Vilka gator plogas först?");
     assert_eq!(
         page["sections"][0]["paragraphs"],
@@ -207,15 +200,7 @@ fn older_font_layout_and_newer_accordion_pages() {
 /// template's aside under the `<h1>`, a news page's dates) do not end it.
 #[test]
 fn contact_aside_and_dates_above_the_text_do_not_hide_it() {
-    let page = |html: &str| -> Value {
-        let out = run(&["parse", "-"], Some(html.as_bytes()));
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("json")
-    };
+    let page = |html: &str| parse_stdin(html.as_bytes());
     let aside = page(
         "<html><head><meta charset=\"utf-8\"><title>Nätverk</title></head><body><main><h1>Internationella nätverk</h1>\
          <aside><h2>Kontakt</h2><p>Tore Almlöf<br>Strateg<br>0455-30 30 27</p></aside>\
@@ -273,9 +258,7 @@ fn contact_aside_and_dates_above_the_text_do_not_hide_it() {
 #[test]
 fn stdin_is_read_with_dash() {
     let bytes = std::fs::read(fixture("karlskrona-2010-raw.html")).expect("fixture");
-    let out = run(&["parse", "-"], Some(&bytes));
-    assert!(out.status.success());
-    let page: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let page = parse_stdin(&bytes);
     assert_eq!(page["source"]["kind"], "stdin");
     assert_eq!(page["title"], "Internationella nätverk");
 }
@@ -359,13 +342,7 @@ fn truncated_page_yields_what_it_has_with_warnings() {
             .skip(1)
             .position(|w| w == b"Baltic Sail")
             .expect("second");
-    let out = run(&["parse", "-"], Some(&bytes[..cut]));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let page: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let page = parse_stdin(&bytes[..cut]);
     assert_eq!(page["title"], "Internationella nätverk");
     assert_eq!(page["networks"][0]["acronym"], "UBC");
     assert_eq!(page["updated"], Value::Null);

@@ -78,6 +78,17 @@ pub fn parse_json(path: &Path, extra: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("page JSON")
 }
 
+/// `sidarkiv parse -` with `bytes` on stdin: the page JSON, the run asserted to succeed.
+pub fn parse_stdin(bytes: &[u8]) -> serde_json::Value {
+    let out = run(&["parse", "-"], Some(bytes));
+    assert!(
+        out.status.success(),
+        "parse - failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("page JSON")
+}
+
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("sidarkiv-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -549,23 +549,21 @@ mod tests {
         d
     }
 
+    fn meta(url: &str, ts: &str) -> StoreMeta {
+        StoreMeta {
+            url: url.into(),
+            timestamp: ts.into(),
+            kind: "file".into(),
+            original_url: None,
+            status: 200,
+            content_type: None,
+        }
+    }
+
     fn stored(a: &Archive, raw: &[u8], url: &str, ts: &str) -> Stored {
         let page = parse_page(raw, &ParseOptions::default()).expect("parses");
         let lock = a.lock().expect("lock");
-        a.store(
-            &lock,
-            raw,
-            &page,
-            StoreMeta {
-                url: url.into(),
-                timestamp: ts.into(),
-                kind: "file".into(),
-                original_url: None,
-                status: 200,
-                content_type: None,
-            },
-        )
-        .expect("store")
+        a.store(&lock, raw, &page, meta(url, ts)).expect("store")
     }
 
     #[test]
@@ -604,15 +602,7 @@ mod tests {
         let a = Archive::open(&dir).expect("open");
         let capture = |url: &str, raw: &[u8], ts: &str| {
             let page = parse_page(raw, &ParseOptions::default()).expect("parses");
-            let meta = StoreMeta {
-                url: url.into(),
-                timestamp: ts.into(),
-                kind: "file".into(),
-                original_url: None,
-                status: 200,
-                content_type: None,
-            };
-            let mut c = Capture::new(raw.to_vec(), &page, meta).expect("capture");
+            let mut c = Capture::new(raw.to_vec(), &page, meta(url, ts)).expect("capture");
             a.prepare(&mut c);
             c
         };
