@@ -47,6 +47,9 @@ pub struct Flattened {
     pub canonical: Option<String>,
 }
 
+/// The numbers of the lines where one label matches, in order.
+type Hits = std::rc::Rc<[usize]>;
+
 /// Every line of every block joined by `\n`, so that a label is looked for
 /// with one regex search over the page instead of one call per line (the
 /// per-call cost dominated on pages of many short lines).
@@ -55,9 +58,10 @@ pub struct PageLines<'a> {
     text: String,
     /// Per line, in order: where it starts in `text` and which block holds it.
     lines: Vec<(usize, usize)>,
-    /// Searches already run: (regex, from line, first matching line). The
-    /// footer labels are asked for from several places; one search answers all.
-    searched: std::cell::RefCell<Vec<(*const regex::Regex, usize, Option<usize>)>>,
+    /// Every matching line of each label searched for, found in one pass on
+    /// first use: the labels that end content are asked for from every
+    /// contact box and footer, from many starting points.
+    searched: std::cell::RefCell<Vec<(*const regex::Regex, Hits)>>,
 }
 
 impl<'a> PageLines<'a> {
@@ -121,34 +125,30 @@ impl<'a> PageLines<'a> {
         None
     }
 
-    /// The first block from `from` on with a line where `re` matches. The
-    /// footer labels are asked for from several places and starting points;
-    /// searches run from the page's first line and are remembered, so one
-    /// search answers them all.
+    /// The first block from `from` on with a line where `re` matches: a
+    /// binary search in the label's matching lines, so that asking from many
+    /// places stays cheap however many lines match (a page of 20,000
+    /// "Postadress" lines took minutes when each question walked them all).
     pub fn first_block(&self, re: &regex::Regex, from: usize) -> Option<usize> {
         let from_line = self.lines.partition_point(|&(_, b)| b < from);
-        let mut line = 0;
-        loop {
-            let known = self
-                .searched
-                .borrow()
-                .iter()
-                .find(|&&(r, f, _)| std::ptr::eq(r, re) && f == line)
-                .map(|&(_, _, hit)| hit);
-            let hit = match known {
-                Some(hit) => hit,
-                None => {
-                    let hit = self.next_match(re, line);
-                    self.searched.borrow_mut().push((re, line, hit));
-                    hit
-                }
-            };
-            match hit {
-                Some(k) if k >= from_line => return Some(self.lines[k].1),
-                Some(k) => line = k + 1,
-                None => return None,
-            }
+        let hits = self.hits(re);
+        let k = *hits.get(hits.partition_point(|&k| k < from_line))?;
+        Some(self.lines[k].1)
+    }
+
+    /// The lines where `re` matches, searched once per page and remembered.
+    fn hits(&self, re: &regex::Regex) -> Hits {
+        if let Some((_, hits)) = self
+            .searched
+            .borrow()
+            .iter()
+            .find(|(r, _)| std::ptr::eq(*r, re))
+        {
+            return hits.clone();
         }
+        let hits: Hits = self.matching(re, 0).map(|(k, _)| k).collect();
+        self.searched.borrow_mut().push((re, hits.clone()));
+        hits
     }
 
     pub fn blocks(&self) -> &'a [Block] {
@@ -784,6 +784,10 @@ mod tests {
         assert_eq!(hits, [(4, 3)]);
         assert_eq!(lines.line(5), Some("Postadress: Box 2"));
         assert_eq!(lines.line(6), None);
+        assert_eq!(lines.first_block(&postal, 4), None);
+        // One search per label, however often and from wherever it is asked:
+        // a page of many matching lines must not be walked once per question.
+        assert_eq!(lines.searched.borrow().len(), 2, "link and postal");
     }
 
     #[test]
