@@ -468,19 +468,17 @@ fn finish(
         let path = std::fs::canonicalize(file?).ok()?;
         url::Url::from_file_path(path).ok().map(String::from)
     };
-    let url = match (&page.url, page.url.is_none().then(file_url).flatten()) {
-        (Some(u), _) => u.clone(),
-        (None, Some(f)) => {
-            page.warnings
-                .push(format!("no URL in the page and no --url: stored under {f}"));
-            f
-        }
-        (None, None) => {
-            return Done::Err {
-                input,
-                reason: "no URL: the page names none and no --url was given".into(),
-            };
-        }
+    let url = if let Some(u) = &page.url {
+        u.clone()
+    } else if let Some(f) = file_url() {
+        page.warnings
+            .push(format!("no URL in the page and no --url: stored under {f}"));
+        f
+    } else {
+        return Done::Err {
+            input,
+            reason: "no URL: the page names none and no --url was given".into(),
+        };
     };
     let Some(timestamp) = page.source.timestamp.clone().or(fallback_ts) else {
         return Done::Err {
