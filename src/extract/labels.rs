@@ -72,8 +72,10 @@ label!(
     GENERIC_HEADING,
     r"(?i)^(?:kontakt|läs\s+mer|relaterad|relaterade|dokument|länkar|se\s+även|mer\s+information|nyheter|om\s+oss|dela|skriv\s+ut)"
 );
+// Street, postal code, town; a town of two words ("Lilla Edet") stays on
+// its line, so the label of the next line is not read as part of it.
 label!(
     ADDRESS,
-    r"^\s*(?:([^,\n]+?)\s*,?\s+)?([0-9]{3}\s?[0-9]{2})\s+([\p{Lu}][\p{L}-]+(?:\s[\p{Lu}][\p{L}-]+)?)"
+    r"^\s*(?:([^,\n]+?)\s*,?\s+)?([0-9]{3}\s?[0-9]{2})\s+([\p{Lu}][\p{L}-]+(?: [\p{Lu}][\p{L}-]+)?)"
 );
 label!(TITLE_SEPARATOR, r"\s+(?:[-|\u{2013}\u{2014}]|::)\s+");

@@ -429,11 +429,19 @@ mod tests {
         )
         .expect("labelled");
         assert_eq!(labelled.street.as_deref(), Some("Östra Hamngatan 7B"));
-        let no_street = postal("<p>Postadress: 371 83 Karlskrona</p>").expect("code and town");
+        let no_street = postal("<p>Postadress: 371 83 Karlskrona<br>Telefon: 0455-30 30 00</p>")
+            .expect("code and town");
         assert_eq!(
-            (no_street.street, no_street.postal_code.as_deref()),
-            (None, Some("371 83"))
+            (
+                no_street.street,
+                no_street.postal_code.as_deref(),
+                no_street.city.as_deref()
+            ),
+            (None, Some("371 83"), Some("Karlskrona")),
+            "the next line's label is not part of the town"
         );
+        let two_words = postal("<p>Postadress: Box 1, 463 80 Lilla Edet</p>").expect("two words");
+        assert_eq!(two_words.city.as_deref(), Some("Lilla Edet"));
         let unlabelled = postal(
             "<footer><p>Karlskrona kommun<br>371 83 Karlskrona</p>\
              <p>Besöksadress: Ronnebygatan 15</p></footer>",
