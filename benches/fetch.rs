@@ -76,6 +76,7 @@ fn bench_fetch(c: &mut Criterion) {
                         charset: cap.charset,
                         kind: "wayback".into(),
                         timestamp: cap.timestamp,
+                        budget: None,
                     };
                     parse_page(&cap.body, &opts).expect("parse");
                 }

@@ -14,7 +14,7 @@ pub const DEFAULT_FILE: &str = "sidarkiv.toml";
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {}", path.display())]
     Read {
         path: PathBuf,
         #[source]
@@ -45,6 +45,7 @@ pub struct FileConfig {
     pub max_retries: Option<u32>,
     pub timeout_seconds: Option<f64>,
     pub max_body_bytes: Option<u64>,
+    pub page_time_budget_seconds: Option<f64>,
     #[serde(default)]
     pub page: Vec<PageConfig>,
 }
@@ -71,6 +72,9 @@ pub struct Settings {
     pub max_retries: u32,
     pub timeout: Duration,
     pub max_body_bytes: u64,
+    /// How long one page may take to parse in `import` and `sync`; a page
+    /// over it is an error line, not a stalled run.
+    pub page_time_budget: Duration,
     pub pages: Vec<PageConfig>,
 }
 
@@ -89,6 +93,7 @@ impl Default for Settings {
             max_retries: 5,
             timeout: Duration::from_secs(30),
             max_body_bytes: 20_000_000,
+            page_time_budget: Duration::from_secs(10),
             pages: Vec::new(),
         }
     }
@@ -125,7 +130,7 @@ impl Settings {
             })?;
             let fc: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
                 path: path.clone(),
-                message: e.to_string().trim_end().replace('\n', " "),
+                message: e.to_string().trim_end().to_owned(),
             })?;
             s.apply(fc, &path.display().to_string())
                 .map_err(|e| with_line(e, &text))?;
@@ -194,6 +199,11 @@ impl Settings {
                 return Err(bad("max_body_bytes", n.to_string(), "a byte count > 0"));
             }
             self.max_body_bytes = n;
+        }
+        if let Some(n) = fc.page_time_budget_seconds {
+            self.page_time_budget = seconds(n)
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| bad("page_time_budget_seconds", n.to_string(), "seconds > 0"))?;
         }
         for p in &fc.page {
             match Url::parse(&p.url) {
@@ -279,6 +289,7 @@ fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<FileConfig, ConfigE
         max_retries: parse(env, "max_retries", "a whole number")?,
         timeout_seconds: parse(env, "timeout_seconds", "a number of seconds")?,
         max_body_bytes: parse(env, "max_body_bytes", "a whole number of bytes")?,
+        page_time_budget_seconds: parse(env, "page_time_budget_seconds", "a number of seconds")?,
         page: Vec::new(),
     })
 }

@@ -9,4 +9,6 @@ pub enum ParseError {
     Empty,
     #[error("the input is not an HTML document: {0}")]
     Binary(String),
+    #[error(transparent)]
+    Dom(#[from] crate::extract::dom::DomError),
 }

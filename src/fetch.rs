@@ -37,7 +37,7 @@ pub enum FetchError {
     },
     #[error("{url}: {reason}")]
     Protocol { url: String, reason: String },
-    #[error("{url}: cannot build the HTTP client: {source}")]
+    #[error("{url}: cannot build the HTTP client")]
     Client {
         url: String,
         #[source]

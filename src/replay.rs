@@ -19,7 +19,7 @@ use crate::archive::warc::{self, Reader};
 
 #[derive(Debug, Error)]
 pub enum ReplayError {
-    #[error("cannot read the recording {path}: {source}")]
+    #[error("cannot read the recording {path}")]
     Read {
         path: String,
         #[source]

@@ -119,6 +119,7 @@ async fn run(
             charset: capture.charset.clone(),
             kind: "wayback".into(),
             timestamp: Some(timestamp.clone()),
+            budget: Some(fetcher.settings().page_time_budget),
         };
         let mut parsed =
             parse_page(&capture.body, &opts).map_err(|e| format!("capture {timestamp}: {e}"))?;

@@ -19,15 +19,35 @@ pub fn conformance(sub: &str) -> Option<PathBuf> {
         .join("shared")
         .join("conformance")
         .join(sub);
-    if dir.is_dir() {
+    if available(
+        &format!("the conformance material {}", dir.display()),
+        dir.is_dir(),
+    ) {
         Some(dir)
     } else {
-        eprintln!(
-            "SKIPPED: {} is absent; conformance tests for {sub} did not run",
-            dir.display()
-        );
         None
     }
+}
+
+/// Whether a test's outside requirement (a tool, external material) is
+/// there. When it is not, the test says so loudly and is skipped, except
+/// under `CI=true`, where a missing requirement fails the test: CI installs
+/// everything, so absence there is a broken set-up, not a skip.
+#[track_caller]
+pub fn available(what: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "{what} is missing, and CI=true: the README's test command (scripts/test) installs it"
+        );
+    }
+    eprintln!(
+        "\n==== SKIPPED: {what} is missing; the test at {} did not run ====\n",
+        std::panic::Location::caller()
+    );
+    false
 }
 
 pub fn sidarkiv() -> Command {

@@ -40,7 +40,7 @@ use crate::model::Page;
 
 #[derive(Debug, Error)]
 pub enum ArchiveError {
-    #[error("{path}: {source}")]
+    #[error("{}", path.display())]
     Io {
         path: PathBuf,
         #[source]

@@ -90,6 +90,10 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     let settings = args.archive.settings()?;
     let archive = open_archive(&settings.archive)?;
     let max_body = settings.max_body_bytes;
+    let limits = Limits {
+        max_body,
+        budget: settings.page_time_budget,
+    };
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let (job_tx, job_rx) = sync_channel::<Job>(workers * 4);
     let plan = plan();
@@ -99,14 +103,19 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     let (mut ok, mut failed) = (0usize, 0usize);
     let result: anyhow::Result<()> = std::thread::scope(|s| {
+        // Every channel end is owned by the thread that uses it, so that when
+        // this loop stops early (stdout closed: `import … | head -1`) the
+        // receivers drop, the workers' sends fail, and the producer's after
+        // them: the scope ends instead of waiting for threads that wait for it.
+        let (job_rx, done_rx) = (job_rx, done_rx);
         let paths = &args.paths;
         s.spawn(move || produce(paths, max_body, &job_tx));
         for _ in 0..workers {
             let (rx, tx, url) = (job_rx.clone(), done_tx.clone(), args.url.clone());
             let archive = plan.prepare.then_some(&archive);
-            s.spawn(move || work(&rx, &tx, url.as_deref(), max_body, archive));
+            s.spawn(move || work(&rx, &tx, url.as_deref(), limits, archive));
         }
-        drop(done_tx);
+        drop((job_rx, done_tx));
         let mut out = std::io::stdout().lock();
         // Group commit: what is parsed within BATCH_WAIT is stored together.
         while let Ok(first) = done_rx.recv() {
@@ -371,11 +380,18 @@ fn warc_date(s: &str) -> Option<String> {
     Some(t.strftime("%Y%m%d%H%M%S").to_string())
 }
 
+/// What one page may cost: bytes read, time parsing.
+#[derive(Clone, Copy)]
+struct Limits {
+    max_body: u64,
+    budget: std::time::Duration,
+}
+
 fn work(
     jobs: &Mutex<Receiver<Job>>,
     done: &SyncSender<Done>,
     url: Option<&str>,
-    max_body: u64,
+    limits: Limits,
     archive: Option<&Archive>,
 ) {
     loop {
@@ -386,7 +402,7 @@ fn work(
         let Ok(job) = job else { return };
         let mut result = match job {
             Job::Failed { input, reason } => Done::Err { input, reason },
-            Job::File(path) => parse_file(&path, url, max_body),
+            Job::File(path) => parse_file(&path, url, limits),
             Job::Record {
                 input,
                 bytes,
@@ -404,6 +420,7 @@ fn work(
                         .and_then(sidarkiv::fetch::charset_of),
                     kind: "warc".into(),
                     timestamp: timestamp.clone(),
+                    budget: Some(limits.budget),
                 };
                 finish(input, bytes, opts, timestamp, status, content_type, None)
             }
@@ -418,9 +435,9 @@ fn work(
     }
 }
 
-fn parse_file(path: &Path, url: Option<&str>, max_body: u64) -> Done {
+fn parse_file(path: &Path, url: Option<&str>, limits: Limits) -> Done {
     let input = path.display().to_string();
-    let (bytes, metadata) = match super::read_file_with_metadata(path, max_body) {
+    let (bytes, metadata) = match super::read_file_with_metadata(path, limits.max_body) {
         Ok(read) => read,
         Err(e) => {
             return Done::Err {
@@ -438,6 +455,7 @@ fn parse_file(path: &Path, url: Option<&str>, max_body: u64) -> Done {
         charset: None,
         kind: "file".into(),
         timestamp: None,
+        budget: Some(limits.budget),
     };
     finish(input, bytes, opts, mtime, 200, None, Some(path))
 }

@@ -158,6 +158,7 @@ pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
         charset: capture.charset.clone(),
         kind: if args.live { "live" } else { "wayback" }.into(),
         timestamp: capture.timestamp.clone(),
+        budget: Some(settings.page_time_budget),
     };
     let mut page = parse_page(&capture.body, &opts)
         .with_context(|| format!("cannot parse {}", capture.original_url))?;

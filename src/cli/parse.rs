@@ -47,6 +47,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         charset: args.charset,
         kind: if stdin { "stdin" } else { "file" }.to_owned(),
         timestamp: None,
+        budget: None,
     };
     let page = parse_page(&bytes, &opts).with_context(|| format!("cannot parse {name}"))?;
     print_json(&page)?;

@@ -275,6 +275,7 @@ pub struct ReparseArgs {
 
 /// Rebuilds every page JSON from the stored raw bytes.
 pub fn reparse(args: ReparseArgs) -> Result<ExitCode, Failure> {
+    let settings = args.archive.settings()?;
     let archive = args.archive.open()?;
     let records = archive.list(None)?;
     let lock = archive.lock()?;
@@ -295,6 +296,7 @@ pub fn reparse(args: ReparseArgs) -> Result<ExitCode, Failure> {
                         .and_then(sidarkiv::fetch::charset_of),
                     kind: record.kind.clone(),
                     timestamp: Some(record.timestamp.clone()),
+                    budget: Some(settings.page_time_budget),
                 };
                 let page = parse_page(&raw, &opts)?;
                 archive.rewrite_page(&lock, record, &page)?;

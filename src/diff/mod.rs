@@ -9,11 +9,16 @@
 //! **Renames.** A removed and an added item of the same list are one item
 //! renamed when everything but their key is non-empty and at least
 //! [`RENAME_SIMILARITY`] alike by word-level similarity (`similar`'s ratio).
-//! Pairs are taken best ratio first; each item pairs at most once.
+//! Pairs are taken best ratio first; each item pairs at most once. Beyond
+//! [`RENAME_EXHAUSTIVE`] pairs (a redesign renames thousands of headings),
+//! each added item is compared only with the few removed ones that share
+//! the most of its rarer words, or its whole text: the diff stays linear
+//! instead of comparing every removed item with every added one.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use similar::TextDiff;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 mod text;
 use text::same;
@@ -25,6 +30,12 @@ use crate::model::{Contact, Network, Page, Section};
 pub const DIFF_SCHEMA: &str = "sidarkiv.diff.v1";
 /// How alike two items' content must be to count as one item renamed.
 pub const RENAME_SIMILARITY: f32 = 0.8;
+/// Removed × added pairs up to which every pair is compared.
+pub const RENAME_EXHAUSTIVE: usize = 1024;
+/// Removed items compared with one added item beyond that.
+const RENAME_CANDIDATES: usize = 8;
+/// A word in more removed items than this does not pick candidates.
+const RARE_WORD_ITEMS: usize = 32;
 
 /// The diff JSON (`sidarkiv.diff.v1`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -288,8 +299,12 @@ impl Differ {
         // Duplicate keys pair up in order: the n-th "X" before with the n-th "X" after.
         let mut pair_of_b: Vec<Option<usize>> = vec![None; ys.len()];
         let mut taken = vec![false; xs.len()];
+        let mut by_key: HashMap<&str, VecDeque<usize>> = HashMap::new();
+        for (i, ka) in keys_a.iter().enumerate() {
+            by_key.entry(ka).or_default().push_back(i);
+        }
         for (j, kb) in keys_b.iter().enumerate() {
-            if let Some(i) = (0..xs.len()).find(|&i| !taken[i] && &keys_a[i] == kb) {
+            if let Some(i) = by_key.get_mut(kb.as_str()).and_then(VecDeque::pop_front) {
                 taken[i] = true;
                 pair_of_b[j] = Some(i);
             }
@@ -342,31 +357,99 @@ impl Differ {
         taken: &[bool],
         pair_of_b: &[Option<usize>],
     ) -> Vec<(usize, usize)> {
+        let removed: Vec<(usize, String)> = (0..xs.len())
+            .filter(|&i| !taken[i])
+            .map(|i| (i, xs[i].content()))
+            .filter(|(_, c)| !c.trim().is_empty())
+            .collect();
+        let added: Vec<(usize, String)> = (0..ys.len())
+            .filter(|&j| pair_of_b[j].is_none())
+            .map(|j| (j, ys[j].content()))
+            .filter(|(_, c)| !c.trim().is_empty())
+            .collect();
+        let pick = Candidates::new(&removed, removed.len() * added.len() > RENAME_EXHAUSTIVE);
         let mut candidates: Vec<(f32, usize, usize)> = Vec::new();
-        for (j, y) in ys
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| pair_of_b[*j].is_none())
-        {
-            let cy = y.content();
-            for (i, x) in xs.iter().enumerate().filter(|(i, _)| !taken[*i]) {
-                let cx = x.content();
-                if cx.trim().is_empty() || cy.trim().is_empty() {
-                    continue;
-                }
+        for (j, cy) in &added {
+            for k in pick.for_text(cy) {
+                let (i, cx) = &removed[k];
                 let ratio = TextDiff::from_words(cx.as_str(), cy.as_str()).ratio();
                 if ratio >= RENAME_SIMILARITY {
-                    candidates.push((ratio, j, i));
+                    candidates.push((ratio, *j, *i));
                 }
             }
         }
-        candidates.sort_by(|p, q| q.0.total_cmp(&p.0));
-        let mut used_a = Vec::new();
+        // Best first; ties in page order, so that the result never depends on hashing.
+        candidates.sort_by(|p, q| q.0.total_cmp(&p.0).then((p.1, p.2).cmp(&(q.1, q.2))));
+        let mut used_a = vec![false; xs.len()];
+        let mut used_b = vec![false; ys.len()];
         let mut out: Vec<(usize, usize)> = Vec::new();
         for (_, j, i) in candidates {
-            if !used_a.contains(&i) && !out.iter().any(|(oj, _)| *oj == j) {
-                used_a.push(i);
+            if !used_a[i] && !used_b[j] {
+                used_a[i] = true;
+                used_b[j] = true;
                 out.push((j, i));
+            }
+        }
+        out
+    }
+}
+
+/// Which removed items an added item is compared with: all of them, or,
+/// when that is too many pairs, those sharing the most rare words with it
+/// and those with the very same text.
+struct Candidates<'a> {
+    all: usize,
+    /// Distinct word → removed items holding it; `None` when comparing all.
+    words: Option<HashMap<&'a str, Vec<usize>>>,
+    same_text: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Candidates<'a> {
+    fn new(removed: &'a [(usize, String)], indexed: bool) -> Candidates<'a> {
+        let mut words: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut same_text: HashMap<&str, Vec<usize>> = HashMap::new();
+        if indexed {
+            for (k, (_, text)) in removed.iter().enumerate() {
+                let distinct: HashSet<&str> = text.split_whitespace().collect();
+                for w in distinct {
+                    words.entry(w).or_default().push(k);
+                }
+                same_text.entry(text.as_str()).or_default().push(k);
+            }
+        }
+        Candidates {
+            all: removed.len(),
+            words: indexed.then_some(words),
+            same_text,
+        }
+    }
+
+    fn for_text(&self, text: &str) -> Vec<usize> {
+        let Some(words) = &self.words else {
+            return (0..self.all).collect();
+        };
+        let mut shared: HashMap<usize, usize> = HashMap::new();
+        let distinct: HashSet<&str> = text.split_whitespace().collect();
+        for w in distinct {
+            if let Some(items) = words.get(w).filter(|v| v.len() <= RARE_WORD_ITEMS) {
+                for &k in items {
+                    *shared.entry(k).or_default() += 1;
+                }
+            }
+        }
+        let mut best: Vec<(usize, usize)> = shared.into_iter().collect();
+        best.sort_by(|p, q| q.1.cmp(&p.1).then(p.0.cmp(&q.0)));
+        let mut out: Vec<usize> = best
+            .into_iter()
+            .take(RENAME_CANDIDATES)
+            .map(|(k, _)| k)
+            .collect();
+        for &k in self.same_text.get(text).into_iter().flatten() {
+            if out.len() >= 2 * RENAME_CANDIDATES {
+                break;
+            }
+            if !out.contains(&k) {
+                out.push(k);
             }
         }
         out

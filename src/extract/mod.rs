@@ -8,11 +8,12 @@
 //! empty, with a plain-words warning.
 
 pub mod blocks;
+pub mod dom;
 mod labels;
 mod people;
 pub mod rules;
 
-use scraper::Html;
+use std::time::Instant;
 use url::Url;
 
 use crate::clean::{unwrap_in_text, unwrap_url};
@@ -38,9 +39,14 @@ pub struct Extracted {
 
 /// Reads the page model out of `html`. `source_url` is where the bytes came
 /// from (the original URL, not a Wayback one), used when the page names no
-/// canonical URL of its own and to resolve relative links.
-pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
-    let doc = Html::parse_document(html);
+/// canonical URL of its own and to resolve relative links. Only building
+/// the tree can take long (see [`dom`]); it stops at `deadline`.
+pub fn extract(
+    html: &str,
+    source_url: Option<&str>,
+    deadline: Option<Instant>,
+) -> Result<Extracted, dom::DomError> {
+    let doc = dom::parse(html, deadline)?;
     let flat = blocks::flatten(&doc);
     drop(doc);
     let mut out = Extracted::default();
@@ -107,7 +113,7 @@ pub fn extract(html: &str, source_url: Option<&str>) -> Extracted {
     out.updated = updated(&lines, &mut out.warnings);
     out.lang = lang(&flat, &out);
     out.urls_unwrapped = links.unwrapped;
-    out
+    Ok(out)
 }
 
 /// Turns hrefs as written into absolute original URLs.
