@@ -68,13 +68,13 @@ fn bench_fetch(c: &mut Criterion) {
                 let page = wayback::parse_cdx(&r.body).expect("rows");
                 for row in page.rows {
                     let cap = fetcher
-                        .capture(&row.original, &row.timestamp)
+                        .capture(&row.original, row.timestamp)
                         .await
                         .expect("capture");
                     let opts = ParseOptions {
                         url: Some(cap.original_url),
                         charset: cap.charset,
-                        kind: "wayback".into(),
+                        kind: sidarkiv::model::SourceKind::Wayback,
                         timestamp: cap.timestamp,
                         budget: None,
                     };

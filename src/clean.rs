@@ -24,8 +24,8 @@ pub struct Cleaned<'a> {
     pub bytes: Cow<'a, [u8]>,
     /// Whether anything was removed.
     pub removed: bool,
-    /// The capture's 14-digit timestamp, when the copy shows it.
-    pub timestamp: Option<String>,
+    /// The capture's timestamp, when the copy shows it.
+    pub timestamp: Option<crate::timestamp::Timestamp>,
     /// The archived page's own URL, when the copy shows it.
     pub original_url: Option<String>,
 }
@@ -119,6 +119,7 @@ pub fn strip_wayback(bytes: &[u8]) -> Cleaned<'_> {
         timestamp = most_common_link_timestamp(bytes);
     }
     let original_url = original_url.map(|u| unwrap_url(&u).unwrap_or(u));
+    let timestamp = timestamp.and_then(|t: String| t.parse().ok());
 
     if cuts.is_empty() {
         return Cleaned {
@@ -286,7 +287,7 @@ mod tests {
         let c = strip_wayback(page);
         let text = String::from_utf8_lossy(&c.bytes);
         assert!(c.removed);
-        assert_eq!(c.timestamp.as_deref(), Some("20100426093512"));
+        assert!(c.timestamp.is_some_and(|t| t == "20100426093512"));
         assert_eq!(c.original_url.as_deref(), Some("http://www.karlskrona.se/"));
         for gone in [
             "toolbar",
@@ -306,7 +307,7 @@ mod tests {
         let c = strip_wayback(
             b"<p>x</p><!-- FILE ARCHIVED ON 3:42:17 Mar 22, 2015 AND RETRIEVED FROM THE ... -->",
         );
-        assert_eq!(c.timestamp.as_deref(), Some("20150322034217"));
+        assert!(c.timestamp.is_some_and(|t| t == "20150322034217"));
     }
 
     #[test]

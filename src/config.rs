@@ -9,6 +9,8 @@ use std::time::Duration;
 use thiserror::Error;
 use url::Url;
 
+use crate::timestamp::{Edge, Timestamp};
+
 /// The config file's name, looked for in the working directory.
 pub const DEFAULT_FILE: &str = "sidarkiv.toml";
 
@@ -50,13 +52,21 @@ pub struct FileConfig {
     pub page: Vec<PageConfig>,
 }
 
-/// One tracked page (`[[page]]`).
+/// One tracked page (`[[page]]`) as the file writes it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageConfig {
     pub url: String,
     pub from: Option<String>,
     pub to: Option<String>,
+}
+
+/// One tracked page, checked: `from` is the start of its period, `to` the end.
+#[derive(Debug, Clone)]
+pub struct TrackedPage {
+    pub url: String,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
 }
 
 /// Everything checked and typed.
@@ -75,7 +85,7 @@ pub struct Settings {
     /// How long one page may take to parse in `import` and `sync`; a page
     /// over it is an error line, not a stalled run.
     pub page_time_budget: Duration,
-    pub pages: Vec<PageConfig>,
+    pub pages: Vec<TrackedPage>,
 }
 
 impl Default for Settings {
@@ -205,23 +215,34 @@ impl Settings {
                 .filter(|d| !d.is_zero())
                 .ok_or_else(|| bad("page_time_budget_seconds", n.to_string(), "seconds > 0"))?;
         }
-        for p in &fc.page {
+        let mut pages = Vec::with_capacity(fc.page.len());
+        for p in fc.page {
             match Url::parse(&p.url) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
                 _ => return Err(bad("page.url", p.url.clone(), "an http(s) URL")),
             }
-            for ts in [&p.from, &p.to].into_iter().flatten() {
-                if !is_timestamp_prefix(ts) {
-                    return Err(bad(
-                        "page.from/to",
-                        ts.clone(),
-                        "a Wayback timestamp prefix (2010, 201004, …)",
-                    ));
-                }
-            }
+            let date = |value: &Option<String>, edge| {
+                value
+                    .as_deref()
+                    .map(|v| {
+                        Timestamp::bound(v, edge).map_err(|_| {
+                            bad(
+                                "page.from/to",
+                                v.to_owned(),
+                                "a date: YYYY, YYYY-MM, YYYY-MM-DD or a Wayback timestamp prefix",
+                            )
+                        })
+                    })
+                    .transpose()
+            };
+            pages.push(TrackedPage {
+                from: date(&p.from, Edge::Start)?,
+                to: date(&p.to, Edge::End)?,
+                url: p.url,
+            });
         }
-        if !fc.page.is_empty() {
-            self.pages = fc.page;
+        if !pages.is_empty() {
+            self.pages = pages;
         }
         Ok(())
     }
@@ -316,11 +337,6 @@ fn rate(n: f64) -> Option<Option<f64>> {
 
 fn seconds(n: f64) -> Option<Duration> {
     (n.is_finite() && n >= 0.0).then(|| Duration::from_secs_f64(n))
-}
-
-/// `2010`, `201004`, `20100426123456`: 4 to 14 digits.
-pub fn is_timestamp_prefix(ts: &str) -> bool {
-    (4..=14).contains(&ts.len()) && ts.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use tracing::{debug, info, warn};
 use url::Url;
 
 use crate::config::Settings;
+use crate::timestamp::Timestamp;
 use crate::wayback;
 
 /// Site redirects followed at most, for captures and live pages.
@@ -29,11 +30,12 @@ pub enum FetchError {
     Excluded { url: String, detail: String },
     #[error("{url}: the body is larger than max_body_bytes ({limit} bytes); stopped reading")]
     TooLarge { url: String, limit: u64 },
-    #[error("{url}: gave up after {attempts} attempts: {last}")]
+    #[error("{url}: gave up after {attempts} attempt(s)")]
     GaveUp {
         url: String,
         attempts: u32,
-        last: String,
+        #[source]
+        last: NetError,
     },
     #[error("{url}: {reason}")]
     Protocol { url: String, reason: String },
@@ -43,6 +45,126 @@ pub enum FetchError {
         #[source]
         source: reqwest::Error,
     },
+}
+
+/// What went wrong with one request, by kind, so that an operator reads
+/// "the host name did not resolve" rather than a client library's wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum NetKind {
+    #[error("the host name did not resolve (DNS)")]
+    Dns,
+    #[error("the connection was refused")]
+    Refused,
+    #[error("cannot connect")]
+    Connect,
+    #[error("the TLS handshake failed")]
+    Tls,
+    #[error("timed out")]
+    Timeout,
+    #[error("the connection was reset")]
+    Reset,
+    #[error("the server answered 429 Too Many Requests")]
+    RateLimited,
+    #[error("the server answered with an error status")]
+    ServerError,
+    #[error("the body was cut short")]
+    Truncated,
+    #[error("the request failed")]
+    Other,
+}
+
+/// One failed request: its kind, a detail, and the cause below the HTTP
+/// client's own wrapper (which repeats the URL the error already names).
+#[derive(Debug)]
+pub struct NetError {
+    pub kind: NetKind,
+    /// What the kind leaves out: a status code, byte counts.
+    pub detail: Option<String>,
+    source: Option<reqwest::Error>,
+}
+
+impl NetError {
+    fn new(kind: NetKind, detail: Option<String>) -> NetError {
+        NetError {
+            kind,
+            detail,
+            source: None,
+        }
+    }
+
+    /// Classifies a client error by what its cause chain says it was.
+    fn from_reqwest(e: reqwest::Error) -> NetError {
+        let kind = net_kind(&e);
+        NetError {
+            kind,
+            detail: None,
+            source: Some(e),
+        }
+    }
+}
+
+impl std::fmt::Display for NetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.detail {
+            Some(d) => write!(f, "{} ({d})", self.kind),
+            None => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+impl std::error::Error for NetError {
+    /// The innermost cause (the resolver's or the socket's own message);
+    /// reqwest's and hyper's wrappers in between say nothing new.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        let mut cause: &(dyn std::error::Error + 'static) = self.source.as_ref()?;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        Some(cause)
+    }
+}
+
+fn net_kind(e: &reqwest::Error) -> NetKind {
+    let mut chain: Vec<&(dyn std::error::Error + 'static)> = Vec::new();
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        chain.push(c);
+        cause = c.source();
+    }
+    let io_kind = chain
+        .iter()
+        .find_map(|c| c.downcast_ref::<std::io::Error>())
+        .map(std::io::Error::kind);
+    let said = |words: &[&str]| {
+        chain.iter().any(|c| {
+            let text = c.to_string().to_ascii_lowercase();
+            words.iter().any(|w| text.contains(w))
+        })
+    };
+    use std::io::ErrorKind as K;
+    if e.is_timeout() || io_kind == Some(K::TimedOut) {
+        NetKind::Timeout
+    } else if io_kind == Some(K::ConnectionRefused) {
+        NetKind::Refused
+    } else if said(&[
+        "dns error",
+        "failed to lookup address",
+        "name or service not known",
+    ]) {
+        NetKind::Dns
+    } else if said(&["certificate", "tls", "handshake"]) {
+        NetKind::Tls
+    } else if matches!(
+        io_kind,
+        Some(K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof)
+    ) || said(&["connection closed", "connection reset"])
+    {
+        NetKind::Reset
+    } else if e.is_connect() {
+        NetKind::Connect
+    } else {
+        NetKind::Other
+    }
 }
 
 /// Which rate limit a request counts against.
@@ -72,8 +194,8 @@ impl Response {
 pub struct Capture {
     /// The page URL as the site had it (after site redirects).
     pub original_url: String,
-    /// The 14-digit capture time; `None` for a live page.
-    pub timestamp: Option<String>,
+    /// The capture time; `None` for a live page.
+    pub timestamp: Option<Timestamp>,
     /// The HTTP status the site answered with at crawl time.
     pub status: u16,
     /// The charset of the original `Content-Type`, for decode.
@@ -99,9 +221,9 @@ fn limiter(per: Duration) -> DefaultDirectRateLimiter {
 enum Attempt {
     Done(Response),
     /// 429 or a refused connection: wait this long (or the configured wait).
-    Slow(Option<Duration>, String),
+    Slow(Option<Duration>, NetError),
     /// 5xx, reset, timeout, short body: back off and retry.
-    Transient(String),
+    Transient(NetError),
     Fatal(FetchError),
 }
 
@@ -151,6 +273,14 @@ impl Fetcher {
                 Attempt::Done(r) => return Ok(r),
                 Attempt::Fatal(e) => return Err(e),
                 Attempt::Slow(after, why) => (after.unwrap_or(self.settings.rate_limit_wait), why),
+                // A name that does not resolve now will not in a second: one more try, not six.
+                Attempt::Transient(why) if why.kind == NetKind::Dns && attempts >= 2 => {
+                    return Err(FetchError::GaveUp {
+                        url: url.to_owned(),
+                        attempts,
+                        last: why,
+                    });
+                }
                 Attempt::Transient(why) => (backoff(attempts), why),
             };
             if attempts > self.settings.max_retries {
@@ -164,7 +294,8 @@ impl Fetcher {
                 url,
                 attempt = attempts,
                 wait_ms = wait.as_millis() as u64,
-                "{last}; retrying"
+                "{}; retrying",
+                crate::error::chain(&last)
             );
             tokio::time::sleep(wait).await;
         }
@@ -173,7 +304,7 @@ impl Fetcher {
     async fn attempt(&self, url: &str) -> Attempt {
         let resp = match self.client.get(url).send().await {
             Ok(r) => r,
-            Err(e) => return classify(&e),
+            Err(e) => return classify(e),
         };
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
@@ -185,7 +316,7 @@ impl Fetcher {
                 .and_then(|v| v.trim().parse::<f64>().ok())
                 .filter(|s| s.is_finite() && *s >= 0.0)
                 .map(Duration::from_secs_f64);
-            return Attempt::Slow(after, "429 Too Many Requests".into());
+            return Attempt::Slow(after, NetError::new(NetKind::RateLimited, None));
         }
         if status == 403 {
             let err = headers
@@ -199,7 +330,10 @@ impl Fetcher {
             }
         }
         if status >= 500 && !memento {
-            return Attempt::Transient(format!("server error {status}"));
+            return Attempt::Transient(NetError::new(
+                NetKind::ServerError,
+                Some(format!("HTTP {status}")),
+            ));
         }
         let declared = resp.content_length();
         let limit = self.settings.max_body_bytes;
@@ -224,17 +358,19 @@ impl Fetcher {
                 }
                 Ok(None) => break,
                 Err(e) => {
-                    return Attempt::Transient(format!(
-                        "reading the body failed after {} bytes: {e}",
-                        body.len()
-                    ));
+                    let mut err = NetError::from_reqwest(e);
+                    err.detail = Some(format!("after {} bytes of the body", body.len()));
+                    return Attempt::Transient(err);
                 }
             }
         }
         if let Some(n) = declared
             && (body.len() as u64) < n
         {
-            return Attempt::Transient(format!("body truncated: {} of {n} bytes", body.len()));
+            return Attempt::Transient(NetError::new(
+                NetKind::Truncated,
+                Some(format!("{} of {n} bytes", body.len())),
+            ));
         }
         Attempt::Done(Response {
             url: url.to_owned(),
@@ -251,7 +387,11 @@ impl Fetcher {
     /// and its timestamp recorded); a 3xx with it is a redirect the site made
     /// at crawl time (followed, at most five hops, loops refused); an archived
     /// 4xx/5xx is returned as the page's status, not retried.
-    pub async fn capture(&self, original: &str, timestamp: &str) -> Result<Capture, FetchError> {
+    pub async fn capture(
+        &self,
+        original: &str,
+        timestamp: Timestamp,
+    ) -> Result<Capture, FetchError> {
         let mut url = wayback::capture_url(&self.settings.wayback, timestamp, original);
         let mut seen = HashSet::new();
         let (mut site_hops, mut archive_hops) = (0, 0);
@@ -289,7 +429,7 @@ impl Fetcher {
             let (ts, orig) = match wayback::split_capture_url(&url) {
                 Some(found) => found,
                 None => (
-                    wayback::memento_timestamp(&memento).unwrap_or_else(|| timestamp.to_owned()),
+                    wayback::memento_timestamp(&memento).unwrap_or(timestamp),
                     original.to_owned(),
                 ),
             };
@@ -354,7 +494,7 @@ impl Fetcher {
         if let Some((ts, orig)) = wayback::split_capture_url(next.as_str())
             && next.path().starts_with("/web/")
         {
-            return Ok(wayback::capture_url(&self.settings.wayback, &ts, &orig));
+            return Ok(wayback::capture_url(&self.settings.wayback, ts, &orig));
         }
         Ok(next.to_string())
     }
@@ -368,26 +508,18 @@ fn protocol(url: &str, reason: &str) -> FetchError {
 }
 
 /// A refused connection is the archive's rate limit; anything else is transient.
-fn classify(e: &reqwest::Error) -> Attempt {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        if let Some(io) = s.downcast_ref::<std::io::Error>()
-            && io.kind() == std::io::ErrorKind::ConnectionRefused
-        {
-            return Attempt::Slow(None, "connection refused".into());
-        }
-        source = s.source();
-    }
-    if e.is_timeout() {
-        return Attempt::Transient("timed out".into());
-    }
+fn classify(e: reqwest::Error) -> Attempt {
     if e.is_builder() {
         return Attempt::Fatal(FetchError::Protocol {
             url: e.url().map(|u| u.to_string()).unwrap_or_default(),
-            reason: format!("invalid request: {e}"),
+            reason: format!("invalid request: {}", crate::error::chain(&e)),
         });
     }
-    Attempt::Transient(format!("{e:#}").replace('\n', " "))
+    let err = NetError::from_reqwest(e);
+    match err.kind {
+        NetKind::Refused => Attempt::Slow(None, err),
+        _ => Attempt::Transient(err),
+    }
 }
 
 /// Exponential backoff with jitter (×0.5–1.5), so retries of many clients spread out.

@@ -26,8 +26,10 @@ pub mod parse;
 pub mod replay;
 pub mod report;
 pub mod sync;
+pub mod timestamp;
 pub mod wayback;
 
 pub use error::ParseError;
 pub use model::Page;
 pub use parse::{ParseOptions, parse_page};
+pub use timestamp::Timestamp;

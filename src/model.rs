@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::timestamp::Timestamp;
+
 /// Schema tag written into every page document.
 pub const PAGE_SCHEMA: &str = "sidarkiv.page.v1";
 
@@ -91,14 +93,48 @@ pub struct Address {
     pub city: Option<String>,
 }
 
+/// Where a capture's bytes came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// A Wayback capture: fetched raw, or a view-mode copy read from a file.
+    Wayback,
+    /// The page from its own site.
+    Live,
+    /// A local HTML file.
+    #[default]
+    File,
+    /// Standard input.
+    Stdin,
+    /// A record of a WARC file.
+    Warc,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Wayback => "wayback",
+            SourceKind::Live => "live",
+            SourceKind::File => "file",
+            SourceKind::Stdin => "stdin",
+            SourceKind::Warc => "warc",
+        }
+    }
+}
+
+impl std::fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Where the bytes came from and how they were read. Never part of a diff.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Source {
-    /// `wayback`, `live`, `file`, `stdin` or `warc`.
-    pub kind: String,
+    pub kind: SourceKind,
     pub original_url: Option<String>,
-    /// 14-digit Wayback timestamp when known.
-    pub timestamp: Option<String>,
+    /// The Wayback timestamp, when known.
+    pub timestamp: Option<Timestamp>,
     /// Base32 SHA-1 of the raw bytes, the form of the CDX `digest` field.
     pub sha1: String,
     /// Hex SHA-256 of the raw bytes.

@@ -8,7 +8,8 @@ use crate::clean::strip_wayback;
 use crate::decode::decode;
 use crate::error::ParseError;
 use crate::extract::extract;
-use crate::model::{PAGE_SCHEMA, Page, Source};
+use crate::model::{PAGE_SCHEMA, Page, Source, SourceKind};
+use crate::timestamp::Timestamp;
 
 /// What is known about a document from outside its bytes.
 #[derive(Debug, Clone, Default)]
@@ -17,11 +18,11 @@ pub struct ParseOptions {
     pub url: Option<String>,
     /// A transport charset label (HTTP `Content-Type`, `--charset`).
     pub charset: Option<String>,
-    /// `source.kind`: `file`, `stdin`, `wayback`, `live`, `warc`. A Wayback
-    /// view-mode copy read from a file is reported as `wayback`.
-    pub kind: String,
+    /// Where the bytes came from. A Wayback view-mode copy read from a
+    /// file or standard input is reported as `wayback`.
+    pub kind: SourceKind,
     /// A Wayback timestamp known from outside (CDX, a WARC record).
-    pub timestamp: Option<String>,
+    pub timestamp: Option<Timestamp>,
     /// How long the parse may take (`page_time_budget_seconds`); `None`: no limit.
     pub budget: Option<std::time::Duration>,
 }
@@ -57,12 +58,9 @@ pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError>
         warnings.push("the document looks truncated: it has no closing </body> or </html>".into());
     }
     let wayback = cleaned.removed || ex.urls_unwrapped > 0;
-    let kind = if wayback && matches!(opts.kind.as_str(), "file" | "stdin" | "") {
-        "wayback".to_owned()
-    } else if opts.kind.is_empty() {
-        "file".to_owned()
-    } else {
-        opts.kind.clone()
+    let kind = match opts.kind {
+        SourceKind::File | SourceKind::Stdin if wayback => SourceKind::Wayback,
+        kind => kind,
     };
     Ok(Page {
         schema: PAGE_SCHEMA.to_owned(),
@@ -78,7 +76,7 @@ pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError>
         source: Source {
             kind,
             original_url: source_url,
-            timestamp: opts.timestamp.clone().or(cleaned.timestamp),
+            timestamp: opts.timestamp.or(cleaned.timestamp),
             sha1: BASE32.encode(&Sha1::digest(bytes)),
             sha256: HEXLOWER.encode(&Sha256::digest(bytes)),
             encoding: decoded.encoding.name().to_owned(),

@@ -11,20 +11,77 @@ use data_encoding::BASE32;
 use serde::Serialize;
 use sha1::{Digest, Sha1};
 use std::collections::HashSet;
+use thiserror::Error;
 use tracing::{info, warn};
 
-use crate::archive::{Archive, Lock, StoreMeta};
-use crate::config::PageConfig;
+use crate::archive::{Archive, ArchiveError, Lock, StoreMeta};
+use crate::config::TrackedPage;
 use crate::diff::{PageDiff, Summary, diff};
-use crate::fetch::{Fetcher, Kind};
+use crate::error::chain;
+use crate::fetch::{FetchError, Fetcher, Kind};
 use crate::model::Page;
-use crate::{ParseOptions, parse_page, wayback};
+use crate::model::SourceKind;
+use crate::timestamp::Timestamp;
+use crate::wayback::WaybackError;
+use crate::{ParseError, ParseOptions, parse_page, wayback};
+
+/// Why a tracked page stopped early. Each names the step; the cause says why.
+#[derive(Debug, Error)]
+pub enum SyncError {
+    #[error("cannot read what the archive holds of this page")]
+    Archive(#[source] ArchiveError),
+    #[error("the CDX listing failed")]
+    Cdx(#[source] FetchError),
+    #[error("CDX: {url} answered HTTP {status}")]
+    CdxStatus { url: String, status: u16 },
+    #[error("CDX: {url}: unreadable answer")]
+    CdxBody {
+        url: String,
+        #[source]
+        source: WaybackError,
+    },
+    #[error("capture {timestamp}")]
+    Capture {
+        timestamp: Timestamp,
+        #[source]
+        source: FetchError,
+    },
+    #[error("capture {timestamp} cannot be parsed")]
+    Parse {
+        timestamp: Timestamp,
+        #[source]
+        source: ParseError,
+    },
+    #[error("capture {timestamp} cannot be stored")]
+    Store {
+        timestamp: Timestamp,
+        #[source]
+        source: ArchiveError,
+    },
+    /// The rows could not be handed on (the CLI's stdout closed or failed).
+    #[error("cannot write the listing")]
+    Output(#[from] std::io::Error),
+}
+
+impl SyncError {
+    /// The store failed: the archive itself (disk, permissions), not the page.
+    pub fn is_storage(&self) -> bool {
+        matches!(self, SyncError::Store { .. } | SyncError::Archive(_))
+    }
+}
+
+fn error_text<S: serde::Serializer>(e: &Option<SyncError>, s: S) -> Result<S::Ok, S::Error> {
+    match e {
+        Some(e) => s.serialize_some(&chain(e)),
+        None => s.serialize_none(),
+    }
+}
 
 /// CDX rows asked for per request; more come through resume keys.
 pub const CDX_PAGE_ROWS: usize = 1000;
 
 /// What happened to one tracked page.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct PageOutcome {
     pub url: String,
     /// Distinct captures (by digest) CDX listed after the cursor.
@@ -33,15 +90,19 @@ pub struct PageOutcome {
     pub captures_new: usize,
     pub captures_stored: usize,
     pub changes: Vec<ChangeSummary>,
+    /// Captures listed but not kept, and why: the archive cannot serve
+    /// them (excluded, not a capture, too large). A fact, not a failure.
+    pub warnings: Vec<String>,
     /// Why the page stopped early, if it did.
-    pub error: Option<String>,
+    #[serde(serialize_with = "error_text")]
+    pub error: Option<SyncError>,
 }
 
 /// One diff between consecutive captures, in brief.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChangeSummary {
-    pub from: Option<String>,
-    pub to: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
     pub summary: Summary,
 }
 
@@ -55,7 +116,7 @@ pub async fn sync_page(
     fetcher: &Fetcher,
     archive: &Archive,
     lock: &Lock,
-    page: &PageConfig,
+    page: &TrackedPage,
     diffs: &mut Vec<FoundDiff>,
 ) -> PageOutcome {
     let mut outcome = PageOutcome {
@@ -64,35 +125,40 @@ pub async fn sync_page(
         captures_new: 0,
         captures_stored: 0,
         changes: Vec::new(),
+        warnings: Vec::new(),
         error: None,
     };
     if let Err(e) = run(fetcher, archive, lock, page, diffs, &mut outcome).await {
-        warn!(url = %page.url, "{e}");
+        warn!(url = %page.url, "{}", chain(&e));
         outcome.error = Some(e);
     }
     outcome
+}
+
+/// A capture the archive will never serve (excluded, not a capture, too
+/// large, a redirect loop): skipped with a warning, so that one such row
+/// does not hold the page back on every run.
+fn unservable(e: &FetchError) -> bool {
+    !matches!(e, FetchError::GaveUp { .. } | FetchError::Client { .. })
 }
 
 async fn run(
     fetcher: &Fetcher,
     archive: &Archive,
     lock: &Lock,
-    page: &PageConfig,
+    page: &TrackedPage,
     diffs: &mut Vec<FoundDiff>,
     outcome: &mut PageOutcome,
-) -> Result<(), String> {
-    let stored = archive.list(Some(&page.url)).map_err(|e| e.to_string())?;
-    let cursor = stored.iter().map(|c| c.timestamp.clone()).max();
+) -> Result<(), SyncError> {
+    let stored = archive.list(Some(&page.url)).map_err(SyncError::Archive)?;
+    let cursor = stored.iter().map(|c| c.timestamp).max();
     let mut known: HashSet<String> = stored.iter().map(|c| c.sha1.clone()).collect();
     let mut previous: Option<Page> = match stored.last() {
-        Some(last) => Some(archive.page(last).map_err(|e| e.to_string())?),
+        Some(last) => Some(archive.page(last).map_err(SyncError::Archive)?),
         None => None,
     };
-    let from = match (&cursor, &page.from) {
-        (Some(c), _) => Some(c.clone()),
-        (None, f) => f.clone(),
-    };
-    let rows = list_captures(fetcher, &page.url, from.as_deref(), page.to.as_deref()).await?;
+    let from = cursor.or(page.from);
+    let rows = list_captures(fetcher, &page.url, from, page.to).await?;
     let mut seen = HashSet::new();
     let rows: Vec<_> = rows
         .into_iter()
@@ -106,23 +172,31 @@ async fn run(
         .collect();
     outcome.captures_new = rows.len();
     for row in rows {
-        let capture = fetcher
-            .capture(&row.original, &row.timestamp)
-            .await
-            .map_err(|e| format!("capture {}: {e}", row.timestamp))?;
-        let timestamp = capture
-            .timestamp
-            .clone()
-            .unwrap_or_else(|| row.timestamp.clone());
+        let capture = match fetcher.capture(&row.original, row.timestamp).await {
+            Ok(c) => c,
+            Err(e) if unservable(&e) => {
+                let text = format!("capture {} skipped: {}", row.timestamp, chain(&e));
+                warn!(url = %page.url, "{text}");
+                outcome.warnings.push(text);
+                continue;
+            }
+            Err(source) => {
+                return Err(SyncError::Capture {
+                    timestamp: row.timestamp,
+                    source,
+                });
+            }
+        };
+        let timestamp = capture.timestamp.unwrap_or(row.timestamp);
         let opts = ParseOptions {
             url: Some(capture.original_url.clone()),
             charset: capture.charset.clone(),
-            kind: "wayback".into(),
-            timestamp: Some(timestamp.clone()),
+            kind: SourceKind::Wayback,
+            timestamp: Some(timestamp),
             budget: Some(fetcher.settings().page_time_budget),
         };
-        let mut parsed =
-            parse_page(&capture.body, &opts).map_err(|e| format!("capture {timestamp}: {e}"))?;
+        let mut parsed = parse_page(&capture.body, &opts)
+            .map_err(|source| SyncError::Parse { timestamp, source })?;
         let sha1 = BASE32.encode(&Sha1::digest(&capture.body));
         if !row.digest.is_empty() && row.digest != sha1 {
             parsed.warnings.push(format!(
@@ -139,14 +213,14 @@ async fn run(
         let meta = StoreMeta {
             url: page.url.clone(),
             timestamp,
-            kind: "wayback".into(),
+            kind: SourceKind::Wayback,
             original_url: Some(capture.original_url.clone()),
             status: capture.status,
             content_type: capture.content_type.clone(),
         };
         let result = archive
             .store(lock, &capture.body, &parsed, meta)
-            .map_err(|e| e.to_string())?;
+            .map_err(|source| SyncError::Store { timestamp, source })?;
         known.insert(sha1);
         if !result.new {
             continue;
@@ -157,8 +231,8 @@ async fn run(
             let d = diff(prev, &parsed);
             if d.changed {
                 outcome.changes.push(ChangeSummary {
-                    from: d.from.timestamp.clone(),
-                    to: d.to.timestamp.clone(),
+                    from: d.from.timestamp,
+                    to: d.to.timestamp,
                     summary: d.summary.clone(),
                 });
                 diffs.push(FoundDiff {
@@ -176,16 +250,16 @@ async fn run(
 pub async fn list_captures(
     fetcher: &Fetcher,
     url: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<Vec<wayback::CdxRow>, String> {
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+) -> Result<Vec<wayback::CdxRow>, SyncError> {
     let mut rows = Vec::new();
     each_cdx_page(fetcher, url, from, to, |page| {
         rows.extend(page);
         Ok(())
     })
     .await?;
-    rows.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
+    rows.sort_by_key(|r| r.timestamp);
     Ok(rows)
 }
 
@@ -194,10 +268,10 @@ pub async fn list_captures(
 pub async fn each_cdx_page(
     fetcher: &Fetcher,
     url: &str,
-    from: Option<&str>,
-    to: Option<&str>,
-    mut on_page: impl FnMut(Vec<wayback::CdxRow>) -> Result<(), String>,
-) -> Result<(), String> {
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    mut on_page: impl FnMut(Vec<wayback::CdxRow>) -> Result<(), SyncError>,
+) -> Result<(), SyncError> {
     let base = &fetcher.settings().wayback;
     let mut resume: Option<String> = None;
     loop {
@@ -205,11 +279,17 @@ pub async fn each_cdx_page(
         let r = fetcher
             .get(Kind::Cdx, q.as_str())
             .await
-            .map_err(|e| format!("CDX: {e}"))?;
+            .map_err(SyncError::Cdx)?;
         if r.status != 200 {
-            return Err(format!("CDX: {q} answered {}", r.status));
+            return Err(SyncError::CdxStatus {
+                url: q.to_string(),
+                status: r.status,
+            });
         }
-        let page = wayback::parse_cdx(&r.body).map_err(|e| format!("CDX: {q}: {e}"))?;
+        let page = wayback::parse_cdx(&r.body).map_err(|source| SyncError::CdxBody {
+            url: q.to_string(),
+            source,
+        })?;
         if page.skipped > 0 {
             warn!(url = %q, rows = page.skipped, "unreadable CDX rows skipped");
         }

@@ -7,13 +7,16 @@ use std::sync::LazyLock;
 use thiserror::Error;
 use url::Url;
 
+use crate::timestamp::Timestamp;
+
 /// The CDX fields sidarkiv asks for, in this order.
 pub const CDX_FIELDS: &str = "timestamp,original,mimetype,statuscode,digest,length";
 
-/// One capture as the CDX API lists it; all values are strings, as CDX gives them.
+/// One capture as the CDX API lists it; values other than the timestamp
+/// are strings, as CDX gives them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CdxRow {
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     pub original: String,
     pub mimetype: String,
     pub statuscode: String,
@@ -45,8 +48,8 @@ pub enum WaybackError {
 pub fn cdx_url(
     base: &Url,
     url: &str,
-    from: Option<&str>,
-    to: Option<&str>,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
     limit: usize,
     resume: Option<&str>,
 ) -> Url {
@@ -62,10 +65,10 @@ pub fn cdx_url(
         pairs.append_pair("output", "json");
         pairs.append_pair("fl", CDX_FIELDS);
         if let Some(f) = from {
-            pairs.append_pair("from", f);
+            pairs.append_pair("from", f.as_str());
         }
         if let Some(t) = to {
-            pairs.append_pair("to", t);
+            pairs.append_pair("to", t.as_str());
         }
         pairs.append_pair("filter", "statuscode:200");
         pairs.append_pair("collapse", "digest");
@@ -116,7 +119,8 @@ pub fn parse_cdx(body: &[u8]) -> Result<CdxPage, WaybackError> {
     }
     for row in rest {
         let get = |i: usize| row.get(idx[i]).cloned();
-        match (get(0), get(1), get(2), get(3), get(4), get(5)) {
+        let timestamp = row.get(idx[0]).and_then(|t| Timestamp::parse(t).ok());
+        match (timestamp, get(1), get(2), get(3), get(4), get(5)) {
             (
                 Some(timestamp),
                 Some(original),
@@ -124,7 +128,7 @@ pub fn parse_cdx(body: &[u8]) -> Result<CdxPage, WaybackError> {
                 Some(statuscode),
                 Some(digest),
                 Some(length),
-            ) if is_timestamp(&timestamp) => page.rows.push(CdxRow {
+            ) => page.rows.push(CdxRow {
                 timestamp,
                 original,
                 mimetype,
@@ -139,7 +143,7 @@ pub fn parse_cdx(body: &[u8]) -> Result<CdxPage, WaybackError> {
 }
 
 /// The raw capture URL: the original bytes without Wayback's additions.
-pub fn capture_url(base: &Url, timestamp: &str, original: &str) -> String {
+pub fn capture_url(base: &Url, timestamp: Timestamp, original: &str) -> String {
     format!(
         "{}/web/{timestamp}id_/{original}",
         base.as_str().trim_end_matches('/')
@@ -151,16 +155,17 @@ static WEB_PATH: LazyLock<regex::Regex> = LazyLock::new(|| {
 });
 
 /// The timestamp and original URL inside a capture URL (`…/web/<ts>id_/<url>`).
-pub fn split_capture_url(url: &str) -> Option<(String, String)> {
+pub fn split_capture_url(url: &str) -> Option<(Timestamp, String)> {
     let c = WEB_PATH.captures(url)?;
+    let timestamp = Timestamp::parse(&c[1]).ok()?;
     let original = crate::clean::unwrap_url(&format!("/web/{}/{}", &c[1], &c[2]))?;
-    Some((c[1].to_owned(), original))
+    Some((timestamp, original))
 }
 
-/// `Memento-Datetime: Mon, 26 Apr 2010 09:35:12 GMT` as a 14-digit timestamp.
-pub fn memento_timestamp(value: &str) -> Option<String> {
+/// `Memento-Datetime: Mon, 26 Apr 2010 09:35:12 GMT` as a timestamp.
+pub fn memento_timestamp(value: &str) -> Option<Timestamp> {
     let t = jiff::fmt::rfc2822::parse(value.trim()).ok()?;
-    Some(t.strftime("%Y%m%d%H%M%S").to_string())
+    Some(Timestamp::from_jiff(t.timestamp()))
 }
 
 /// Whether a 403 says the site is excluded from the Wayback Machine.
@@ -171,13 +176,13 @@ pub fn is_exclusion(runtime_error: Option<&str>) -> bool {
     })
 }
 
-pub fn is_timestamp(ts: &str) -> bool {
-    ts.len() == 14 && ts.bytes().all(|b| b.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().expect("a test timestamp")
+    }
 
     #[test]
     fn query_url_has_every_parameter() {
@@ -185,15 +190,15 @@ mod tests {
         let q = cdx_url(
             &base,
             "http://www.karlskrona.se/sv/",
-            Some("2009"),
-            Some("2012"),
+            Some(ts("20090101000000")),
+            Some(ts("20121231235959")),
             500,
             Some("k 1"),
         );
         assert_eq!(
             q.as_str(),
             "http://127.0.0.1:8080/cdx/search/cdx?url=http%3A%2F%2Fwww.karlskrona.se%2Fsv%2F&output=json\
-             &fl=timestamp%2Coriginal%2Cmimetype%2Cstatuscode%2Cdigest%2Clength&from=2009&to=2012\
+             &fl=timestamp%2Coriginal%2Cmimetype%2Cstatuscode%2Cdigest%2Clength&from=20090101000000&to=20121231235959\
              &filter=statuscode%3A200&collapse=digest&limit=500&showResumeKey=true&resumeKey=k+1"
         );
     }
@@ -226,21 +231,18 @@ mod tests {
     #[test]
     fn capture_urls_and_mementos() {
         let base = Url::parse("https://web.archive.org/").expect("url");
-        let u = capture_url(&base, "20100426093512", "http://www.karlskrona.se/sv/");
+        let u = capture_url(&base, ts("20100426093512"), "http://www.karlskrona.se/sv/");
         assert_eq!(
             u,
             "https://web.archive.org/web/20100426093512id_/http://www.karlskrona.se/sv/"
         );
         assert_eq!(
             split_capture_url(&u),
-            Some((
-                "20100426093512".into(),
-                "http://www.karlskrona.se/sv/".into()
-            ))
+            Some((ts("20100426093512"), "http://www.karlskrona.se/sv/".into()))
         );
         assert_eq!(
-            memento_timestamp("Mon, 26 Apr 2010 09:35:12 GMT").as_deref(),
-            Some("20100426093512")
+            memento_timestamp("Mon, 26 Apr 2010 09:35:12 GMT"),
+            Some(ts("20100426093512"))
         );
         assert!(is_exclusion(Some(
             "AdministrativeAccessControlException: Blocked Site Error"

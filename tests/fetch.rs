@@ -138,7 +138,8 @@ fn empty_cdx_result_prints_nothing() {
 #[test]
 fn archive_redirect_to_the_nearest_capture_is_followed() {
     let server = Server::start(|hit, _| {
-        if hit.target == capture_path("2010", PAGE) {
+        // `--at 2010` is the end of 2010, as the contract has it.
+        if hit.target == capture_path("20101231235959", PAGE) {
             let to = capture_path(TS, PAGE);
             Reply::status(
                 302,
@@ -404,7 +405,8 @@ fn answers_without_memento_are_not_captures() {
 fn requests_keep_to_the_configured_rates() {
     // Captures: a chain of three requests (archive redirect, site redirect, capture) at 2 per second.
     let server = Server::start(|hit, _| {
-        if hit.target == capture_path("2010", PAGE) {
+        // `--at 2010` is the end of 2010, as the contract has it.
+        if hit.target == capture_path("20101231235959", PAGE) {
             let to = capture_path("20100426000000", PAGE);
             Reply::status(302, "", &[("Location", to.as_str())])
         } else if hit.target == capture_path("20100426000000", PAGE) {

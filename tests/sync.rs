@@ -493,3 +493,100 @@ fn offline_sync_replays_the_bundled_recording() {
     assert_eq!(r["diffs"].as_array().map(Vec::len), Some(1));
     assert_eq!(r["diffs"][0]["to"]["timestamp"], "20110315120000");
 }
+
+#[test]
+fn sync_with_no_network_exits_2_and_still_prints_its_summary() {
+    // Regression: every page failed, nothing was done, and sync exited 3,
+    // which the README's systemd unit counts as success: an outage never alerted.
+    let dir = temp_dir("sync-no-network");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = closed.local_addr().expect("addr").port();
+    drop(closed);
+    std::fs::write(
+        dir.join("sidarkiv.toml"),
+        format!(
+            "wayback = \"http://127.0.0.1:{port}\"\nmax_retries = 1\nrate_limit_wait_seconds = 0\n\
+             [[page]]\nurl = \"{A}\"\n[[page]]\nurl = \"{C}\"\n"
+        ),
+    )
+    .expect("config");
+    let out = sync(&dir, &[], &[("SIDARKIV_RATE_LIMIT_WAIT_SECONDS", "0")]);
+    assert_exit(&out, 2);
+    let s = summary(&out);
+    assert_eq!(s["failures"].as_array().map(Vec::len), Some(2));
+    let reason = s["failures"][0]["reason"].as_str().unwrap_or("");
+    assert!(reason.contains("connection was refused"), "{reason}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("nothing was done: all 2 tracked pages failed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_report_that_cannot_be_written_is_named_in_the_summary_and_exits_3() {
+    // Regression: the captures were stored, then sync exited 2 with no
+    // summary; the next run found nothing new and the changes were never reported.
+    let dir = temp_dir("sync-report-error");
+    let server = wayback(scenario_sites(), |_, _| None);
+    config(
+        &dir,
+        &server,
+        &[C],
+        "captures_per_second = 0\ncdx_per_minute = 0",
+    );
+    let out = sync(&dir, &["--report", "/nonexistent/dir/r.html"], &[]);
+    assert_exit(&out, 3);
+    let s = summary(&out);
+    assert_eq!(s["captures_stored"], 2);
+    assert_eq!(s["changes"], 1);
+    assert!(s["report"].is_null());
+    assert!(
+        s["report_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("/nonexistent/dir/r.html")),
+        "{s}"
+    );
+    assert_eq!(stored(&dir).len(), 2, "the captures are kept");
+    let report = sidarkiv()
+        .current_dir(&dir)
+        .args(["report", "--format", "json", "--since", "2010"])
+        .output()
+        .expect("report");
+    assert_exit(&report, 0);
+    let r: Value = serde_json::from_slice(&report.stdout).expect("json");
+    assert_eq!(
+        r["diffs"].as_array().map(Vec::len),
+        Some(1),
+        "report --since writes them again"
+    );
+}
+
+#[test]
+fn a_capture_the_archive_cannot_serve_is_a_warning_not_a_failure() {
+    let dir = temp_dir("sync-unservable");
+    // The 2010-09 capture of C is listed, but its id_ answer is no capture
+    // (no Memento-Datetime): the page is synced, the row skipped with a warning.
+    let server = wayback(scenario_sites(), |hit, _| {
+        hit.target
+            .contains("20100901000000id_")
+            .then(|| Reply::status(404, "not in the archive", &[]))
+    });
+    config(
+        &dir,
+        &server,
+        &[C],
+        "captures_per_second = 0\ncdx_per_minute = 0",
+    );
+    let out = sync(&dir, &[], &[]);
+    assert_exit(&out, 0);
+    let s = summary(&out);
+    assert_eq!(s["captures_stored"], 1);
+    let warnings = &s["results"][0]["warnings"];
+    assert!(
+        warnings[0]
+            .as_str()
+            .is_some_and(|w| w.contains("20100901000000") && w.contains("Memento-Datetime")),
+        "{s}"
+    );
+}

@@ -9,4 +9,5 @@ mod parse;
 mod pipes;
 mod server;
 mod sync;
+mod trust;
 mod util;

@@ -66,8 +66,11 @@ impl Staged {
         last: bool,
     ) -> Result<(), ArchiveError> {
         let tmp_dir = self.root.join("tmp");
-        let mut tmp = temp_file_in(&tmp_dir).map_err(io(&tmp_dir))?;
-        tmp.write_all(bytes).map_err(io(tmp.path()))?;
+        let mut tmp = temp_file_in(&tmp_dir).map_err(io(&dest))?;
+        // Errors name the file being stored, not the temporary one (whose
+        // name means nothing to a user); the plain File's errors carry no
+        // path of their own, unlike tempfile's wrapper.
+        tmp.as_file_mut().write_all(bytes).map_err(io(&dest))?;
         self.files.push(StagedFile {
             body: Body::Named(tmp),
             dest,

@@ -36,7 +36,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
-use crate::model::Page;
+use crate::model::{Page, SourceKind};
+use crate::timestamp::Timestamp;
 
 #[derive(Debug, Error)]
 pub enum ArchiveError {
@@ -71,12 +72,11 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaptureRecord {
     pub url: String,
-    pub timestamp: String,
+    pub timestamp: Timestamp,
     pub sha256: String,
     /// Base32 SHA-1, the form of the CDX `digest`.
     pub sha1: String,
-    /// `wayback`, `live`, `file`, `warc`.
-    pub kind: String,
+    pub kind: SourceKind,
     pub original_url: Option<String>,
     /// HTTP status the page had when captured.
     pub status: u16,
@@ -96,8 +96,8 @@ struct Index {
 #[derive(Debug, Clone)]
 pub struct StoreMeta {
     pub url: String,
-    pub timestamp: String,
-    pub kind: String,
+    pub timestamp: Timestamp,
+    pub kind: SourceKind,
     pub original_url: Option<String>,
     pub status: u16,
     pub content_type: Option<String>,
@@ -321,10 +321,10 @@ impl Archive {
             }
             let record = CaptureRecord {
                 url: meta.url.clone(),
-                timestamp: meta.timestamp.clone(),
+                timestamp: meta.timestamp,
                 sha256: item.sha256.clone(),
                 sha1: item.sha1.clone(),
-                kind: meta.kind.clone(),
+                kind: meta.kind,
                 original_url: meta.original_url.clone(),
                 status: meta.status,
                 content_type: meta.content_type.clone(),
@@ -375,7 +375,7 @@ impl Archive {
     /// The capture a reference names: `URL@TIMESTAMP` or a sha256 prefix (≥ 12 hex digits).
     pub fn resolve(&self, reference: &str) -> Result<CaptureRecord, ArchiveError> {
         if let Some((url, ts)) = reference.rsplit_once('@')
-            && crate::wayback::is_timestamp(ts)
+            && let Ok(ts) = Timestamp::parse(ts)
         {
             // Two captures can share a second (a WARC of quick re-fetches).
             let found = self
@@ -462,7 +462,7 @@ impl Archive {
     }
 
     /// The page JSON file of one capture.
-    fn page_path(&self, url: &str, timestamp: &str, sha256: &str) -> PathBuf {
+    fn page_path(&self, url: &str, timestamp: &Timestamp, sha256: &str) -> PathBuf {
         let name = format!("{timestamp}-{}.json", sha256.get(..12).unwrap_or(sha256));
         self.page_dir(url).join(name)
     }
@@ -552,8 +552,8 @@ mod tests {
     fn meta(url: &str, ts: &str) -> StoreMeta {
         StoreMeta {
             url: url.into(),
-            timestamp: ts.into(),
-            kind: "file".into(),
+            timestamp: ts.parse().expect("a test timestamp"),
+            kind: SourceKind::File,
             original_url: None,
             status: 200,
             content_type: None,
@@ -640,7 +640,8 @@ mod tests {
         // is replaced by a prepared one, atomically.
         let other = b"<html><body><h1>Ny rubrik</h1><p>Text</p></body></html>";
         let second = capture("http://x.se/a", other, "20110101000000");
-        let stale = a.page_path("http://x.se/a", "20110101000000", &second.sha256);
+        let ts: Timestamp = "20110101000000".parse().expect("timestamp");
+        let stale = a.page_path("http://x.se/a", &ts, &second.sha256);
         fs::write(&stale, b"stale").expect("stale");
         let stored = a.store_batch(&lock, vec![second]).expect("store");
         assert!(stored[0].new);

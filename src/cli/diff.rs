@@ -95,7 +95,6 @@ pub fn load(path: &Path, limit: u64) -> anyhow::Result<Page> {
         return Ok(page);
     }
     let opts = ParseOptions {
-        kind: "file".into(),
         ..ParseOptions::default()
     };
     parse_page(&bytes, &opts).with_context(|| format!("cannot parse {name}"))

@@ -17,7 +17,8 @@ use super::store::{ArchiveArg, open_archive};
 use sidarkiv::archive::Archive;
 use sidarkiv::archive::warc::{self, Reader};
 use sidarkiv::archive::{Capture, StoreMeta};
-use sidarkiv::{ParseOptions, parse_page};
+use sidarkiv::model::SourceKind;
+use sidarkiv::{ParseOptions, Timestamp, parse_page};
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -38,7 +39,7 @@ enum Job {
         input: String,
         bytes: Vec<u8>,
         url: String,
-        timestamp: Option<String>,
+        timestamp: Option<Timestamp>,
         status: u16,
         content_type: Option<String>,
     },
@@ -102,6 +103,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     let (mut ok, mut failed) = (0usize, 0usize);
+    let mut first_failure: Option<String> = None;
     let result: anyhow::Result<()> = std::thread::scope(|s| {
         // Every channel end is owned by the thread that uses it, so that when
         // this loop stops early (stdout closed: `import … | head -1`) the
@@ -142,6 +144,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
                     }
                     Done::Err { input, reason } => {
                         failed += 1;
+                        first_failure.get_or_insert_with(|| format!("{input}: {reason}"));
                         lines.push(json!({"input": input, "status": "error", "reason": reason}));
                     }
                 }
@@ -158,9 +161,11 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
                     }
                 }
                 Err(e) => {
+                    let reason = format!("cannot store: {}", sidarkiv::error::chain(&e));
                     for (input, _) in &inputs {
                         failed += 1;
-                        lines.push(json!({"input": input, "status": "error", "reason": format!("cannot store: {e}")}));
+                        first_failure.get_or_insert_with(|| format!("{input}: {reason}"));
+                        lines.push(json!({"input": input, "status": "error", "reason": reason}));
                     }
                 }
             }
@@ -182,8 +187,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
             list_paths(&args.paths)
         )
         .into()),
-        (_, 0) => Ok(ExitCode::SUCCESS),
-        _ => Ok(ExitCode::from(3)),
+        _ => super::tally("inputs", ok, failed, first_failure),
     }
 }
 
@@ -375,9 +379,8 @@ fn read_warc(path: &Path, max_body: u64, jobs: &SyncSender<Job>) {
 }
 
 /// `2010-04-26T09:35:12Z` → `20100426093512`.
-fn warc_date(s: &str) -> Option<String> {
-    let t: jiff::Timestamp = s.trim().parse().ok()?;
-    Some(t.strftime("%Y%m%d%H%M%S").to_string())
+fn warc_date(s: &str) -> Option<Timestamp> {
+    Some(Timestamp::from_jiff(s.trim().parse().ok()?))
 }
 
 /// What one page may cost: bytes read, time parsing.
@@ -418,8 +421,8 @@ fn work(
                     charset: content_type
                         .as_deref()
                         .and_then(sidarkiv::fetch::charset_of),
-                    kind: "warc".into(),
-                    timestamp: timestamp.clone(),
+                    kind: SourceKind::Warc,
+                    timestamp,
                     budget: Some(limits.budget),
                 };
                 finish(input, bytes, opts, timestamp, status, content_type, None)
@@ -449,11 +452,11 @@ fn parse_file(path: &Path, url: Option<&str>, limits: Limits) -> Done {
     let mtime = metadata
         .and_then(|m| m.modified().ok())
         .and_then(|t| jiff::Timestamp::try_from(t).ok())
-        .map(|t| t.strftime("%Y%m%d%H%M%S").to_string());
+        .map(Timestamp::from_jiff);
     let opts = ParseOptions {
         url: url.map(str::to_owned),
         charset: None,
-        kind: "file".into(),
+        kind: SourceKind::File,
         timestamp: None,
         budget: Some(limits.budget),
     };
@@ -467,7 +470,7 @@ fn finish(
     input: String,
     bytes: Vec<u8>,
     opts: ParseOptions,
-    fallback_ts: Option<String>,
+    fallback_ts: Option<Timestamp>,
     status: u16,
     content_type: Option<String>,
     file: Option<&Path>,
@@ -498,7 +501,7 @@ fn finish(
             reason: "no URL: the page names none and no --url was given".into(),
         };
     };
-    let Some(timestamp) = page.source.timestamp.clone().or(fallback_ts) else {
+    let Some(timestamp) = page.source.timestamp.or(fallback_ts) else {
         return Done::Err {
             input,
             reason: "no capture time known".into(),
@@ -508,7 +511,7 @@ fn finish(
         url,
         timestamp,
         // parse_page already says `wayback` for a view-mode copy read from a file.
-        kind: page.source.kind.clone(),
+        kind: page.source.kind,
         original_url: page.source.original_url.clone(),
         status,
         content_type,

@@ -69,7 +69,24 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help, --version: wanted output, on stdout.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line, as for every fatal error; `--help` has the rest.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("bad arguments");
+            eprintln!(
+                "sidarkiv: {} (see --help)",
+                first.trim_start_matches("error: ")
+            );
+            return ExitCode::from(2);
+        }
+    };
     init_logging(cli.verbose, cli.quiet);
     let result = match cli.command {
         Command::Parse(args) => parse::run(args),
@@ -90,6 +107,32 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// The contract's exit code for a run over many items (pages, inputs):
+/// 0 when none failed; 3 when some failed and some were done; 2, with one
+/// line naming the first failure, when none was done.
+pub fn tally(
+    what: &str,
+    done: usize,
+    failed: usize,
+    first: Option<String>,
+) -> Result<ExitCode, Failure> {
+    match (done, failed) {
+        (_, 0) => Ok(ExitCode::SUCCESS),
+        (0, n) => Err(Failure::Fatal(anyhow::anyhow!(
+            "nothing was done: all {n} {what} failed{}",
+            first
+                .map(|f| format!("; the first: {f}"))
+                .unwrap_or_default()
+        ))),
+        (_, n) => Err(Failure::Partial(anyhow::anyhow!(
+            "{n} {what} failed, the rest were done and kept{}",
+            first
+                .map(|f| format!("; the first: {f}"))
+                .unwrap_or_default()
+        ))),
+    }
+}
+
 fn exit_code(failure: Failure) -> ExitCode {
     let (e, code) = match failure {
         Failure::Fatal(e) => (e, 2),
@@ -98,7 +141,7 @@ fn exit_code(failure: Failure) -> ExitCode {
     if is_broken_pipe(&e) {
         return ExitCode::SUCCESS;
     }
-    eprintln!("sidarkiv: {e:#}");
+    eprintln!("sidarkiv: {}", sidarkiv::error::chain(e.as_ref()));
     ExitCode::from(code)
 }
 
@@ -124,6 +167,17 @@ fn init_logging(verbose: u8, quiet: bool) {
         .with_writer(io::stderr)
         .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .try_init();
+}
+
+/// `--from`, `--since`: the start of the period a date names (`2011` is
+/// 2011-01-01 00:00:00). Every date flag goes through this or [`date_end`].
+pub fn date_start(s: &str) -> Result<sidarkiv::Timestamp, sidarkiv::timestamp::TimestampError> {
+    sidarkiv::Timestamp::bound(s, sidarkiv::timestamp::Edge::Start)
+}
+
+/// `--to`, `--at`: the end of the period a date names (`2010` is 2010-12-31 23:59:59).
+pub fn date_end(s: &str) -> Result<sidarkiv::Timestamp, sidarkiv::timestamp::TimestampError> {
+    sidarkiv::Timestamp::bound(s, sidarkiv::timestamp::Edge::End)
 }
 
 /// Reads a whole input, at most `limit` bytes (`max_body_bytes`): `/dev/zero`

@@ -7,8 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{Failure, print_json};
-use sidarkiv::config::{Overrides, Settings, is_timestamp_prefix};
+use sidarkiv::Timestamp;
+use sidarkiv::config::{Overrides, Settings};
 use sidarkiv::fetch::Fetcher;
+use sidarkiv::model::SourceKind;
 use sidarkiv::{ParseOptions, parse_page, wayback};
 
 #[derive(Debug, clap::Args)]
@@ -38,12 +40,12 @@ impl Common {
 pub struct SnapshotsArgs {
     /// The page whose captures to list.
     url: String,
-    /// Earliest capture, as a timestamp prefix (2010, 201004, …).
-    #[arg(long)]
-    from: Option<String>,
-    /// Latest capture, as a timestamp prefix.
-    #[arg(long)]
-    to: Option<String>,
+    /// Earliest capture: YYYY, YYYY-MM, YYYY-MM-DD or a timestamp prefix (its start).
+    #[arg(long, value_parser = super::date_start)]
+    from: Option<Timestamp>,
+    /// Latest capture: YYYY, YYYY-MM, YYYY-MM-DD or a timestamp prefix (its end).
+    #[arg(long, value_parser = super::date_end)]
+    to: Option<Timestamp>,
     #[command(flatten)]
     common: Common,
 }
@@ -52,9 +54,10 @@ pub struct SnapshotsArgs {
 pub struct FetchArgs {
     /// The page to fetch.
     url: String,
-    /// The capture nearest to this timestamp (prefix); default: the newest.
-    #[arg(long, conflicts_with = "live")]
-    at: Option<String>,
+    /// The capture nearest to this date (the end of the period a prefix
+    /// names); default: the newest.
+    #[arg(long, conflicts_with = "live", value_parser = super::date_end)]
+    at: Option<Timestamp>,
     /// Fetch the page from its own site instead of the Wayback Machine.
     #[arg(long)]
     live: bool,
@@ -69,15 +72,6 @@ fn check_url(url: &str) -> anyhow::Result<()> {
     }
 }
 
-fn check_ts(flag: &str, ts: Option<&str>) -> anyhow::Result<()> {
-    match ts {
-        Some(t) if !is_timestamp_prefix(t) => {
-            bail!("{flag} {t:?}: expected a timestamp prefix of 4 to 14 digits")
-        }
-        _ => Ok(()),
-    }
-}
-
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -86,8 +80,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 pub fn snapshots(args: SnapshotsArgs) -> Result<ExitCode, Failure> {
     check_url(&args.url)?;
-    check_ts("--from", args.from.as_deref())?;
-    check_ts("--to", args.to.as_deref())?;
     let settings = args.common.settings()?;
     let fetcher = Fetcher::new(&settings).map_err(anyhow::Error::from)?;
     let progress = indicatif::ProgressBar::new_spinner();
@@ -109,25 +101,11 @@ pub fn snapshots(args: SnapshotsArgs) -> Result<ExitCode, Failure> {
             progress.tick();
             Ok(())
         };
-        let mut io_error: Option<std::io::Error> = None;
-        let listed = sidarkiv::sync::each_cdx_page(
-            &fetcher,
-            &args.url,
-            args.from.as_deref(),
-            args.to.as_deref(),
-            |rows| {
-                write_rows(rows).map_err(|e| {
-                    let message = e.to_string();
-                    io_error = Some(e);
-                    message
-                })
-            },
-        )
-        .await;
-        if let Some(e) = io_error {
-            return Err(e.into());
-        }
-        listed.map_err(|e| anyhow::anyhow!("{}: {e}", args.url))
+        sidarkiv::sync::each_cdx_page(&fetcher, &args.url, args.from, args.to, |rows| {
+            Ok(write_rows(rows)?)
+        })
+        .await
+        .with_context(|| args.url.clone())
     });
     progress.finish_and_clear();
     match result {
@@ -141,23 +119,27 @@ pub fn snapshots(args: SnapshotsArgs) -> Result<ExitCode, Failure> {
 
 pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
     check_url(&args.url)?;
-    check_ts("--at", args.at.as_deref())?;
     let settings = args.common.settings()?;
     let fetcher = Fetcher::new(&settings).map_err(anyhow::Error::from)?;
     let capture = runtime()?.block_on(async {
         if args.live {
             fetcher.live(&args.url).await
         } else {
-            let at = args.at.clone().unwrap_or_else(now_timestamp);
-            fetcher.capture(&args.url, &at).await
+            fetcher
+                .capture(&args.url, args.at.unwrap_or_else(Timestamp::now))
+                .await
         }
     });
     let capture = capture.map_err(anyhow::Error::from)?;
     let opts = ParseOptions {
         url: Some(capture.original_url.clone()),
         charset: capture.charset.clone(),
-        kind: if args.live { "live" } else { "wayback" }.into(),
-        timestamp: capture.timestamp.clone(),
+        kind: if args.live {
+            SourceKind::Live
+        } else {
+            SourceKind::Wayback
+        },
+        timestamp: capture.timestamp,
         budget: Some(settings.page_time_budget),
     };
     let mut page = parse_page(&capture.body, &opts)
@@ -171,8 +153,8 @@ pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
     let archive = super::store::open_archive(&settings.archive)?;
     let meta = sidarkiv::archive::StoreMeta {
         url: args.url.clone(),
-        timestamp: capture.timestamp.clone().unwrap_or_else(now_timestamp),
-        kind: opts.kind.clone(),
+        timestamp: capture.timestamp.unwrap_or_else(Timestamp::now),
+        kind: opts.kind,
         original_url: Some(capture.original_url.clone()),
         status: capture.status,
         content_type: capture.content_type.clone(),
@@ -182,9 +164,4 @@ pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
     tracing::info!(sha256 = %stored.record.sha256, new = stored.new, "stored");
     print_json(&page)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Now as a Wayback timestamp: the nearest capture to it is the newest.
-fn now_timestamp() -> String {
-    jiff::Timestamp::now().strftime("%Y%m%d%H%M%S").to_string()
 }

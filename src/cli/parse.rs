@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{Failure, print_json, read_capped, read_file};
-use sidarkiv::config::{Overrides, Settings};
+use sidarkiv::config::Settings;
+use sidarkiv::model::SourceKind;
 use sidarkiv::{ParseOptions, parse_page};
 
 #[derive(Debug, clap::Args)]
@@ -36,7 +37,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     } else {
         args.input.display().to_string()
     };
-    let limit = Settings::load(None, &Overrides::default())?.max_body_bytes;
+    // parse reads no config: a broken sidarkiv.toml beside the file is none of its business.
+    let limit = Settings::default().max_body_bytes;
     let bytes = if stdin {
         read_capped(std::io::stdin().lock(), limit, &name)?
     } else {
@@ -45,7 +47,11 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let opts = ParseOptions {
         url: args.url,
         charset: args.charset,
-        kind: if stdin { "stdin" } else { "file" }.to_owned(),
+        kind: if stdin {
+            SourceKind::Stdin
+        } else {
+            SourceKind::File
+        },
         timestamp: None,
         budget: None,
     };

@@ -36,11 +36,23 @@ impl ArchiveArg {
     /// The archive, which must exist already: reading commands never create one.
     pub fn open(&self) -> anyhow::Result<Archive> {
         let settings = self.settings()?;
-        if !settings.archive.is_dir() {
-            anyhow::bail!(
-                "{}: no archive here (the folder does not exist)",
-                settings.archive.display()
-            );
+        let dir = &settings.archive;
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => anyhow::bail!(
+                "{}: not an archive: it is a file, not a folder",
+                dir.display()
+            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                anyhow::bail!(
+                    "{}: no archive here (the folder does not exist)",
+                    dir.display()
+                )
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("cannot open the archive {}", dir.display())));
+            }
         }
         open_archive(&settings.archive)
     }
@@ -145,7 +157,7 @@ pub fn export(args: ExportArgs) -> Result<ExitCode, Failure> {
             &[
                 ("WARC-Type", "warcinfo".into()),
                 ("WARC-Record-ID", warc::record_id(info.as_bytes())),
-                ("WARC-Date", now()),
+                ("WARC-Date", sidarkiv::Timestamp::now().iso()),
                 ("WARC-Filename", filename),
                 ("Content-Type", "application/warc-fields".into()),
             ],
@@ -157,8 +169,9 @@ pub fn export(args: ExportArgs) -> Result<ExitCode, Failure> {
         }
         out.flush()?;
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist(&args.warc)
+    tmp.as_file()
+        .sync_all()
+        .and_then(|()| tmp.persist(&args.warc).map(drop).map_err(|e| e.error))
         .with_context(|| format!("cannot write {}", args.warc.display()))?;
     print_json(&json!({"warc": args.warc.display().to_string(), "captures": records.len()}))?;
     Ok(ExitCode::SUCCESS)
@@ -187,7 +200,7 @@ fn write_capture(
     )
     .into_bytes();
     block.extend_from_slice(&raw);
-    let date = ts_to_iso(&record.timestamp);
+    let date = record.timestamp.iso();
     let id =
         warc::record_id(format!("{}{}{}", record.url, record.timestamp, record.sha256).as_bytes());
     warc::write_record(
@@ -244,29 +257,6 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn now() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
-}
-
-/// `20100426093512` → `2010-04-26T09:35:12Z`.
-fn ts_to_iso(ts: &str) -> String {
-    if ts.len() == 14 && ts.bytes().all(|b| b.is_ascii_digit()) {
-        format!(
-            "{}-{}-{}T{}:{}:{}Z",
-            &ts[..4],
-            &ts[4..6],
-            &ts[6..8],
-            &ts[8..10],
-            &ts[10..12],
-            &ts[12..14]
-        )
-    } else {
-        now()
-    }
-}
-
 #[derive(Debug, clap::Args)]
 pub struct ReparseArgs {
     #[command(flatten)]
@@ -294,8 +284,8 @@ pub fn reparse(args: ReparseArgs) -> Result<ExitCode, Failure> {
                         .content_type
                         .as_deref()
                         .and_then(sidarkiv::fetch::charset_of),
-                    kind: record.kind.clone(),
-                    timestamp: Some(record.timestamp.clone()),
+                    kind: record.kind,
+                    timestamp: Some(record.timestamp),
                     budget: Some(settings.page_time_budget),
                 };
                 let page = parse_page(&raw, &opts)?;

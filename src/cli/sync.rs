@@ -11,6 +11,7 @@ use super::diff::LangArg;
 use super::store::open_archive;
 use super::{Failure, print_json};
 use sidarkiv::config::{Overrides, Settings};
+use sidarkiv::error::chain;
 use sidarkiv::fetch::Fetcher;
 use sidarkiv::replay::{self, Recording};
 use sidarkiv::report::{self, Entry, Lang};
@@ -99,14 +100,24 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
     drop(lock);
     let failures: Vec<_> = outcomes
         .iter()
-        .filter_map(|o| o.error.as_ref().map(|e| json!({"url": o.url, "reason": e})))
+        .filter_map(|o| {
+            o.error
+                .as_ref()
+                .map(|e| json!({"url": o.url, "reason": chain(e)}))
+        })
         .collect();
-    let report_path = match &args.report {
-        Some(path) => {
-            write_report(path, &diffs, Lang::Sv)?;
-            Some(path.display().to_string())
-        }
-        None => None,
+    // The captures are stored whatever happens to the report: a failed
+    // write is named in the summary (exit 3), and `report --since` writes
+    // the same changes again.
+    let (report_path, report_error) = match &args.report {
+        Some(path) => match write_report(path, &diffs, Lang::Sv) {
+            Ok(()) => (Some(path.display().to_string()), None),
+            Err(e) => (
+                None,
+                Some(format!("{}: {}", path.display(), chain(e.as_ref()))),
+            ),
+        },
+        None => (None, None),
     };
     print_json(&json!({
         "schema": "sidarkiv.sync.v1",
@@ -119,14 +130,25 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
         "captures_stored": outcomes.iter().map(|o| o.captures_stored).sum::<usize>(),
         "changes": diffs.len(),
         "report": report_path,
+        "report_error": report_error,
         "results": outcomes,
         "failures": failures,
     }))?;
-    Ok(if failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(3)
-    })
+    let first = outcomes
+        .iter()
+        .find_map(|o| Some(format!("{}: {}", o.url, chain(o.error.as_ref()?))));
+    let code = super::tally(
+        "tracked pages",
+        outcomes.len() - failures.len(),
+        failures.len(),
+        first,
+    )?;
+    match report_error {
+        Some(e) => Err(Failure::Partial(anyhow::anyhow!(
+            "the report could not be written ({e}); the changes are stored: `sidarkiv report --since …` writes them"
+        ))),
+        None => Ok(code),
+    }
 }
 
 fn write_report(path: &Path, diffs: &[FoundDiff], lang: Lang) -> anyhow::Result<()> {
@@ -162,11 +184,15 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         .unwrap_or(Path::new("."));
     let mut tmp = sidarkiv::archive::temp_file_in(dir)
         .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    // The plain File, and the persist error's own cause: errors name `path`,
+    // never the temporary file.
+    let written = tmp
+        .as_file_mut()
+        .write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all());
+    written
+        .and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -178,9 +204,10 @@ pub enum ReportFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// Only changes captured on or after this date (YYYY-MM-DD).
-    #[arg(long)]
-    since: Option<String>,
+    /// Only changes captured on or after this date: YYYY, YYYY-MM,
+    /// YYYY-MM-DD or a timestamp prefix (its start).
+    #[arg(long, value_parser = super::date_start)]
+    since: Option<sidarkiv::Timestamp>,
     #[arg(long, value_enum, default_value = "html")]
     format: ReportFormat,
     /// Write to this file instead of standard output.
@@ -194,15 +221,7 @@ pub struct ReportArgs {
 
 /// Every page's changes between consecutive captures, newest first.
 pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
-    let since = match &args.since {
-        Some(d) => {
-            let date: jiff::civil::Date = d
-                .parse()
-                .with_context(|| format!("--since {d:?}: expected a date YYYY-MM-DD"))?;
-            Some(date.strftime("%Y%m%d").to_string())
-        }
-        None => None,
-    };
+    let since = args.since;
     let archive = args.archive.open()?;
     let records = archive.list(None)?;
     let mut found: Vec<FoundDiff> = Vec::new();
@@ -213,9 +232,7 @@ pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
         let pb = archive.page(b)?;
         if let Some((a, pa)) = &previous
             && a.url == b.url
-            && since
-                .as_ref()
-                .is_none_or(|s| b.timestamp.as_str() >= s.as_str())
+            && since.is_none_or(|s| b.timestamp >= s)
         {
             let d = sidarkiv::diff::diff(pa, &pb);
             if d.changed {
@@ -227,7 +244,7 @@ pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
         }
         previous = Some((b, pb));
     }
-    found.sort_by(|x, y| y.diff.to.timestamp.cmp(&x.diff.to.timestamp));
+    found.sort_by_key(|d| std::cmp::Reverse(d.diff.to.timestamp));
     let lang: Lang = args.lang.into();
     let entries = entries(&found);
     let text = match args.format {

@@ -24,7 +24,8 @@ mod text;
 use text::same;
 pub use text::{comparable, word_diff};
 
-use crate::model::{Contact, Network, Page, Section};
+use crate::model::{Contact, Network, Page, Section, SourceKind};
+use crate::timestamp::Timestamp;
 
 /// Schema tag written into every diff document.
 pub const DIFF_SCHEMA: &str = "sidarkiv.diff.v1";
@@ -52,7 +53,7 @@ pub struct PageDiff {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Endpoint {
     pub url: Option<String>,
-    pub timestamp: Option<String>,
+    pub timestamp: Option<Timestamp>,
     pub sha256: String,
     pub updated: Option<String>,
     /// Whether the capture came from the Wayback Machine, so that a report
@@ -147,10 +148,10 @@ pub fn diff(a: &Page, b: &Page) -> PageDiff {
 fn endpoint(p: &Page) -> Endpoint {
     Endpoint {
         url: p.url.clone(),
-        timestamp: p.source.timestamp.clone(),
+        timestamp: p.source.timestamp,
         sha256: p.source.sha256.clone(),
         updated: p.updated.clone(),
-        from_wayback: p.source.kind == "wayback",
+        from_wayback: p.source.kind == SourceKind::Wayback,
     }
 }
 

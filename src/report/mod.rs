@@ -233,7 +233,7 @@ pub fn human(v: &Value) -> String {
 #[derive(Debug, Clone, Serialize)]
 struct Side {
     date: Option<String>,
-    timestamp: Option<String>,
+    timestamp: Option<crate::timestamp::Timestamp>,
     wayback: Option<String>,
     sha256: String,
 }
@@ -247,7 +247,7 @@ fn side(e: &crate::diff::Endpoint) -> Side {
     };
     Side {
         date: e.updated.clone(),
-        timestamp: e.timestamp.clone(),
+        timestamp: e.timestamp,
         wayback,
         sha256: e.sha256.chars().take(12).collect(),
     }
@@ -261,7 +261,7 @@ pub fn markdown(diff: &PageDiff, page_title: Option<&str>, lang: Lang) -> String
     let dates = |e: &crate::diff::Endpoint| {
         e.updated
             .clone()
-            .or_else(|| e.timestamp.clone())
+            .or_else(|| e.timestamp.map(|t| t.to_string()))
             .unwrap_or_else(|| "?".into())
     };
     let mut out = format!(

@@ -1,0 +1,201 @@
+//! What an operator relies on: exit codes by the contract, one clear line
+//! per error, and every date flag taking every date form. Each test is a
+//! regression for a case the issue "Operators can trust it" found.
+
+use crate::util::{assert_exit, run, sidarkiv, temp_dir};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn page(i: usize) -> String {
+    format!(
+        "<html><body><h1>Sida {i}</h1><p>Text.</p>\
+         <p>L\u{e4}nk till sidan: <a href=\"http://example.se/{i}\">x</a></p></body></html>"
+    )
+}
+
+#[test]
+fn an_import_that_can_store_nothing_exits_2() {
+    // Regression: into a full disk every input failed "cannot store" and
+    // the import exited 3, as if some had been kept. A file size limit of
+    // 0 (with SIGXFSZ ignored, writes fail with EFBIG) stands in for the
+    // full disk: it fails every write, as root too.
+    let dir = temp_dir("trust-full-disk");
+    let pages = dir.join("pages");
+    std::fs::create_dir_all(&pages).expect("dir");
+    for i in 0..5 {
+        std::fs::write(pages.join(format!("p{i}.html")), page(i)).expect("write");
+    }
+    let archive = dir.join("archive");
+    let out = Command::new("bash")
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 0 && exec \"$0\" import \"$1\" --archive \"$2\"",
+            env!("CARGO_BIN_EXE_sidarkiv"),
+            s(&pages),
+            s(&archive),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash");
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("nothing was done: all 5 inputs failed") && err.contains("cannot store"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        !err.contains(".tmp"),
+        "a temp-file name in the error: {err}"
+    );
+}
+
+#[test]
+fn os_causes_are_printed_once() {
+    // Regression: "Permission denied (os error 13): Permission denied (os error 13)".
+    let dir = temp_dir("trust-cause-once");
+    let out = run(&["parse", s(&dir.join("absent.html"))], None);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+    assert!(err.contains("absent.html"), "{err}");
+}
+
+#[test]
+fn list_names_a_file_given_as_archive_for_what_it_is() {
+    let dir = temp_dir("trust-archive-file");
+    let file = dir.join("archive.txt");
+    std::fs::write(&file, "not an archive").expect("write");
+    let out = run(&["list", "--archive", s(&file)], None);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("it is a file, not a folder"), "{err}");
+    assert!(!err.contains("does not exist"), "{err}");
+}
+
+#[test]
+fn parse_ignores_a_broken_config_beside_it() {
+    let dir = temp_dir("trust-parse-config");
+    std::fs::write(dir.join("sidarkiv.toml"), "max_retries = \"many\"\n[[").expect("write");
+    std::fs::write(dir.join("p.html"), page(1)).expect("write");
+    let out = sidarkiv()
+        .current_dir(&dir)
+        .args(["parse", "p.html"])
+        .output()
+        .expect("parse");
+    assert_exit(&out, 0);
+}
+
+#[test]
+fn toml_errors_keep_their_lines() {
+    // Regression: toml's message, with its snippet and caret, was squashed onto one line.
+    let dir = temp_dir("trust-toml");
+    std::fs::write(
+        dir.join("sidarkiv.toml"),
+        "archive = \"a\"\nmax_retries = \"many\"\n",
+    )
+    .expect("write");
+    let out = sidarkiv()
+        .current_dir(&dir)
+        .args(["list"])
+        .output()
+        .expect("list");
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert!(err.lines().count() > 2, "{err}");
+    assert!(
+        err.contains("line 2") && err.contains("max_retries"),
+        "{err}"
+    );
+}
+
+#[test]
+fn every_date_flag_takes_every_date_form() {
+    // Regression: `report --since 2011` was refused ("expected two digit
+    // month"), and `snapshots --from 2010-01-01` the other way round.
+    let dir = temp_dir("trust-dates");
+    std::fs::create_dir_all(dir.join("archive")).expect("dir");
+    for date in ["2011", "2011-03", "2011-03-15", "201103", "20110315120000"] {
+        let out = run(
+            &[
+                "report",
+                "--since",
+                date,
+                "--format",
+                "json",
+                "--archive",
+                s(&dir.join("archive")),
+            ],
+            None,
+        );
+        assert_exit(&out, 0);
+    }
+    for bad in ["2011-13", "20x1", "11"] {
+        let out = run(
+            &[
+                "report",
+                "--since",
+                bad,
+                "--archive",
+                s(&dir.join("archive")),
+            ],
+            None,
+        );
+        assert_exit(&out, 2);
+        assert_eq!(stderr(&out).trim().lines().count(), 1, "{}", stderr(&out));
+    }
+    // snapshots sends the dates to CDX as the start and end of their periods.
+    let server = crate::server::Server::start(|_, _| crate::server::Reply::ok("[]", &[]));
+    let out = crate::util::run_net(
+        &[
+            "snapshots",
+            "http://example.se/",
+            "--from",
+            "2010-01-01",
+            "--to",
+            "2010-02",
+            "--wayback",
+            &server.base,
+        ],
+        &[],
+    );
+    assert_exit(&out, 0);
+    let target = &server.hits()[0].target;
+    assert!(
+        target.contains("from=20100101000000") && target.contains("to=20100228235959"),
+        "{target}"
+    );
+}
+
+#[test]
+fn a_stray_nul_byte_does_not_refuse_a_page() {
+    let out = run(
+        &["parse", "-"],
+        Some(b"<html><body><h1>Rubrik</h1><p>F\xf6re\0efter</p></body></html>"),
+    );
+    assert_exit(&out, 0);
+    let page: serde_json::Value = serde_json::from_slice(&out.stdout).expect("page JSON");
+    assert_eq!(page["title"], "Rubrik");
+}
+
+#[test]
+fn a_host_that_does_not_resolve_is_named_as_such_with_its_url_once() {
+    // Regression: "gave up after 6 attempts: error sending request for url
+    // (…)", the URL three times, after 16 s, never saying DNS.
+    let url = "http://sidarkiv-test.invalid/sida";
+    let out = crate::util::run_net(&["fetch", url, "--live"], &[]);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    let last = err.trim().lines().last().unwrap_or("");
+    assert!(last.contains("did not resolve (DNS)"), "{err}");
+    assert_eq!(last.matches(url).count(), 1, "{last}");
+    assert!(last.contains("2 attempt"), "{last}");
+}
