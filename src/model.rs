@@ -12,10 +12,38 @@ use crate::timestamp::Timestamp;
 /// Schema tag written into every page document.
 pub const PAGE_SCHEMA: &str = "sidarkiv.page.v1";
 
-/// One parsed page: what a reader saw, in structured form.
+/// One parsed page: what a reader saw ([`Content`]), where the bytes came
+/// from ([`Source`]) and what could not be read (`warnings`). Its fields
+/// read through to the content (`page.title`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Page {
     pub schema: String,
+    /// Flattened: the content's keys sit between `schema` and `source`, as
+    /// the contract orders them.
+    #[serde(flatten)]
+    pub content: Content,
+    pub source: Source,
+    /// Plain-words notes on what could not be read, for reviewing a migration.
+    pub warnings: Vec<String>,
+}
+
+impl std::ops::Deref for Page {
+    type Target = Content;
+    fn deref(&self) -> &Content {
+        &self.content
+    }
+}
+
+impl std::ops::DerefMut for Page {
+    fn deref_mut(&mut self) -> &mut Content {
+        &mut self.content
+    }
+}
+
+/// What the page says, as the extractor reads it and the page JSON holds
+/// it: the one struct both use, so a new field is added once.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Content {
     /// Canonical URL: "Länk till sidan", else `<link rel=canonical>`, else the source URL.
     pub url: Option<String>,
     pub title: Option<String>,
@@ -27,9 +55,6 @@ pub struct Page {
     pub networks: Vec<Network>,
     pub contacts: Vec<Contact>,
     pub organisation: Option<Organisation>,
-    pub source: Source,
-    /// Plain-words notes on what could not be read, for reviewing a migration.
-    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -64,15 +64,7 @@ pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError>
     };
     Ok(Page {
         schema: PAGE_SCHEMA.to_owned(),
-        url: ex.url,
-        title: ex.title,
-        updated: ex.updated,
-        lang: ex.lang,
-        intro: ex.intro,
-        sections: ex.sections,
-        networks: ex.networks,
-        contacts: ex.contacts,
-        organisation: ex.organisation,
+        content: ex.content,
         source: Source {
             kind,
             original_url: source_url,

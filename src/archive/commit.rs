@@ -204,14 +204,12 @@ impl Body {
 
 /// Unnamed files (`O_TMPFILE`) and naming them through `/proc/self/fd`,
 /// which needs no privilege (`AT_EMPTY_PATH` does). Neither std nor tempfile
-/// offers this, hence libc.
+/// offers this, hence rustix.
 #[cfg(target_os = "linux")]
 mod unnamed {
-    use std::ffi::CString;
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
     use std::fs::File;
     use std::os::fd::AsRawFd;
-    use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::OpenOptionsExt;
     use std::path::Path;
     use std::sync::OnceLock;
 
@@ -222,12 +220,10 @@ mod unnamed {
         }
         let open = || {
             // Readable too: if linking fails at commit, the bytes are copied out.
-            std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .custom_flags(libc::O_TMPFILE)
-                .mode(0o644)
-                .open(dir)
+            let flags = OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC;
+            rustix::fs::openat(CWD, dir, flags, Mode::from_raw_mode(0o644))
+                .map(File::from)
+                .map_err(std::io::Error::from)
         };
         match open() {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -239,24 +235,10 @@ mod unnamed {
     }
 
     pub(super) fn link(file: &File, dest: &Path) -> std::io::Result<()> {
-        let src = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
-        let dst = CString::new(dest.as_os_str().as_bytes())?;
-        // SAFETY: both paths are NUL-terminated and outlive the call; `file`
-        // keeps the descriptor that `src` names open.
-        let rc = unsafe {
-            libc::linkat(
-                libc::AT_FDCWD,
-                src.as_ptr(),
-                libc::AT_FDCWD,
-                dst.as_ptr(),
-                libc::AT_SYMLINK_FOLLOW,
-            )
-        };
-        if rc == 0 {
-            Ok(())
-        } else {
-            Err(std::io::Error::last_os_error())
-        }
+        // `file` keeps the descriptor that the /proc path names open.
+        let src = format!("/proc/self/fd/{}", file.as_raw_fd());
+        rustix::fs::linkat(CWD, src.as_str(), CWD, dest, AtFlags::SYMLINK_FOLLOW)
+            .map_err(std::io::Error::from)
     }
 }
 
@@ -280,15 +262,9 @@ mod unnamed {
 fn barrier(root: &Path, files: &[&File], dirs: &[PathBuf]) -> Result<(), ArchiveError> {
     #[cfg(target_os = "linux")]
     {
-        use std::os::fd::AsRawFd;
         let _ = (files, dirs);
         let dir = File::open(root).map_err(io(root))?;
-        // SAFETY: syncfs only reads the descriptor, which `dir` keeps open for the call.
-        let rc = unsafe { libc::syncfs(dir.as_raw_fd()) };
-        if rc != 0 {
-            return Err(io(root)(std::io::Error::last_os_error()));
-        }
-        Ok(())
+        rustix::fs::syncfs(&dir).map_err(|e| io(root)(e.into()))
     }
     #[cfg(not(target_os = "linux"))]
     {

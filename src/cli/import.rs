@@ -226,27 +226,21 @@ fn plan() -> Plan {
 
 #[cfg(target_os = "linux")]
 fn fd_limit() -> usize {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return 1024;
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let raised = libc::rlimit {
-                rlim_cur: lim.rlim_max.min(1 << 16),
-                rlim_max: lim.rlim_max,
-            };
-            if raised.rlim_cur > lim.rlim_cur && libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0
-            {
-                lim = raised;
-            }
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let mut lim = getrlimit(Resource::Nofile);
+    // `None` is unlimited; ask for at most 65,536 either way.
+    let want = lim.maximum.unwrap_or(u64::MAX).min(1 << 16);
+    if lim.current.is_some_and(|cur| cur < want) {
+        let raised = Rlimit {
+            current: Some(want),
+            maximum: lim.maximum,
+        };
+        if setrlimit(Resource::Nofile, raised).is_ok() {
+            lim = raised;
         }
     }
-    usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX)
+    lim.current
+        .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 #[cfg(not(target_os = "linux"))]

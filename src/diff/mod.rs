@@ -20,7 +20,9 @@ use serde_json::{Value, json};
 use similar::TextDiff;
 use std::collections::{HashMap, HashSet, VecDeque};
 
+mod target;
 mod text;
+pub use target::{Field, List, Target};
 use text::same;
 pub use text::{comparable, word_diff};
 
@@ -75,8 +77,10 @@ pub enum Op {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub op: Op,
-    /// RFC 6901 pointer in which list items are named by key.
-    pub path: String,
+    /// Where the change is; written as `path`, an RFC 6901 pointer in which
+    /// list items are named by key.
+    #[serde(rename = "path")]
+    pub target: Target,
     pub before: Value,
     pub after: Value,
     /// Word-level runs, for a changed text field.
@@ -102,6 +106,13 @@ pub struct Summary {
     pub renamed: usize,
 }
 
+impl Change {
+    /// The JSON Pointer the diff JSON gives as `path`.
+    pub fn path(&self) -> String {
+        self.target.pointer()
+    }
+}
+
 impl Summary {
     /// The count of each op among `changes`.
     pub fn of<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Summary {
@@ -122,17 +133,17 @@ impl Summary {
 /// Compares `a` (before) with `b` (after).
 pub fn diff(a: &Page, b: &Page) -> PageDiff {
     let mut d = Differ::default();
-    d.field("/url", &a.url, &b.url);
-    d.field("/title", &a.title, &b.title);
-    d.field("/updated", &a.updated, &b.updated);
-    d.field("/lang", &a.lang, &b.lang);
-    d.field("/intro", &a.intro, &b.intro);
-    d.list("/sections", &a.sections, &b.sections, section_item);
-    d.list("/networks", &a.networks, &b.networks, network_item);
-    d.list("/contacts", &a.contacts, &b.contacts, contact_item);
+    d.field(Field::Url, &a.url, &b.url);
+    d.field(Field::Title, &a.title, &b.title);
+    d.field(Field::Updated, &a.updated, &b.updated);
+    d.field(Field::Lang, &a.lang, &b.lang);
+    d.field(Field::Intro, &a.intro, &b.intro);
+    d.list(List::Sections, &a.sections, &b.sections, section_item);
+    d.list(List::Networks, &a.networks, &b.networks, network_item);
+    d.list(List::Contacts, &a.contacts, &b.contacts, contact_item);
     match (&a.organisation, &b.organisation) {
-        (Some(x), Some(y)) => d.object("/organisation", &to_value(x), &to_value(y)),
-        (x, y) => d.field("/organisation", x, y),
+        (Some(x), Some(y)) => d.organisation(&to_value(x), &to_value(y)),
+        (x, y) => d.field(Field::Organisation, x, y),
     }
     let summary = Summary::of(&d.changes);
     PageDiff {
@@ -238,18 +249,13 @@ fn norm_key(k: &str) -> String {
     comparable(k).to_lowercase()
 }
 
-/// RFC 6901 escaping of one reference token.
-pub fn escape_pointer(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
-
 #[derive(Default)]
 struct Differ {
     changes: Vec<Change>,
 }
 
 impl Differ {
-    fn push(&mut self, op: Op, path: String, before: Value, after: Value) {
+    fn push(&mut self, op: Op, target: Target, before: Value, after: Value) {
         let words = match (op, &before, &after) {
             (Op::Changed, Value::String(x), Value::String(y)) => {
                 Some(word_diff(&comparable(x), &comparable(y)))
@@ -258,24 +264,30 @@ impl Differ {
         };
         self.changes.push(Change {
             op,
-            path,
+            target,
             before,
             after,
             words,
         });
     }
 
-    fn field<T: Serialize>(&mut self, path: &str, a: &T, b: &T) {
+    fn field<T: Serialize>(&mut self, field: Field, a: &T, b: &T) {
         let (a, b) = (to_value(a), to_value(b));
         if !same(&a, &b) {
-            self.push(Op::Changed, path.to_owned(), a, b);
+            self.push(Op::Changed, Target::Field(field), a, b);
         }
     }
 
-    fn object(&mut self, path: &str, a: &Value, b: &Value) {
+    /// The organisation present on both sides, field by field.
+    fn organisation(&mut self, a: &Value, b: &Value) {
         let (Value::Object(x), Value::Object(y)) = (a, b) else {
             if !same(a, b) {
-                self.push(Op::Changed, path.to_owned(), a.clone(), b.clone());
+                self.push(
+                    Op::Changed,
+                    Target::Field(Field::Organisation),
+                    a.clone(),
+                    b.clone(),
+                );
             }
             return;
         };
@@ -284,7 +296,7 @@ impl Differ {
             if !same(va, vb) {
                 self.push(
                     Op::Changed,
-                    format!("{path}/{}", escape_pointer(k)),
+                    Target::Organisation(k.clone()),
                     va.clone(),
                     vb.clone(),
                 );
@@ -292,7 +304,11 @@ impl Differ {
         }
     }
 
-    fn list<T>(&mut self, path: &str, a: &[T], b: &[T], item: fn(&T) -> Item) {
+    fn list<T>(&mut self, list: List, a: &[T], b: &[T], item: fn(&T) -> Item) {
+        let at = |key: &str| Target::Item {
+            list,
+            key: key.to_owned(),
+        };
         let xs: Vec<Item> = a.iter().map(item).collect();
         let ys: Vec<Item> = b.iter().map(item).collect();
         let keys_a: Vec<String> = xs.iter().map(|i| norm_key(&i.key)).collect();
@@ -317,35 +333,34 @@ impl Differ {
         }
         for (i, x) in xs.iter().enumerate() {
             if !taken[i] {
-                self.push(Op::Removed, item_path(path, &x.key), x.value(), Value::Null);
+                self.push(Op::Removed, at(&x.key), x.value(), Value::Null);
             }
         }
         let stay = in_order(&pair_of_b);
         for (j, y) in ys.iter().enumerate() {
             let Some(i) = pair_of_b[j] else {
-                self.push(Op::Added, item_path(path, &y.key), Value::Null, y.value());
+                self.push(Op::Added, at(&y.key), Value::Null, y.value());
                 continue;
             };
             let x = &xs[i];
             let renamed = renames.iter().any(|(rj, _)| *rj == j);
             if renamed {
-                self.push(
-                    Op::Renamed,
-                    item_path(path, &x.key),
-                    json!(x.key),
-                    json!(y.key),
-                );
+                self.push(Op::Renamed, at(&x.key), json!(x.key), json!(y.key));
             }
             for ((name, va), (_, vb)) in x.fields.iter().zip(&y.fields) {
                 // The rename already says the key field changed.
                 let is_key = renamed && *va == json!(x.key) && *vb == json!(y.key);
                 if !is_key && !same(va, vb) {
-                    let p = format!("{}/{}", item_path(path, &y.key), name);
-                    self.push(Op::Changed, p, va.clone(), vb.clone());
+                    let target = Target::ItemField {
+                        list,
+                        key: y.key.clone(),
+                        field: (*name).to_owned(),
+                    };
+                    self.push(Op::Changed, target, va.clone(), vb.clone());
                 }
             }
             if !stay[j] {
-                self.push(Op::Moved, item_path(path, &y.key), json!(i), json!(j));
+                self.push(Op::Moved, at(&y.key), json!(i), json!(j));
             }
         }
     }
@@ -455,10 +470,6 @@ impl<'a> Candidates<'a> {
         }
         out
     }
-}
-
-fn item_path(list: &str, key: &str) -> String {
-    format!("{list}/{}", escape_pointer(key))
 }
 
 /// Which matched items kept their relative order: those on a longest

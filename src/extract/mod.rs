@@ -17,21 +17,14 @@ use std::time::Instant;
 use url::Url;
 
 use crate::clean::{unwrap_in_text, unwrap_url};
-use crate::model::{Contact, Link, Network, Organisation, Section};
+use crate::model::{Content, Link, Network, Section};
 use blocks::{Block, Flattened, PageLines, RawLink};
 
-/// Everything the extractor reads from one document (the page model without `source`).
+/// Everything the extractor reads from one document: the page's content,
+/// and what the page model's `source` and `warnings` need from the read.
 #[derive(Debug, Clone, Default)]
 pub struct Extracted {
-    pub url: Option<String>,
-    pub title: Option<String>,
-    pub updated: Option<String>,
-    pub lang: Option<String>,
-    pub intro: Option<String>,
-    pub sections: Vec<Section>,
-    pub networks: Vec<Network>,
-    pub contacts: Vec<Contact>,
-    pub organisation: Option<Organisation>,
+    pub content: Content,
     /// Wayback-rewritten URLs turned back into the originals.
     pub urls_unwrapped: usize,
     pub warnings: Vec<String>,
@@ -58,20 +51,20 @@ pub fn extract(
         .canonical
         .as_deref()
         .and_then(|c| links.fix(c, source_url));
-    out.url = page_link
+    out.content.url = page_link
         .or(canonical)
         .or_else(|| source_url.map(|u| unwrap_url(u).unwrap_or_else(|| u.to_owned())));
-    if out.url.is_none() {
+    if out.content.url.is_none() {
         out.warnings.push(
             "no page URL found (no \"Länk till sidan\", no canonical link, no source URL)".into(),
         );
     }
-    let base = out.url.as_deref().and_then(|u| Url::parse(u).ok());
+    let base = out.content.url.as_deref().and_then(|u| Url::parse(u).ok());
     links.base = base.filter(|u| matches!(u.scheme(), "http" | "https"));
 
     let (title_index, title) = title(&flat);
-    out.title = title;
-    if out.title.is_none() {
+    out.content.title = title;
+    if out.content.title.is_none() {
         out.warnings
             .push("no page title found (no <h1>, no <title>)".into());
     }
@@ -80,14 +73,18 @@ pub fn extract(
     let contact_box = people::contact_box(&lines);
     let content = content(&lines, content_start, contact_box.as_ref());
     let (intro, sections) = sections(&content, &mut links);
-    out.intro = intro;
-    out.sections = sections;
-    out.networks = networks(&out.sections, out.title.as_deref(), out.intro.as_deref());
+    out.content.intro = intro;
+    out.content.sections = sections;
+    out.content.networks = networks(
+        &out.content.sections,
+        out.content.title.as_deref(),
+        out.content.intro.as_deref(),
+    );
 
     match contact_box {
         Some((_, contact_box)) => {
-            out.contacts = contact_box.people;
-            if out.contacts.is_empty() {
+            out.content.contacts = contact_box.people;
+            if out.content.contacts.is_empty() {
                 out.warnings
                     .push("contact box found but no person could be read from it".into());
             }
@@ -97,8 +94,8 @@ pub fn extract(
             .push("no contact box found (\"För mer information kontakta\" / \"Kontakt\")".into()),
     }
 
-    out.organisation = people::organisation(&lines, flat.title.as_deref());
-    match &out.organisation {
+    out.content.organisation = people::organisation(&lines, flat.title.as_deref());
+    match &out.content.organisation {
         None => out
             .warnings
             .push("no organisation address block found (\"Postadress\")".into()),
@@ -110,8 +107,8 @@ pub fn extract(
         }
     }
 
-    out.updated = updated(&lines, &mut out.warnings);
-    out.lang = lang(&flat, &out);
+    out.content.updated = updated(&lines, &mut out.warnings);
+    out.content.lang = lang(&flat, &out);
     out.urls_unwrapped = links.unwrapped;
     Ok(out)
 }
@@ -365,9 +362,15 @@ fn lang(flat: &Flattened, out: &Extracted) -> Option<String> {
         }
     }
     let sample: String = out
+        .content
         .intro
         .iter()
-        .chain(out.sections.iter().flat_map(|s| s.paragraphs.iter()))
+        .chain(
+            out.content
+                .sections
+                .iter()
+                .flat_map(|s| s.paragraphs.iter()),
+        )
         .take(20)
         .map(|s| s.to_lowercase())
         .collect::<Vec<_>>()

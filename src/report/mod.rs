@@ -11,7 +11,7 @@ use minijinja::{AutoEscape, Environment, context};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::diff::{Change, Op, PageDiff, Summary, Words};
+use crate::diff::{Change, List, Op, PageDiff, Summary, Target, Words};
 pub use words::Lang;
 use words::{field_label, list_noun, summary_line, t};
 
@@ -60,15 +60,16 @@ fn shown(diff: &PageDiff) -> impl Iterator<Item = &Change> {
     let network_keys: Vec<String> = diff
         .changes
         .iter()
-        .filter_map(|c| c.path.strip_prefix("/networks/"))
-        .filter_map(|rest| rest.split('/').next())
-        .map(|k| unescape(k).to_lowercase())
+        .filter_map(|c| match c.target.item() {
+            Some((List::Networks, key)) => Some(key.to_lowercase()),
+            _ => None,
+        })
         .collect();
     diff.changes.iter().filter(move |c| {
-        let Some(rest) = c.path.strip_prefix("/sections/") else {
+        let Some((List::Sections, heading)) = c.target.item() else {
             return true;
         };
-        let heading = unescape(rest.split('/').next().unwrap_or("")).to_lowercase();
+        let heading = heading.to_lowercase();
         !network_keys.iter().any(|k| {
             heading == *k || heading.starts_with(k.as_str()) || heading.ends_with(k.as_str())
         })
@@ -81,7 +82,6 @@ fn shown_summary(diff: &PageDiff) -> Summary {
 }
 
 fn describe_one(c: &Change, lang: Lang) -> Described {
-    let tokens: Vec<String> = c.path.split('/').skip(1).map(unescape).collect();
     let plain = |s: &str| Span {
         text: s.to_owned(),
         strong: false,
@@ -91,17 +91,16 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
         strong: true,
     };
     let mut headline = Vec::new();
-    let list = tokens.first().map(String::as_str).unwrap_or("");
-    match (list, tokens.len()) {
-        ("sections" | "networks" | "contacts", n) if n >= 2 => {
-            headline.push(plain(list_noun(list, lang)));
-            headline.push(strong(&tokens[1]));
-            match (c.op, tokens.get(2)) {
+    match &c.target {
+        Target::Item { list, key } | Target::ItemField { list, key, .. } => {
+            headline.push(plain(list_noun(*list, lang)));
+            headline.push(strong(key));
+            match (c.op, &c.target) {
                 (Op::Renamed, _) => {
                     headline.push(plain(t("renamed_to", lang)));
                     headline.push(strong(&human(&c.after)));
                 }
-                (Op::Changed, Some(field)) => {
+                (Op::Changed, Target::ItemField { field, .. }) => {
                     headline.push(plain(&format!(
                         ": {} {}",
                         field_label(field, lang),
@@ -111,17 +110,17 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
                 (op, _) => headline.push(plain(t(op_word(op), lang))),
             }
         }
-        ("organisation", 2) => {
+        Target::Organisation(field) => {
             headline.push(plain(&format!(
                 "{} {}",
                 t("organisation_of", lang),
-                field_label(&tokens[1], lang)
+                field_label(field, lang)
             )));
             headline.push(plain(&format!(" {}", t("changed", lang))));
         }
-        (field, _) => headline.push(plain(&format!(
+        Target::Field(field) => headline.push(plain(&format!(
             "{} {}",
-            t(&format!("top_{field}"), lang),
+            t(&format!("top_{}", field.as_str()), lang),
             t("changed", lang)
         ))),
     }
@@ -177,10 +176,6 @@ fn op_word(op: Op) -> &'static str {
 
 fn position(v: &Value) -> String {
     v.as_u64().map_or_else(|| human(v), |i| (i + 1).to_string())
-}
-
-fn unescape(token: &str) -> String {
-    token.replace("~1", "/").replace("~0", "~")
 }
 
 /// A value as an editor reads it: text as it is, phones by their display

@@ -1,5 +1,6 @@
 //! The words of the reports, in Swedish (default) and English.
 
+use crate::diff::List;
 use std::collections::BTreeMap;
 
 use crate::diff::Summary;
@@ -107,15 +108,14 @@ pub fn field_label(field: &str, lang: Lang) -> String {
     pick(FIELDS, field, lang).unwrap_or(field).to_owned()
 }
 
-pub fn list_noun(list: &str, lang: Lang) -> &'static str {
+pub fn list_noun(list: List, lang: Lang) -> &'static str {
     match (list, lang) {
-        ("sections", Lang::Sv) => "Avsnittet ",
-        ("sections", Lang::En) => "The section ",
-        ("networks", Lang::Sv) => "Nätverket ",
-        ("networks", Lang::En) => "The network ",
-        ("contacts", Lang::Sv) => "Kontaktpersonen ",
-        ("contacts", Lang::En) => "The contact person ",
-        _ => "",
+        (List::Sections, Lang::Sv) => "Avsnittet ",
+        (List::Sections, Lang::En) => "The section ",
+        (List::Networks, Lang::Sv) => "Nätverket ",
+        (List::Networks, Lang::En) => "The network ",
+        (List::Contacts, Lang::Sv) => "Kontaktpersonen ",
+        (List::Contacts, Lang::En) => "The contact person ",
     }
 }
 
