@@ -27,7 +27,7 @@ fn small_page(title: &str, text: &str) -> Vec<u8> {
 }
 
 /// `n` captures, one a year from 2010, each with different text.
-fn yearly_captures(n: usize, title: &str) -> Vec<(String, u16, Vec<u8>)> {
+pub fn yearly_captures(n: usize, title: &str) -> Vec<(String, u16, Vec<u8>)> {
     (0..n)
         .map(|i| {
             (
@@ -40,13 +40,13 @@ fn yearly_captures(n: usize, title: &str) -> Vec<(String, u16, Vec<u8>)> {
 }
 
 /// One tracked page's captures: (timestamp, status, body).
-struct Site {
-    url: String,
-    captures: Vec<(String, u16, Vec<u8>)>,
+pub struct Site {
+    pub url: String,
+    pub captures: Vec<(String, u16, Vec<u8>)>,
 }
 
 /// A Wayback for `sites`; `fault(hit, n)` may answer instead (429, resets …).
-fn wayback(
+pub fn wayback(
     sites: Vec<Site>,
     fault: impl Fn(&Hit, usize) -> Option<Reply> + Send + Sync + 'static,
 ) -> Server {

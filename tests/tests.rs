@@ -7,6 +7,7 @@ mod fetch;
 mod hostile;
 mod parse;
 mod pipes;
+mod readme;
 mod server;
 mod sync;
 mod trust;
