@@ -226,6 +226,42 @@ pub fn read_file_with_metadata(
     Ok((read_capped_into(buf, file, limit, &name)?, metadata))
 }
 
+/// Writes an output file (a report, an exported WARC) whole or not at all:
+/// into a temporary file beside it, made durable, then renamed over it.
+/// A target that exists and is not a regular file (`/dev/stdout`, a pipe, a
+/// FIFO) is written to directly: renaming over it would replace the device
+/// or the link with a file. Errors name `path`, never the temporary file.
+pub fn write_output(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let name = || format!("cannot write {}", path.display());
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(name)?;
+        let mut out = io::BufWriter::new(file);
+        write(&mut out)?;
+        return out.flush().with_context(name);
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = sidarkiv::archive::temp_file_in(dir).with_context(name)?;
+    {
+        let mut out = io::BufWriter::new(tmp.as_file_mut());
+        write(&mut out)?;
+        out.flush().with_context(name)?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error))
+        .with_context(name)
+}
+
 /// Writes one value as pretty JSON and a newline to stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();

@@ -133,15 +133,7 @@ pub fn export(args: ExportArgs) -> Result<ExitCode, Failure> {
         .to_string_lossy()
         .to_ascii_lowercase()
         .ends_with(".gz");
-    let dir = args
-        .warc
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = sidarkiv::archive::temp_file_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    {
-        let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+    super::write_output(&args.warc, |mut out| {
         let info = format!(
             "software: sidarkiv/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ncaptures: {}\r\n",
             env!("CARGO_PKG_VERSION"),
@@ -167,12 +159,8 @@ pub fn export(args: ExportArgs) -> Result<ExitCode, Failure> {
         for record in &records {
             write_capture(&archive, record, &mut out, gzip)?;
         }
-        out.flush()?;
-    }
-    tmp.as_file()
-        .sync_all()
-        .and_then(|()| tmp.persist(&args.warc).map(drop).map_err(|e| e.error))
-        .with_context(|| format!("cannot write {}", args.warc.display()))?;
+        Ok(())
+    })?;
     print_json(&json!({"warc": args.warc.display().to_string(), "captures": records.len()}))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,6 @@
 //! `sidarkiv sync` (the scheduled job) and `sidarkiv report` (the editors'
 //! report over the whole archive).
 
-use anyhow::Context;
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -158,7 +157,7 @@ fn write_report(path: &Path, diffs: &[FoundDiff], lang: Lang) -> anyhow::Result<
     } else {
         report::html_many(&entries, lang)?
     };
-    write_atomic(path, text.as_bytes())
+    super::write_output(path, |out| Ok(out.write_all(text.as_bytes())?))
 }
 
 fn entries(found: &[FoundDiff]) -> Vec<Entry<'_>> {
@@ -174,25 +173,6 @@ fn entries(found: &[FoundDiff]) -> Vec<Entry<'_>> {
 fn is_markdown(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("md") || e.eq_ignore_ascii_case("markdown"))
-}
-
-/// A report file, replaced whole or not at all.
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = sidarkiv::archive::temp_file_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    // The plain File, and the persist error's own cause: errors name `path`,
-    // never the temporary file.
-    let written = tmp
-        .as_file_mut()
-        .write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all());
-    written
-        .and_then(|()| tmp.persist(path).map(drop).map_err(|e| e.error))
-        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -260,7 +240,7 @@ pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
         }
     };
     match &args.output {
-        Some(path) => write_atomic(path, text.as_bytes())?,
+        Some(path) => super::write_output(path, |out| Ok(out.write_all(text.as_bytes())?))?,
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(text.as_bytes())?;

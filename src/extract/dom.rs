@@ -73,6 +73,7 @@ pub fn parse(html: &str, deadline: Option<Instant>) -> Result<Html, DomError> {
         dropped: RefCell::new(HashMap::new()),
         formatting: RefCell::new(HashMap::new()),
         formatting_open: Cell::new(0),
+        held_at: Cell::new((0, 0)),
         start_tags: Cell::new(0),
         tokens: Cell::new(0),
         deadline,
@@ -113,6 +114,11 @@ struct Bounds {
     /// Formatting elements forwarded and not yet closed, by name.
     formatting: RefCell<HashMap<LocalName, u32>>,
     formatting_open: Cell<usize>,
+    /// The handles held at the last count, and the elements created by
+    /// then: each element created since adds at most two (an open element
+    /// and a formatting entry or marker), so counting again can wait until
+    /// that bound nears the cap.
+    held_at: Cell<(usize, usize)>,
     start_tags: Cell<usize>,
     tokens: Cell<u32>,
     deadline: Option<Instant>,
@@ -191,10 +197,18 @@ impl Tracer for CountHandles {
 }
 
 impl Bounds {
-    fn held(&self) -> usize {
+    /// Whether the tree builder holds [`MAX_OPEN`] handles. Counting them
+    /// walks its stack, so it is done only when the bound says it could be so.
+    fn at_cap(&self) -> bool {
+        let elements = self.builder.sink.elements.get();
+        let (held, then) = self.held_at.get();
+        if held + 2 * (elements - then) < MAX_OPEN {
+            return false;
+        }
         let count = CountHandles(Cell::new(0));
         self.builder.trace_handles(&count);
-        count.0.get()
+        self.held_at.set((count.0.get(), elements));
+        count.0.get() >= MAX_OPEN
     }
 
     /// Whether the tag goes on to the tree builder.
@@ -206,8 +220,8 @@ impl Bounds {
                     return true;
                 }
                 let formatting = is_formatting(name);
-                let full = self.held() >= MAX_OPEN
-                    || (formatting && self.formatting_open.get() >= MAX_FORMATTING);
+                let full =
+                    (formatting && self.formatting_open.get() >= MAX_FORMATTING) || self.at_cap();
                 if full {
                     *self.dropped.borrow_mut().entry(name.clone()).or_default() += 1;
                     return false;
