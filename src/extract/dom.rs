@@ -390,8 +390,14 @@ impl TreeSink for CountingSink {
     }
 }
 
+/// The hostile page generators of `benches/hostile.rs`, for the tests below.
+#[cfg(test)]
+#[path = "../../benches/hostile/pages.rs"]
+mod hostile_pages;
+
 #[cfg(test)]
 mod tests {
+    use super::hostile_pages as pages;
     use super::*;
     use scraper::Selector;
 
@@ -419,16 +425,13 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_capped_and_keeps_its_text() {
-        let n = 20_000;
-        let page = format!(
-            "<body>{}innerst{}<p>efter</p>",
-            "<div>".repeat(n),
-            "</div>".repeat(n)
-        );
-        let html = parse(&page, None).expect("parse");
+        let html = parse(&pages::nested_divs(20_000), None).expect("parse");
         assert!(depth(&html) <= MAX_OPEN + 2, "depth {}", depth(&html));
         let t = text(&html);
-        assert!(t.contains("innerst") && t.contains("efter"), "{t}");
+        assert!(
+            t.contains("innerst") && t.contains("Sidan uppdaterad"),
+            "{t}"
+        );
         // The paragraph after the nest is not inside it: the dropped end tags did not close real divs.
         let p = Selector::parse("body > p").expect("selector");
         assert_eq!(html.select(&p).count(), 1);
@@ -437,15 +440,7 @@ mod tests {
     #[test]
     fn reopened_formatting_elements_are_bounded() {
         let n = 5_000;
-        let mut page = String::from("<body><p>");
-        for i in 0..n {
-            page.push_str(&format!("<b id={i}>"));
-        }
-        page.push_str("</p>");
-        for _ in 0..n {
-            page.push_str("<p>x</p>");
-        }
-        let html = parse(&page, None).expect("parse");
+        let html = parse(&pages::reopened_formatting(n), None).expect("parse");
         let b = Selector::parse("b").expect("selector");
         let count = html.select(&b).count();
         assert!(count <= MAX_FORMATTING * (n + 1), "{count} <b> elements");
