@@ -39,16 +39,18 @@ fn parse(name: &str, html: &str) {
 }
 
 fn main() {
-    for n in [10_000, 100_000, 200_000] {
+    for n in [10_000, 50_000, 100_000, 200_000] {
         parse(&format!("nested <div> × {n}"), &pages::nested_divs(n));
     }
-    for n in [10_000, 100_000] {
+    for n in [2_000, 5_000, 10_000, 100_000] {
         parse(
             &format!("<b id=N> × {n}, then <p> × {n}"),
             &pages::reopened_formatting(n),
         );
     }
-    parse("nested <table> × 50,000", &pages::nested_tables(50_000));
+    for n in [10_000, 50_000] {
+        parse(&format!("nested <table> × {n}"), &pages::nested_tables(n));
+    }
     for n in [1_000, 2_000, 4_000] {
         let opts = ParseOptions::default();
         let a = parse_page(pages::sections(n, "Rubrik").as_bytes(), &opts).expect("parses");
