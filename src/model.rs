@@ -55,6 +55,12 @@ pub struct Content {
     pub networks: Vec<Network>,
     pub contacts: Vec<Contact>,
     pub organisation: Option<Organisation>,
+    /// ISO date of "Publicerad" / "Publicerat" (news items), else `None`.
+    pub published: Option<String>,
+    /// The "Du är här" trail: each step's text and link.
+    pub breadcrumb: Vec<Link>,
+    /// Links to documents: PDF, Word, Excel, PowerPoint, OpenDocument, RTF.
+    pub attachments: Vec<Link>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -145,6 +145,9 @@ pub fn diff(a: &Page, b: &Page) -> PageDiff {
         (Some(x), Some(y)) => d.organisation(&to_value(x), &to_value(y)),
         (x, y) => d.field(Field::Organisation, x, y),
     }
+    d.field(Field::Published, &a.published, &b.published);
+    d.field(Field::Breadcrumb, &a.breadcrumb, &b.breadcrumb);
+    d.field(Field::Attachments, &a.attachments, &b.attachments);
     let summary = Summary::of(&d.changes);
     PageDiff {
         schema: DIFF_SCHEMA.to_owned(),

@@ -16,16 +16,22 @@ pub enum Field {
     Lang,
     Intro,
     Organisation,
+    Published,
+    Breadcrumb,
+    Attachments,
 }
 
 impl Field {
-    const ALL: [Field; 6] = [
+    const ALL: [Field; 9] = [
         Field::Url,
         Field::Title,
         Field::Updated,
         Field::Lang,
         Field::Intro,
         Field::Organisation,
+        Field::Published,
+        Field::Breadcrumb,
+        Field::Attachments,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +42,9 @@ impl Field {
             Field::Lang => "lang",
             Field::Intro => "intro",
             Field::Organisation => "organisation",
+            Field::Published => "published",
+            Field::Breadcrumb => "breadcrumb",
+            Field::Attachments => "attachments",
         }
     }
 }

@@ -22,6 +22,14 @@ pub struct Block {
     /// Text of scripts met inside the block (e-mail addresses assembled by
     /// `document.write` live there).
     pub scripts: String,
+    /// The first of several lines is set in bold: on pages set in `<font>`,
+    /// a subheading followed by its text in one cell ("<b>Anmälan</b><br>…").
+    pub first_line_bold: bool,
+    /// The block is (inside) a list item.
+    pub list_item: bool,
+    /// The table cell the block is in: (row number over the page, column,
+    /// whether a header cell `<th>`).
+    pub cell: Option<(u32, u16, bool)>,
 }
 
 impl Block {
@@ -45,6 +53,10 @@ pub struct Flattened {
     pub title: Option<String>,
     pub lang: Option<String>,
     pub canonical: Option<String>,
+    /// The links of a navigation landmark labelled as the page's trail
+    /// (`<nav aria-label="Du är här">`, "Brödsmulor", "Breadcrumb"), which
+    /// is otherwise skipped with the other menus.
+    pub breadcrumb: Vec<RawLink>,
 }
 
 /// The numbers of the lines where one label matches, in order.
@@ -263,6 +275,9 @@ pub fn flatten(doc: &Html) -> Flattened {
                         if (is_skipped(name) && !toggle)
                             || (is_hidden(e) && !is_disclosed(node, e, &controlled))
                         {
+                            if out.breadcrumb.is_empty() && is_trail(e) {
+                                out.breadcrumb = trail_links(node);
+                            }
                             skip = Some(node.id());
                             continue;
                         }
@@ -293,6 +308,7 @@ pub fn flatten(doc: &Html) -> Flattened {
                         }
                         if is_block(name) {
                             b.flush(&mut out.blocks);
+                            b.open_cell_structure(name);
                             if let Some(level) = heading_level(name) {
                                 b.headings.push(level);
                             }
@@ -324,6 +340,7 @@ pub fn flatten(doc: &Html) -> Flattened {
                     }
                     if is_block(name) {
                         b.flush(&mut out.blocks);
+                        b.close_cell_structure(name);
                         if heading_level(name).is_some() {
                             b.headings.pop();
                         }
@@ -336,6 +353,44 @@ pub fn flatten(doc: &Html) -> Flattened {
     let title = fold(&title);
     out.title = (!title.is_empty()).then_some(title);
     out
+}
+
+/// A navigation landmark whose accessible name says it is the page's trail,
+/// or which is marked up as one ("breadcrumb" is the web's common word for
+/// it, in any site's class names, not one site's).
+fn is_trail(e: &scraper::node::Element) -> bool {
+    let named = |v: &str| {
+        let v = v.to_lowercase();
+        [
+            "brödsmul",
+            "breadcrumb",
+            "du är här",
+            "här är du",
+            "you are here",
+        ]
+        .iter()
+        .any(|w| v.contains(w))
+    };
+    (e.name() == "nav" || e.attr("role") == Some("navigation"))
+        && e.attrs().any(|(name, value)| {
+            matches!(name, "aria-label" | "title" | "class" | "id") && named(value)
+        })
+}
+
+/// The links inside a trail landmark, with their visible text.
+fn trail_links(node: ego_tree::NodeRef<'_, Node>) -> Vec<RawLink> {
+    node.descendants()
+        .filter_map(|n| {
+            let e = n.value().as_element().filter(|e| e.name() == "a")?;
+            let href = e.attr("href")?.to_owned();
+            let text: String = n
+                .descendants()
+                .filter_map(|t| t.value().as_text().map(|t| &**t))
+                .collect();
+            let text = fold(&text);
+            (!text.is_empty()).then_some(RawLink { text, href })
+        })
+        .collect()
 }
 
 fn heading_level(name: &str) -> Option<u8> {
@@ -544,6 +599,12 @@ struct Builder {
     links: Vec<RawLink>,
     open_links: Vec<(usize, String)>,
     scripts: String,
+    /// Whether the first line was all bold, known at its `<br>`.
+    first_line_bold: Option<bool>,
+    list_depth: u32,
+    /// Rows seen so far; per open table, the current row and column.
+    rows: u32,
+    cells: Vec<(u32, u16, bool)>,
 }
 
 impl Builder {
@@ -563,6 +624,9 @@ impl Builder {
         if self.buf.ends_with('\n') && self.visible {
             self.flush(blocks);
             return;
+        }
+        if self.first_line_bold.is_none() && self.visible {
+            self.first_line_bold = Some(!self.plain_visible);
         }
         self.buf.push('\n');
         self.pending_space = false;
@@ -612,15 +676,51 @@ impl Builder {
             .last()
             .copied()
             .or((styled || (toggle && lines.len() == 1)).then_some(0));
+        let first_line_bold = lines.len() > 1 && self.first_line_bold == Some(true);
         blocks.push(Block {
             heading,
             lines,
             links: std::mem::take(&mut self.links),
             scripts: std::mem::take(&mut self.scripts),
+            first_line_bold,
+            list_item: self.list_depth > 0,
+            cell: self.cells.last().copied(),
         });
         self.buf.clear();
         self.visible = false;
         self.plain_visible = false;
+        self.first_line_bold = None;
+    }
+
+    /// Table structure, for tables of people (Namn / Telefon / E-post).
+    fn open_cell_structure(&mut self, name: &str) {
+        match name {
+            "table" => self.cells.push((0, 0, false)),
+            "tr" => {
+                self.rows += 1;
+                if let Some(c) = self.cells.last_mut() {
+                    *c = (self.rows, 0, false);
+                }
+            }
+            "td" | "th" => {
+                if let Some(c) = self.cells.last_mut() {
+                    c.1 += 1;
+                    c.2 = name == "th";
+                }
+            }
+            "li" => self.list_depth += 1,
+            _ => {}
+        }
+    }
+
+    fn close_cell_structure(&mut self, name: &str) {
+        match name {
+            "table" => {
+                self.cells.pop();
+            }
+            "li" => self.list_depth = self.list_depth.saturating_sub(1),
+            _ => {}
+        }
     }
 }
 

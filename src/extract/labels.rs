@@ -21,35 +21,66 @@ label!(UPDATED, UPDATED_LABEL);
 label!(UPDATED_AT_START, &format!("(?m)^{UPDATED_LABEL}"));
 label!(
     PAGE_LINK,
-    r"(?i)länk\s+till\s+(?:sidan|denna\s+sida)\s*:?\s*"
+    r"(?i)(?:länk\s+till\s+(?:sidan|denna\s+sida)|link\s+to\s+(?:this\s+)?page)\s*:?\s*"
+);
+label!(
+    PUBLISHED,
+    r"(?i)(?-u:\b)(?:publicerad|publicerat|publiceringsdatum|published)(?-u:\b)\s*(?:den\s+)?:?\s*"
+);
+// The page's trail, when written out: "Du är här: Start / Om kommunen / …".
+label!(
+    TRAIL,
+    r"(?im)^\s*(?:du\s+är\s+här|här\s+är\s+du|you\s+are\s+here)\s*:?"
 );
 label!(
     FOOTER,
-    r"(?i)(?-u:\b)(?:postadress|besöksadress|fakturaadress|organisationsnummer|org\.?\s*nr|postal\s+address)(?-u:\b)"
+    r"(?i)(?-u:\b)(?:postadress|besöksadress|fakturaadress|organisationsnummer|org\.?\s*nr|postal\s+address|invoice\s+address|visiting\s+address|corporate\s+identity\s+number|org\.\s*no)(?-u:\b)"
 );
 label!(
     POSTAL,
     r"(?i)(?-u:\b)(?:postadress|postal\s+address)(?-u:\b)\s*:?\s*"
 );
-label!(INVOICE, r"(?i)(?-u:\b)fakturaadress(?-u:\b)\s*:?\s*");
+label!(
+    INVOICE,
+    r"(?i)(?-u:\b)(?:fakturaadress|invoice\s+address|billing\s+address)(?-u:\b)\s*:?\s*"
+);
 label!(
     ORG_NUMBER,
-    r"(?i)(?-u:\b)(?:organisationsnummer|org\.?\s*nr|orgnr|org\.?\s*nummer)(?-u:\b)\.?\s*:?\s*"
+    r"(?i)(?-u:\b)(?:organisationsnummer|org\.?\s*nr|orgnr|org\.?\s*nummer|corporate\s+identity\s+number|organi[sz]ation\s+number|org\.\s*no)(?-u:\b)\.?\s*:?\s*"
 );
 label!(
     PHONE,
     r"(?i)(?-u:\b)(?:tfn|tel|telefon|växel|phone)(?-u:\b)\.?\s*:?\s*"
 );
 label!(EMAIL, r"(?i)(?-u:\b)(?:e-?post|e-?mail|mejl)(?-u:\b)");
+// A line that gives an e-mail address: "E-post: …".
+label!(
+    EMAIL_LINE,
+    r"(?i)^\s*(?:e-?post|e-?mail|mejl)(?:adress)?\s*:"
+);
 label!(FAX, r"(?i)(?-u:\b)(?:fax|telefax)(?-u:\b)\.?\s*:?\s*");
 label!(
     ORG_NAME,
-    r"(?i)(?-u:\b)(?:kommun|region|landsting|stad|länsstyrelsen|förvaltning)(?-u:\b)"
+    r"(?i)(?-u:\b)(?:kommun|region|landsting|stad|länsstyrelsen|förvaltning|municipality|county\s+council|city\s+council)(?-u:\b)"
 );
+// A title or heading that says what follows are networks or memberships.
 label!(
-    NETWORK_PAGE,
-    r"(?i)nätverk|network|samarbete|medlem|organisationer|föreningar|partnerskap"
+    NETWORK_HEADING,
+    r"(?i)(?-u:\b)(?:nätverk|networks?|medlemskap|memberships?|medlem\s+i|organisationer\s+(?:vi|som)|internationella\s+organisationer)"
 );
+// A heading whose items are not current networks: twin towns, partners,
+// cooperation that has ended.
+label!(
+    NOT_NETWORK_HEADING,
+    r"(?i)(?:vänort|vänstäder|vänskapsort|twin\s+towns?|sister\s+cit|partnerstäder|projektpartner|tidigare|avslutade|före\s+detta|former|previous|past\s+)"
+);
+// Words that organisations have in their names.
+label!(
+    ORGANISATION_WORD,
+    r"(?i)(?-u:\b)(?:union|association|förening|förbund|nätverk|network|forum|council|råd|euroregion|conference|konferens|kommission|commission|organi[sz]ation|partnership|alliance|samverkan|sekretariat|institut|committee|kommitté|federation)"
+);
+// "Name (ACR) – text", "Name: text": where a listed organisation's name ends.
+label!(LIST_NAME_SEPARATOR, r"\s+[\u{2013}\u{2014}-]\s+|:\s+");
 label!(
     NETWORK_TEXT,
     r"(?i)nätverk|network|förening|association|samarbete|medlem|organisation|union|euroregion|forum|council|råd"
@@ -65,6 +96,9 @@ label!(
         r"(?:(?:dela(?:\s+sidan)?|skriv\s+ut|lyssna|läs\s+upp|tipsa(?:\s+en\s+vän)?|facebook|twitter|linkedin|e-post|share|print|listen)(?:\s*[|·•/-]?\s*|$))+$",
         r"|(?:hittade\s+du\s+(?:det|vad)\s+du\s+(?:letade\s+efter|sökte)|var\s+(?:informationen|sidan|innehållet)\s+(?:till\s+hjälp|användbar|bra)|hjälpte\s+(?:informationen|sidan)\s+dig|did\s+you\s+find\s+what\s+you\s+were\s+looking\s+for|was\s+this\s+page\s+helpful)\s*\??$",
         r"|(?:publicerad|publicerat|published)(?-u:\b)[^\n]{0,40}?[·|•]\s*(?:senast\s+)?(?:uppdaterad|ändrad|updated)",
+        // A date line of its own under a news item's title: "Publicerad: 2010-03-01".
+        r"|(?:publicerad|publicerat|publiceringsdatum|published)\s*(?:den\s+)?:?\s*[0-9][^\n]{0,30}$",
+        r"|(?:du\s+är\s+här|här\s+är\s+du|you\s+are\s+here)\s*:",
         r")"
     )
 );
@@ -76,6 +110,13 @@ label!(
 // its line, so the label of the next line is not read as part of it.
 label!(
     ADDRESS,
-    r"^\s*(?:([^,\n]+?)\s*,?\s+)?([0-9]{3}\s?[0-9]{2})\s+([\p{Lu}][\p{L}-]+(?: [\p{Lu}][\p{L}-]+)?)"
+    r"^\s*(?:([^,\n]+?)\s*,?\s+)?(?:SE?-\s?)?([0-9]{3}\s?[0-9]{2})\s+([\p{Lu}][\p{L}-]+(?: [\p{Lu}][\p{L}-]+)?)"
+);
+// A postal code and town anywhere in a line of the footer ("Karlskrona
+// kommun, Ronnebygatan 2, 371 83 Karlskrona. Växel: …"), for footers that
+// give the address without a "Postadress" label.
+label!(
+    POSTCODE_TOWN,
+    r"(?:^|[,;.]\s*|\s)(?:SE?-\s?)?([0-9]{3}\s?[0-9]{2})\s+([\p{Lu}][\p{L}-]+(?: [\p{Lu}][\p{L}-]+)?)"
 );
 label!(TITLE_SEPARATOR, r"\s+(?:[-|\u{2013}\u{2014}]|::)\s+");

@@ -72,18 +72,19 @@ pub fn extract(
     let content_start = title_index.map_or_else(|| first_heading(&flat.blocks), |i| i + 1);
     let contact_box = people::contact_box(&lines);
     let content = content(&lines, content_start, contact_box.as_ref());
-    let (intro, sections) = sections(&content, &mut links);
+    let (intro, sections, list_items) = sections(&content, &mut links);
     out.content.intro = intro;
     out.content.sections = sections;
     out.content.networks = networks(
         &out.content.sections,
+        &list_items,
         out.content.title.as_deref(),
-        out.content.intro.as_deref(),
     );
 
     match contact_box {
         Some((_, contact_box)) => {
             out.content.contacts = contact_box.people;
+            out.warnings.extend(contact_box.notes);
             if out.content.contacts.is_empty() {
                 out.warnings
                     .push("contact box found but no person could be read from it".into());
@@ -108,6 +109,9 @@ pub fn extract(
     }
 
     out.content.updated = updated(&lines, &mut out.warnings);
+    out.content.published = labelled_date(&lines, &labels::PUBLISHED, "published").ok();
+    out.content.breadcrumb = breadcrumb(&flat, &lines, &mut links);
+    out.content.attachments = attachments(&flat.blocks, &mut links);
     out.content.lang = lang(&flat, &out);
     out.urls_unwrapped = links.unwrapped;
     Ok(out)
@@ -256,10 +260,23 @@ fn content<'b>(
     }
 }
 
-/// Intro paragraphs (before the first heading) and one section per heading.
-fn sections(content: &[&Block], links: &mut LinkFixer) -> (Option<String>, Vec<Section>) {
+/// A list item of the page's text, and where it stands: in the section of
+/// that index, or in the intro (`None`). Networks are also written as lists.
+struct ListItem {
+    section: Option<usize>,
+    text: String,
+    links: Vec<Link>,
+}
+
+/// Intro paragraphs (before the first heading) and one section per heading,
+/// and the list items among them.
+fn sections(
+    content: &[&Block],
+    links: &mut LinkFixer,
+) -> (Option<String>, Vec<Section>, Vec<ListItem>) {
     let mut intro: Vec<String> = Vec::new();
     let mut sections: Vec<Section> = Vec::new();
+    let mut items: Vec<ListItem> = Vec::new();
     let mut last_real_level: Option<u8> = None;
     let first_real_level = content.iter().find_map(|b| b.heading.filter(|&l| l > 1));
     for block in content {
@@ -269,83 +286,237 @@ fn sections(content: &[&Block], links: &mut LinkFixer) -> (Option<String>, Vec<S
         if labels::NOT_TEXT.is_match(&text) {
             continue;
         }
-        match block.heading {
-            Some(level) => {
-                let level = if level == 0 {
-                    last_real_level.or(first_real_level).unwrap_or(2)
+        // "<b>Anmälan</b><br>Anmälan görs …" in one cell: a subheading and its text.
+        let (heading, text) = match (block.heading, bold_first_line(block)) {
+            (None, Some((first, rest))) => (Some((0, first.to_owned())), Some(rest)),
+            (Some(level), _) => (Some((level, text)), None),
+            (None, None) => (None, Some(text)),
+        };
+        if let Some((level, heading)) = heading {
+            let level = if level == 0 {
+                last_real_level.or(first_real_level).unwrap_or(2)
+            } else {
+                last_real_level = Some(level);
+                level
+            };
+            sections.push(Section {
+                heading,
+                level,
+                paragraphs: Vec::new(),
+                links: if text.is_none() {
+                    links.fix_all(&block.links)
                 } else {
-                    last_real_level = Some(level);
-                    level
-                };
-                sections.push(Section {
-                    heading: text,
-                    level,
-                    paragraphs: Vec::new(),
-                    links: links.fix_all(&block.links),
-                });
+                    Vec::new()
+                },
+            });
+        }
+        let Some(text) = text else { continue };
+        let block_links = links.fix_all(&block.links);
+        if block.list_item {
+            items.push(ListItem {
+                section: sections.len().checked_sub(1),
+                text: text.clone(),
+                links: block_links.clone(),
+            });
+        }
+        match sections.last_mut() {
+            Some(s) => {
+                s.paragraphs.push(text);
+                s.links.extend(block_links);
             }
-            None => match sections.last_mut() {
-                Some(s) => {
-                    s.paragraphs.push(text);
-                    s.links.extend(links.fix_all(&block.links));
-                }
-                None => intro.push(text),
-            },
+            None => intro.push(text),
         }
     }
     let intro = (!intro.is_empty()).then(|| intro.join("\n\n"));
-    (intro, sections)
+    (intro, sections, items)
 }
 
-/// The sections that present a network. On a page about networks or
-/// cooperation every content section does; elsewhere only a section whose
-/// heading carries an acronym and whose text speaks of a network.
-fn networks(sections: &[Section], title: Option<&str>, intro: Option<&str>) -> Vec<Network> {
-    let page_is_about_networks = [title, intro]
-        .into_iter()
-        .flatten()
-        .any(|t| labels::NETWORK_PAGE.is_match(t));
-    sections
-        .iter()
-        .filter(|s| !s.paragraphs.is_empty() && !labels::GENERIC_HEADING.is_match(&s.heading))
-        .filter_map(|s| {
-            let (name, acronym) = rules::split_acronym(&s.heading);
-            let description = s.paragraphs.join("\n\n");
-            let about_network = acronym.is_some() && labels::NETWORK_TEXT.is_match(&description);
-            (page_is_about_networks || about_network).then(|| Network {
+/// A block whose first line alone is bold and short, as a subheading, and
+/// the rest of its lines as its text.
+fn bold_first_line(block: &Block) -> Option<(&str, String)> {
+    let (first, rest) = block.lines.split_first()?;
+    (block.first_line_bold
+        && !rest.is_empty()
+        && first.chars().count() <= 80
+        && !first.ends_with(['.', ',', ';', ':']))
+    .then(|| (first.as_str(), rest.join(" ")))
+}
+
+/// The networks the page presents: the sections (or list items) that name
+/// an organisation, where the page or a heading above them says they are
+/// networks or memberships. A section about twin towns, partners or
+/// cooperation that has ended is not, nor is what stands under it; outside
+/// such a context only a section whose heading carries an acronym and whose
+/// text speaks of a network counts.
+fn networks(sections: &[Section], items: &[ListItem], title: Option<&str>) -> Vec<Network> {
+    let page_context = title.is_some_and(|t| {
+        labels::NETWORK_HEADING.is_match(t) && !labels::NOT_NETWORK_HEADING.is_match(t)
+    });
+    // Per section: whether it stands in a networks context, and whether a
+    // heading says it is none.
+    let mut context: Vec<(u8, bool)> = Vec::new(); // (level, is networks context)
+    let mut in_context = Vec::with_capacity(sections.len());
+    for s in sections {
+        while context.last().is_some_and(|&(level, _)| level >= s.level) {
+            context.pop();
+        }
+        let inherited = context.last().map_or(page_context, |&(_, c)| c);
+        let state = if labels::NOT_NETWORK_HEADING.is_match(&s.heading) {
+            false
+        } else if labels::NETWORK_HEADING.is_match(&s.heading) {
+            true
+        } else {
+            inherited
+        };
+        context.push((s.level, state));
+        in_context.push((inherited && state, state));
+    }
+    let mut out = Vec::new();
+    for (i, s) in sections.iter().enumerate() {
+        let (in_ctx, allowed) = in_context[i];
+        if s.paragraphs.is_empty()
+            || labels::GENERIC_HEADING.is_match(&s.heading)
+            || labels::NETWORK_HEADING.is_match(&s.heading)
+            || !allowed
+        {
+            continue;
+        }
+        let (name, acronym) = rules::split_acronym(&s.heading);
+        let description = s.paragraphs.join("\n\n");
+        let listed_here = items.iter().any(|it| it.section == Some(i));
+        let presents = if in_ctx {
+            names_organisation(&s.heading) && !listed_here
+        } else {
+            acronym.is_some() && labels::NETWORK_TEXT.is_match(&description)
+        };
+        if presents {
+            out.push(Network {
                 name,
                 acronym,
                 description,
                 links: s.links.clone(),
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    for item in items {
+        let in_ctx = match item.section {
+            Some(i) => {
+                in_context[i].1
+                    && (in_context[i].0 || labels::NETWORK_HEADING.is_match(&sections[i].heading))
+            }
+            None => page_context,
+        };
+        if let (true, Some(n)) = (in_ctx, listed_network(item)) {
+            out.push(n);
+        }
+    }
+    out
+}
+
+/// "Union of the Baltic Cities (UBC) – ett nätverk av städer …": a list item
+/// that opens with an organisation's name, then a dash or colon and its text.
+fn listed_network(item: &ListItem) -> Option<Network> {
+    let (head, description) = labels::LIST_NAME_SEPARATOR
+        .splitn(&item.text, 2)
+        .collect::<Vec<_>>()
+        .try_into()
+        .map(|[h, d]: [&str; 2]| (h.trim(), d.trim()))
+        .ok()?;
+    if !names_organisation(head) {
+        return None;
+    }
+    let (name, acronym) = rules::split_acronym(head);
+    Some(Network {
+        name,
+        acronym,
+        description: description.to_owned(),
+        links: item.links.clone(),
+    })
+}
+
+/// Whether a heading names an organisation rather than a topic: it carries
+/// an acronym, a word that organisations have in their names, or is a
+/// proper name of two or more capitalised words ("Baltic Sail"). "Så
+/// ansöker du" and "Öppettider" are topics.
+fn names_organisation(heading: &str) -> bool {
+    let (name, acronym) = rules::split_acronym(heading);
+    if acronym.is_some() || labels::ORGANISATION_WORD.is_match(&name) {
+        return true;
+    }
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let capitalised = words
+        .iter()
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    words.len() >= 2 && capitalised >= 2 && capitalised * 2 >= words.len() && !name.ends_with('?')
 }
 
 /// The "Sidan uppdaterad" date, read from the label's line or the line after.
 fn updated(lines: &PageLines, warnings: &mut Vec<String>) -> Option<String> {
+    match labelled_date(lines, &labels::UPDATED, "updated") {
+        Ok(date) => Some(date),
+        Err(unreadable) => {
+            warnings.push(match unreadable {
+                Some(line) => format!("update date could not be read from \"{line}\""),
+                None => {
+                    "no update date found (\"Sidan uppdaterad\" / \"Senast uppdaterad\")".into()
+                }
+            });
+            None
+        }
+    }
+}
+
+/// The first date that follows `label`, on its line or the next, in any
+/// form the site wrote dates in (a time after it is left alone). An English
+/// label (holding `english`) reads `10/03/2017` month first. `Err` holds
+/// the first labelled line whose date could not be read, if any.
+fn labelled_date(
+    lines: &PageLines,
+    label: &regex::Regex,
+    english: &str,
+) -> Result<String, Option<String>> {
     let mut unreadable = None;
-    for (k, _) in lines.matching(&labels::UPDATED, 0) {
+    for (k, _) in lines.matching(label, 0) {
         let Some(line) = lines.line(k) else { continue };
-        let Some(m) = labels::UPDATED.find(line) else {
+        let Some(m) = label.find(line) else {
             continue;
         };
-        let english = line[m.start()..m.end()]
+        let us_order = line[m.start()..m.end()]
             .to_ascii_lowercase()
-            .contains("updated");
+            .contains(english);
         let candidates = [Some(&line[m.end()..]), lines.line(k + 1)];
         for text in candidates.into_iter().flatten() {
-            if let Some(date) = rules::parse_date(text, english) {
-                return Some(date);
+            if let Some(date) = rules::parse_date(text, us_order) {
+                return Ok(date);
             }
         }
         unreadable.get_or_insert_with(|| line.to_string());
     }
-    warnings.push(match unreadable {
-        Some(line) => format!("update date could not be read from \"{line}\""),
-        None => "no update date found (\"Sidan uppdaterad\" / \"Senast uppdaterad\")".into(),
-    });
-    None
+    Err(unreadable)
+}
+
+/// The trail: a landmark labelled as one, else a block that starts "Du är här:".
+fn breadcrumb(flat: &Flattened, lines: &PageLines, links: &mut LinkFixer) -> Vec<Link> {
+    if !flat.breadcrumb.is_empty() {
+        return links.fix_all(&flat.breadcrumb);
+    }
+    lines
+        .first_block(&labels::TRAIL, 0)
+        .map(|i| links.fix_all(&flat.blocks[i].links))
+        .unwrap_or_default()
+}
+
+/// Links to documents anywhere in the page's blocks, once each.
+fn attachments(blocks: &[Block], links: &mut LinkFixer) -> Vec<Link> {
+    let mut seen = std::collections::HashSet::new();
+    blocks
+        .iter()
+        .flat_map(|b| b.links.iter())
+        .filter(|l| rules::is_document(&l.href))
+        .filter_map(|l| links.fix_all(std::slice::from_ref(l)).pop())
+        .filter(|l| seen.insert(l.href.clone()))
+        .collect()
 }
 
 /// The page's language: its own declaration, else a guess from common words.

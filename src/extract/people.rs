@@ -75,6 +75,8 @@ fn starts_with_updated(line: &str) -> bool {
 pub struct ContactBox {
     pub people: Vec<Contact>,
     pub end: usize,
+    /// What could not be read, for the page's warnings.
+    pub notes: Vec<String>,
 }
 
 /// The persons in the contact box that starts at `start`. The box ends at a
@@ -83,6 +85,7 @@ pub struct ContactBox {
 pub fn contacts(lines: &PageLines, start: usize) -> ContactBox {
     let mut people: Vec<Contact> = Vec::new();
     let mut current: Option<Contact> = None;
+    let mut notes = Vec::new();
     let end = content_end(lines, start + 1);
     let blocks = lines.blocks().get(start..end).unwrap_or_default();
     let mut box_end = start + 1;
@@ -104,7 +107,7 @@ pub fn contacts(lines: &PageLines, start: usize) -> ContactBox {
         let mut used = false;
         for line in lines {
             for part in split_contact_line(line) {
-                used |= read_contact_part(part, block, &mut current, &mut people);
+                used |= read_contact_part(part, block, &mut current, &mut people, &mut notes);
             }
         }
         if used {
@@ -117,6 +120,7 @@ pub fn contacts(lines: &PageLines, start: usize) -> ContactBox {
     ContactBox {
         people,
         end: box_end,
+        notes,
     }
 }
 
@@ -145,8 +149,24 @@ fn read_contact_part(
     block: &Block,
     current: &mut Option<Contact>,
     people: &mut Vec<Contact>,
+    notes: &mut Vec<String>,
 ) -> bool {
-    let written: Vec<String> = rules::emails(part).collect();
+    let mut written: Vec<String> = rules::emails(part).collect();
+    // "E-post: This is an email address": a script was to write the
+    // address. It is read from the script when the script holds it; the
+    // placeholder text is never taken for an address or a name.
+    let email_line = labels::EMAIL_LINE.is_match(part);
+    if written.is_empty() && (email_line || rules::is_email_placeholder(part)) {
+        if let Some(e) = rules::email_in_script(&block.scripts) {
+            written.push(e);
+        } else if let Some(c) = current.as_ref() {
+            notes.push(format!(
+                "the e-mail address of {} is hidden (written by a script, or a placeholder: \"{part}\"); not read",
+                c.name
+            ));
+            return true;
+        }
+    }
     if !written.is_empty() {
         if let Some(c) = current.as_mut() {
             push_unique(&mut c.emails, written);
@@ -178,9 +198,10 @@ fn read_contact_part(
             return false;
         }
         people.extend(current.take());
+        let (name, role) = name_and_role(part);
         *current = Some(Contact {
-            name: part.to_owned(),
-            role: None,
+            name,
+            role,
             phones: Vec::new(),
             emails: linked,
         });
@@ -192,6 +213,36 @@ fn read_contact_part(
         push_unique(&mut c.emails, linked);
     }
     true
+}
+
+/// "Maria Svensson, welcome coordinator" → the name, and the role after
+/// the comma; a line that does not start with a person's name stays whole
+/// ("Chef, kommunledningen" is a unit).
+fn name_and_role(line: &str) -> (String, Option<String>) {
+    if let Some((name, role)) = line.split_once(", ")
+        && is_personal_name(name)
+        && !role.trim().is_empty()
+    {
+        return (name.trim().to_owned(), Some(role.trim().to_owned()));
+    }
+    (line.to_owned(), None)
+}
+
+/// Two to four words, each capitalised ("Anna Berg", "Per-Olof af Ekström"
+/// allows a lower-case particle between capitalised words).
+pub fn is_personal_name(text: &str) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let capitalised = |w: &&str| w.chars().next().is_some_and(char::is_uppercase);
+    (2..=4).contains(&words.len())
+        && words.first().is_some_and(capitalised)
+        && words.last().is_some_and(capitalised)
+        && words
+            .iter()
+            .all(|w| capitalised(w) || matches!(*w, "af" | "von" | "van" | "de" | "la"))
+        && words.iter().all(|w| {
+            w.chars()
+                .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+        })
 }
 
 /// A person's (or a unit's) name: a few words, no digits, not a sentence.
@@ -317,7 +368,7 @@ fn after<'t>(label: &regex::Regex, text: &'t str, len: usize) -> Option<&'t str>
 /// block just above the labelled footer, or a footer block without labels,
 /// that ends in a postal code and a town.
 fn unlabelled_address(before: Option<&Block>, footer: &[&Block]) -> Option<Address> {
-    before
+    let short = before
         .into_iter()
         .chain(footer.iter().copied())
         .filter(|b| b.lines.len() <= 3 && !b.lines.iter().any(|l| l.contains(':')))
@@ -327,7 +378,35 @@ fn unlabelled_address(before: Option<&Block>, footer: &[&Block]) -> Option<Addre
                 .is_match(&text)
                 .then(|| address(&text))
                 .flatten()
-        })
+        });
+    // Older footers run everything on one line: "Karlskrona kommun,
+    // Ronnebygatan 2, 371 83 Karlskrona. Växel: …".
+    short.or_else(|| {
+        footer
+            .iter()
+            .flat_map(|b| b.lines.iter())
+            .find_map(|l| address_in_line(l))
+    })
+}
+
+/// A postal code and town inside a longer line, with the street before it
+/// when the part before is one (a number in it, or a box).
+fn address_in_line(line: &str) -> Option<Address> {
+    let c = labels::POSTCODE_TOWN.captures(line)?;
+    let whole = c.get(0)?;
+    let code: String = c[1].chars().filter(char::is_ascii_digit).collect();
+    let before = line[..whole.start()].trim_end_matches([',', ' ']);
+    let street = before
+        .rsplit([',', '.', ';'])
+        .next()
+        .map(str::trim)
+        .filter(|s| s.contains(|c: char| c.is_ascii_digit()) && !labels::ORG_NAME.is_match(s))
+        .map(str::to_owned);
+    Some(Address {
+        street,
+        postal_code: Some(format!("{} {}", code.get(..3)?, code.get(3..)?)),
+        city: Some(c[2].to_owned()),
+    })
 }
 
 /// "Östra Hamngatan 7B, 371 83 Karlskrona" → street, postal code, city.

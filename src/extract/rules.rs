@@ -46,7 +46,31 @@ re!(
     ACRONYM_FIRST,
     r"^([A-ZÅÄÖ][A-ZÅÄÖ0-9&]{1,9})\s+[-\u{2013}:]\s+(.+)$"
 );
+// "anna.berg(at)karlskrona.se", "anna.berg [at] karlskrona.se",
+// "anna.berg at karlskrona dot se", "karin.strom snabel-a karlskrona punkt se".
+re!(
+    CLOAKED_EMAIL,
+    r"(?i)(?-u:\b)([a-z0-9][a-z0-9._%+-]*)\s*(?:[(\[{]\s*(?:at|snabel-?a|@)\s*[)\]}]|\s(?:at|snabel-?a)\s)\s*([a-z0-9-]+(?:\s*(?:\.|[(\[{]\s*(?:dot|punkt)\s*[)\]}]|\s(?:dot|punkt)\s)\s*[a-z0-9-]+)+)"
+);
+re!(
+    CLOAKED_DOT,
+    r"(?i)\s*(?:\.|[(\[{]\s*(?:dot|punkt)\s*[)\]}]|\s(?:dot|punkt)\s)\s*"
+);
 re!(JS_STRING, r#"'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)""#);
+
+/// Whether a link points at a document rather than a page: PDF, Word,
+/// Excel, PowerPoint, OpenDocument or RTF, by the extension of its path.
+pub fn is_document(href: &str) -> bool {
+    let path = href.split(['?', '#']).next().unwrap_or("");
+    let Some((_, ext)) = path.rsplit_once('.') else {
+        return false;
+    };
+    const DOCUMENTS: &[&str] = &[
+        "pdf", "doc", "docx", "dot", "xls", "xlsx", "xlsm", "ppt", "pptx", "pps", "ppsx", "odt",
+        "ods", "odp", "odg", "rtf",
+    ];
+    !ext.contains('/') && DOCUMENTS.iter().any(|d| ext.eq_ignore_ascii_case(d))
+}
 
 /// Reads a date in any form the old and new karlskrona.se used
 /// (`2010-04-26`, `2010-04-26 14:32`, `26 april 2010`, `26 apr. 2010`, `26/4 2010`).
@@ -198,9 +222,29 @@ fn is_acronym(s: &str) -> bool {
     s.chars().filter(|c| c.is_uppercase()).count() >= 2
 }
 
-/// Every e-mail address in `text`, in order.
+/// Every e-mail address in `text`, in order: written plainly, or cloaked
+/// against harvesters ("fornamn.efternamn(at)karlskrona.se", "[at]",
+/// " at ", "snabel-a", "punkt"/"dot" for the dots), decoded.
 pub fn emails(text: &str) -> impl Iterator<Item = String> + '_ {
-    EMAIL.find_iter(text).map(|m| m.as_str().to_lowercase())
+    let plain = EMAIL.find_iter(text).map(|m| m.as_str().to_lowercase());
+    let cloaked = CLOAKED_EMAIL
+        .captures_iter(text)
+        .filter(|_| !text.contains('@'))
+        .filter_map(|c| {
+            let domain = CLOAKED_DOT.replace_all(&c[2], ".").to_lowercase();
+            let address = format!("{}@{domain}", c[1].to_lowercase());
+            EMAIL.is_match(&address).then_some(address)
+        });
+    plain.chain(cloaked)
+}
+
+/// Whether `text` is the placeholder an old cloaking script leaves where it
+/// could not write the address (Joomla: "This is an email address").
+pub fn is_email_placeholder(text: &str) -> bool {
+    let t = text.to_lowercase();
+    t.contains("this is an email address")
+        || t.contains("this email address is being protected")
+        || t.contains("javascript") && (t.contains("e-post") || t.contains("email"))
 }
 
 /// The e-mail address a script assembles for `document.write`: the string

@@ -45,6 +45,21 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Organisationsuppgifterna",
         "The organisation details",
     ),
+    (
+        "top_published",
+        "Publiceringsdatumet",
+        "The publication date",
+    ),
+    (
+        "top_breadcrumb",
+        "Sidans plats i webbplatsen (\"Du är här\")",
+        "The page's place in the site (breadcrumb)",
+    ),
+    (
+        "top_attachments",
+        "Dokumenten som sidan länkar till",
+        "The documents the page links to",
+    ),
     // Labels of the HTML page.
     ("report_title", "Ändringar på sidan", "Changes to the page"),
     ("report_many", "Ändringsrapport", "Change report"),

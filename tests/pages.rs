@@ -1,0 +1,171 @@
+//! `sidarkiv parse` on the page shapes a migration of the whole old site
+//! meets (`fixtures/pages/`): department pages, news items, English pages,
+//! older templates, pages that list networks, hide e-mail addresses or name
+//! no one. Each has a golden page JSON, and the fields each shape is about
+//! are asserted on their own, so that a golden update cannot hide a loss.
+
+use crate::util::{parse_json, root};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn page(name: &str) -> Value {
+    let path: PathBuf = root().join("fixtures/pages").join(name);
+    parse_json(&path, &[])
+}
+
+fn names(list: &Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v[key].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn golden_page_json_for_every_page_shape() {
+    let dir = root().join("fixtures/pages");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures/pages")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "html"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 9, "{files:?}");
+    for path in files {
+        let json = parse_json(&path, &[]);
+        let _: sidarkiv::Page = serde_json::from_value(json.clone()).expect("the model");
+        let name = path
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
+        insta::assert_json_snapshot!(format!("pages__{name}"), json);
+    }
+}
+
+#[test]
+fn ordinary_subheadings_are_not_networks() {
+    for name in [
+        "department-page.html",
+        "plain-page.html",
+        "news-item.html",
+        "older-template.html",
+    ] {
+        assert_eq!(page(name)["networks"], serde_json::json!([]), "{name}");
+    }
+}
+
+#[test]
+fn only_current_networks_under_a_networks_heading() {
+    let p = page("networks-combined.html");
+    assert_eq!(
+        names(&p["networks"], "name"),
+        ["Union of the Baltic Cities", "Euroregion Baltic"]
+    );
+    assert_eq!(names(&p["networks"], "acronym"), ["UBC", "ERB"]);
+}
+
+#[test]
+fn networks_written_as_a_list() {
+    let p = page("networks-list.html");
+    assert_eq!(names(&p["networks"], "acronym"), ["UBC", "SKL", "CPMR"]);
+    assert_eq!(p["networks"][0]["name"], "Union of the Baltic Cities");
+    assert_eq!(p["networks"][0]["links"][0]["href"], "http://www.ubc.net/");
+    assert!(
+        p["networks"][2]["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("samlar"))
+    );
+}
+
+#[test]
+fn cloaked_addresses_are_decoded_and_placeholders_are_not_addresses() {
+    let p = page("cloaked-emails.html");
+    let emails: Vec<Value> = p["contacts"]
+        .as_array()
+        .expect("contacts")
+        .iter()
+        .map(|c| c["emails"].clone())
+        .collect();
+    assert_eq!(
+        emails,
+        [
+            serde_json::json!(["anna.berg@karlskrona.se"]),
+            serde_json::json!(["johan.lind@karlskrona.se"]),
+            serde_json::json!(["karin.strom@karlskrona.se"]),
+            serde_json::json!(["olof.holm@karlskrona.se"]),
+            serde_json::json!([]),
+        ]
+    );
+    assert_eq!(p["contacts"][4]["name"], "Sara Nyberg");
+    assert!(!p.to_string().contains("\"This is an email address\""));
+    assert!(
+        p["warnings"].as_array().expect("warnings").iter().any(|w| w
+            .as_str()
+            .is_some_and(|w| w.contains("Sara Nyberg") && w.contains("hidden"))),
+        "{}",
+        p["warnings"]
+    );
+}
+
+#[test]
+fn english_pages_of_the_old_site() {
+    let p = page("english-page.html");
+    assert_eq!(
+        p["url"],
+        "http://www.karlskrona.se/en/Moving-to-Karlskrona/"
+    );
+    assert_eq!(p["updated"], "2010-05-03");
+    let org = &p["organisation"];
+    assert_eq!(org["org_number"], "212000-0829");
+    assert_eq!(org["postal_address"]["postal_code"], "371 83");
+    assert_eq!(org["invoice_address"]["street"], "Box 79");
+    assert_eq!(p["contacts"][0]["name"], "Maria Svensson");
+    assert_eq!(p["contacts"][0]["role"], "welcome coordinator");
+}
+
+#[test]
+fn older_template_footer_and_dated_lines() {
+    let p = page("older-template.html");
+    assert_eq!(p["updated"], "2007-11-05");
+    let org = &p["organisation"];
+    assert_eq!(org["postal_address"]["street"], "Ronnebygatan 2");
+    assert_eq!(org["postal_address"]["city"], "Karlskrona");
+    assert_eq!(org["phone"]["e164"], "+46455303000");
+    assert_eq!(org["fax"]["e164"], "+46455303030");
+    assert_eq!(org["org_number"], "212000-0829");
+    assert_eq!(names(&p["sections"], "heading"), ["Anmälan", "Lokaler"]);
+}
+
+#[test]
+fn news_items_have_a_publication_date_and_a_trail() {
+    let p = page("news-item.html");
+    assert_eq!(p["published"], "2010-03-12");
+    assert_eq!(p["updated"], "2010-03-12");
+    assert_eq!(names(&p["breadcrumb"], "text"), ["Start", "Nyheter"]);
+    assert!(!p["intro"].as_str().unwrap_or("").starts_with("Publicerad"));
+}
+
+#[test]
+fn department_pages_have_attachments_and_a_trail() {
+    let p = page("department-page.html");
+    assert_eq!(names(&p["breadcrumb"], "text"), ["Start", "Bygga och bo"]);
+    assert_eq!(
+        names(&p["attachments"], "href"),
+        [
+            "/download/18.1234/Ansokan-om-bygglov.pdf",
+            "/download/18.5678/Taxa-2010.doc"
+        ]
+    );
+}
+
+#[test]
+fn a_page_that_names_no_one_has_no_contacts_and_says_so() {
+    let p = page("plain-page.html");
+    assert_eq!(p["contacts"], serde_json::json!([]));
+    assert_eq!(p["networks"], serde_json::json!([]));
+    assert!(p["warnings"].to_string().contains("no update date found"));
+}
