@@ -169,3 +169,30 @@ fn a_page_that_names_no_one_has_no_contacts_and_says_so() {
     assert_eq!(p["networks"], serde_json::json!([]));
     assert!(p["warnings"].to_string().contains("no update date found"));
 }
+
+#[test]
+fn contacts_outside_the_contact_box() {
+    // A staff table (Namn / Befattning / Område / Telefon / E-post).
+    let p = page("department-page.html");
+    assert_eq!(names(&p["contacts"], "name"), ["Per Nilsson", "Lena Ek"]);
+    assert_eq!(p["contacts"][0]["role"], "Bygglovshandläggare");
+    assert_eq!(p["contacts"][0]["phones"][0]["e164"], "+46455303111");
+    assert_eq!(p["contacts"][1]["emails"][0], "lena.ek@karlskrona.se");
+    // "Sidansvarig:", "Kontakta NN på telefon …", "Name, role, phone" under a question.
+    let p = page("contact-sentence.html");
+    assert_eq!(
+        names(&p["contacts"], "name"),
+        ["Eva Holm", "Gustav Lindahl", "Per Nilsson"]
+    );
+    assert_eq!(p["contacts"][0]["role"], "trafikenheten");
+    assert_eq!(p["contacts"][1]["phones"][0]["e164"], "+46455303112");
+    assert_eq!(
+        p["contacts"][1]["emails"][0],
+        "gustav.lindahl@karlskrona.se"
+    );
+    assert_eq!(p["contacts"][2]["role"], "parkeringshandläggare");
+    // A "Kontakt:" line in a news item.
+    let p = page("news-item.html");
+    assert_eq!(names(&p["contacts"], "name"), ["Gustav Lindahl"]);
+    assert_eq!(p["contacts"][0]["role"], "projektledare");
+}

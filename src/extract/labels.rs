@@ -13,7 +13,7 @@ macro_rules! label {
 
 label!(
     CONTACT,
-    r"(?i)^(?:för\s+mer\s+information,?\s+(?:kontakta|kontakt)|mer\s+information\s+lämnas\s+av|frågor\s+besvaras\s+av|kontakta\s+oss|kontaktpersoner|kontaktperson|kontaktuppgifter|kontakt|contact\s+us|contact)(?-u:\b)\s*:?\s*"
+    r"(?i)^(?:för\s+mer\s+information,?\s+(?:kontakta|kontakt)|mer\s+information\s+lämnas\s+av|frågor\s+besvaras\s+av|kontakta\s+oss|kontaktpersoner|kontaktperson|kontaktuppgifter|kontakt|sidansvarig|ansvarig\s+för\s+(?:sidan|innehållet)|contact\s+us|contact)(?-u:\b)\s*:?\s*"
 );
 const UPDATED_LABEL: &str = r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?uppdaterad(?:es)?|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*";
 label!(UPDATED, UPDATED_LABEL);
@@ -53,6 +53,12 @@ label!(
     r"(?i)(?-u:\b)(?:tfn|tel|telefon|växel|phone)(?-u:\b)\.?\s*:?\s*"
 );
 label!(EMAIL, r"(?i)(?-u:\b)(?:e-?post|e-?mail|mejl)(?-u:\b)");
+// "Kontakta Gustav Lindahl[, miljöstrateg,] på telefon …": a name after a
+// verb of contacting, with an optional role between commas.
+label!(
+    CONTACT_SENTENCE,
+    r"(?i:kontakta|ring(?:\s+till)?|mejla|maila|vänd\s+dig\s+till|contact|call|e-mail)\s+(\p{Lu}[\p{L}'-]+(?:\s+(?:af\s+|von\s+|van\s+|de\s+)?\p{Lu}[\p{L}'-]+){1,3})(?:,\s*([^,0-9]{2,60}?),)?"
+);
 // A line that gives an e-mail address: "E-post: …".
 label!(
     EMAIL_LINE,

@@ -71,6 +71,7 @@ pub fn extract(
 
     let content_start = title_index.map_or_else(|| first_heading(&flat.blocks), |i| i + 1);
     let contact_box = people::contact_box(&lines);
+    let contact_box_end = contact_box.as_ref().map(|(_, b)| b.end);
     let content = content(&lines, content_start, contact_box.as_ref());
     let (intro, sections, list_items) = sections(&content, &mut links);
     out.content.intro = intro;
@@ -81,19 +82,24 @@ pub fn extract(
         out.content.title.as_deref(),
     );
 
-    match contact_box {
-        Some((_, contact_box)) => {
-            out.content.contacts = contact_box.people;
-            out.warnings.extend(contact_box.notes);
-            if out.content.contacts.is_empty() {
-                out.warnings
-                    .push("contact box found but no person could be read from it".into());
-            }
-        }
-        None => out
-            .warnings
-            .push("no contact box found (\"För mer information kontakta\" / \"Kontakt\")".into()),
+    // The contact box, any later labelled box ("Sidansvarig: …"), then the
+    // people the text names: a staff table, "Kontakta NN på telefon …".
+    let mut contacts = Vec::new();
+    let boxes = contact_box
+        .into_iter()
+        .chain(people::later_boxes(&lines, contact_box_end));
+    for (_, b) in boxes {
+        people::merge(&mut contacts, b.people);
+        out.warnings.extend(b.notes);
     }
+    people::merge(&mut contacts, people::contacts_in_text(&content));
+    if contacts.is_empty() {
+        out.warnings.push(
+            "no contact person found (looked for a contact box \"För mer information kontakta\" / \"Kontakt\" / \"Sidansvarig\", a staff table with Namn and Telefon columns, \"Kontakta <namn> på telefon …\" and \"Namn, roll, telefon\" lines)"
+                .into(),
+        );
+    }
+    out.content.contacts = contacts;
 
     out.content.organisation = people::organisation(&lines, flat.title.as_deref());
     match &out.content.organisation {
