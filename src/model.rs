@@ -65,7 +65,8 @@ pub struct Content {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Section {
-    pub heading: String,
+    /// `None` for the page's untitled body text after the intro.
+    pub heading: Option<String>,
     pub level: u8,
     pub paragraphs: Vec<String>,
     pub links: Vec<Link>,

@@ -196,3 +196,25 @@ fn contacts_outside_the_contact_box() {
     assert_eq!(names(&p["contacts"], "name"), ["Gustav Lindahl"]);
     assert_eq!(p["contacts"][0]["role"], "projektledare");
 }
+
+#[test]
+fn the_intro_is_the_lead_and_untitled_body_text_is_a_section() {
+    // Regression: the intro held the whole news item and `sections` was empty.
+    let p = page("news-item.html");
+    assert_eq!(
+        p["intro"],
+        "Under våren bygger Karlskrona kommun en ny gång- och cykelväg mellan Långö och centrum. Arbetet börjar i april."
+    );
+    assert_eq!(p["sections"][0]["heading"], serde_json::Value::Null);
+    assert_eq!(
+        p["sections"][0]["paragraphs"].as_array().map(Vec::len),
+        Some(3)
+    );
+    // A lead followed by a list: the list is body text, not the intro.
+    let p = page("networks-list.html");
+    assert_eq!(
+        p["intro"],
+        "Här är de organisationer som Karlskrona kommun är medlem i."
+    );
+    assert_eq!(p["sections"][0]["heading"], serde_json::Value::Null);
+}

@@ -200,7 +200,7 @@ const KEY_FIELDS: &[&str] = &["heading", "name", "acronym"];
 
 fn section_item(s: &Section) -> Item {
     Item {
-        key: s.heading.clone(),
+        key: s.heading.clone().unwrap_or_default(),
         fields: vec![
             ("heading", json!(s.heading)),
             ("level", json!(s.level)),

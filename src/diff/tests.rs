@@ -113,7 +113,7 @@ fn keys_ignore_case_and_spacing_and_paths_are_escaped() {
     let mut b = a.clone();
     b.contacts[0].name = "tore  ALMLÖF".into();
     assert!(!diff(&a, &b).changes.iter().any(|c| c.op != Op::Changed));
-    b.sections[2].heading = "Baltic/Sail ~ 2010".into();
+    b.sections[2].heading = Some("Baltic/Sail ~ 2010".into());
     b.sections[2].paragraphs = vec!["helt ny text".into()];
     let d = diff(&a, &b);
     assert!(ops(&d).contains(&(Op::Added, "/sections/Baltic~1Sail ~0 2010".to_owned())));
@@ -223,4 +223,25 @@ proptest! {
                 "no mirror of {:?} {}", c.op, c.target);
         }
     }
+}
+
+#[test]
+fn untitled_body_text_is_keyed_by_the_empty_heading() {
+    let a = fixture("karlskrona-2010-raw.html");
+    let mut b = a.clone();
+    let untitled = crate::model::Section {
+        heading: None,
+        level: 2,
+        paragraphs: vec!["Text utan rubrik.".into()],
+        links: Vec::new(),
+    };
+    let mut with = a.clone();
+    with.sections.insert(0, untitled.clone());
+    let mut changed = untitled;
+    changed.paragraphs = vec!["Annan text utan rubrik.".into()];
+    b.sections.insert(0, changed);
+    let d = diff(&with, &b);
+    assert_eq!(ops(&d), [(Op::Changed, "/sections//paragraphs".to_owned())]);
+    let md = crate::report::markdown(&d, Some("Sida"), crate::report::Lang::Sv);
+    assert!(md.contains("Avsnittet **utan rubrik**"), "{md}");
 }

@@ -280,7 +280,7 @@ fn sections(
     content: &[&Block],
     links: &mut LinkFixer,
 ) -> (Option<String>, Vec<Section>, Vec<ListItem>) {
-    let mut intro: Vec<String> = Vec::new();
+    let mut intro: Option<String> = None;
     let mut sections: Vec<Section> = Vec::new();
     let mut items: Vec<ListItem> = Vec::new();
     let mut last_real_level: Option<u8> = None;
@@ -306,7 +306,7 @@ fn sections(
                 level
             };
             sections.push(Section {
-                heading,
+                heading: Some(heading),
                 level,
                 paragraphs: Vec::new(),
                 links: if text.is_none() {
@@ -325,15 +325,30 @@ fn sections(
                 links: block_links.clone(),
             });
         }
-        match sections.last_mut() {
-            Some(s) => {
-                s.paragraphs.push(text);
-                s.links.extend(block_links);
-            }
-            None => intro.push(text),
+        // The intro is the lead: the first paragraph, not a list. Text after
+        // it and before the first heading is the page's untitled body.
+        if sections.is_empty() && intro.is_none() && !block.list_item {
+            intro = Some(text);
+            continue;
+        }
+        if sections.is_empty() {
+            sections.push(Section {
+                heading: None,
+                level: first_real_level.unwrap_or(2),
+                paragraphs: Vec::new(),
+                links: Vec::new(),
+            });
+        }
+        if block.list_item
+            && let Some(item) = items.last_mut()
+        {
+            item.section = Some(sections.len() - 1);
+        }
+        if let Some(s) = sections.last_mut() {
+            s.paragraphs.push(text);
+            s.links.extend(block_links);
         }
     }
-    let intro = (!intro.is_empty()).then(|| intro.join("\n\n"));
     (intro, sections, items)
 }
 
@@ -367,9 +382,10 @@ fn networks(sections: &[Section], items: &[ListItem], title: Option<&str>) -> Ve
             context.pop();
         }
         let inherited = context.last().map_or(page_context, |&(_, c)| c);
-        let state = if labels::NOT_NETWORK_HEADING.is_match(&s.heading) {
+        let heading = s.heading.as_deref().unwrap_or("");
+        let state = if labels::NOT_NETWORK_HEADING.is_match(heading) {
             false
-        } else if labels::NETWORK_HEADING.is_match(&s.heading) {
+        } else if labels::NETWORK_HEADING.is_match(heading) {
             true
         } else {
             inherited
@@ -380,18 +396,22 @@ fn networks(sections: &[Section], items: &[ListItem], title: Option<&str>) -> Ve
     let mut out = Vec::new();
     for (i, s) in sections.iter().enumerate() {
         let (in_ctx, allowed) = in_context[i];
+        // Untitled body text presents no one network (a list in it may).
+        let Some(heading) = s.heading.as_deref() else {
+            continue;
+        };
         if s.paragraphs.is_empty()
-            || labels::GENERIC_HEADING.is_match(&s.heading)
-            || labels::NETWORK_HEADING.is_match(&s.heading)
+            || labels::GENERIC_HEADING.is_match(heading)
+            || labels::NETWORK_HEADING.is_match(heading)
             || !allowed
         {
             continue;
         }
-        let (name, acronym) = rules::split_acronym(&s.heading);
+        let (name, acronym) = rules::split_acronym(heading);
         let description = s.paragraphs.join("\n\n");
         let listed_here = items.iter().any(|it| it.section == Some(i));
         let presents = if in_ctx {
-            names_organisation(&s.heading) && !listed_here
+            names_organisation(heading) && !listed_here
         } else {
             acronym.is_some() && labels::NETWORK_TEXT.is_match(&description)
         };
@@ -408,7 +428,11 @@ fn networks(sections: &[Section], items: &[ListItem], title: Option<&str>) -> Ve
         let in_ctx = match item.section {
             Some(i) => {
                 in_context[i].1
-                    && (in_context[i].0 || labels::NETWORK_HEADING.is_match(&sections[i].heading))
+                    && (in_context[i].0
+                        || sections[i]
+                            .heading
+                            .as_deref()
+                            .is_some_and(|h| labels::NETWORK_HEADING.is_match(h)))
             }
             None => page_context,
         };

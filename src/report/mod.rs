@@ -94,7 +94,12 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
     match &c.target {
         Target::Item { list, key } | Target::ItemField { list, key, .. } => {
             headline.push(plain(list_noun(*list, lang)));
-            headline.push(strong(key));
+            // Untitled body text has the empty key.
+            headline.push(strong(if key.is_empty() {
+                t("untitled_section", lang)
+            } else {
+                key
+            }));
             match (c.op, &c.target) {
                 (Op::Renamed, _) => {
                     headline.push(plain(t("renamed_to", lang)));

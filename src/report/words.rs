@@ -31,6 +31,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("position", "plats", "position"),
     ("organisation_of", "Organisationens", "The organisation's"),
     ("untitled", "(sida utan rubrik)", "(untitled page)"),
+    ("untitled_section", "utan rubrik", "without a heading"),
     ("top_url", "Sidans adress", "The page address"),
     ("top_title", "Sidans rubrik", "The page title"),
     (
