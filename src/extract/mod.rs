@@ -532,8 +532,14 @@ fn breadcrumb(flat: &Flattened, lines: &PageLines, links: &mut LinkFixer) -> Vec
         return links.fix_all(&flat.breadcrumb);
     }
     lines
-        .first_block(&labels::TRAIL, 0)
-        .map(|i| links.fix_all(&flat.blocks[i].links))
+        .matching(&labels::TRAIL, 0)
+        .find(|&(k, _)| {
+            lines
+                .line(k)
+                .and_then(|l| labels::TRAIL.find(l))
+                .is_some_and(|m| m.start() == 0)
+        })
+        .map(|(_, i)| links.fix_all(&flat.blocks[i].links))
         .unwrap_or_default()
 }
 

@@ -238,7 +238,14 @@ pub fn contacts_in_text(content: &[&Block]) -> Vec<Contact> {
         .iter()
         .filter(|b| b.cell.is_none() && b.heading.is_none())
     {
-        for line in &block.lines {
+        // Both forms need a phone number or an address: a line without a
+        // digit or an at-sign (plain or cloaked) is not looked at further.
+        let may_reach = |l: &str| {
+            l.bytes().any(|b| b.is_ascii_digit() || b == b'@')
+                || l.contains("(at)")
+                || l.contains("[at]")
+        };
+        for line in block.lines.iter().filter(|l| may_reach(l)) {
             if let Some(c) = contact_sentence(line).or_else(|| contact_line(line)) {
                 out.push(c);
             }
