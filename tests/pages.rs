@@ -218,3 +218,70 @@ fn the_intro_is_the_lead_and_untitled_body_text_is_a_section() {
     );
     assert_eq!(p["sections"][0]["heading"], serde_json::Value::Null);
 }
+
+fn without_source(mut page: Value) -> Value {
+    page.as_object_mut().expect("object").remove("source");
+    page
+}
+
+#[test]
+fn view_mode_and_mislabelled_copies_read_as_the_page() {
+    // The raw capture knows its URL from the fetch; the copy shows it.
+    let raw = parse_json(
+        &root().join("fixtures/pages/news-item.html"),
+        &[
+            "--url",
+            "http://www.karlskrona.se/sv/Nyheter/Ny-gang-och-cykelvag/",
+        ],
+    );
+    assert_eq!(
+        without_source(page("news-item-wayback-view.html")),
+        without_source(raw)
+    );
+    let mislabelled = page("department-page-utf8-declared-latin1.html");
+    assert_eq!(mislabelled["source"]["encoding"], "UTF-8");
+    assert_eq!(
+        without_source(mislabelled),
+        without_source(page("department-page.html"))
+    );
+}
+
+/// Title, intro, then every section's heading and paragraphs: the main text.
+fn main_text(p: &Value) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for v in [&p["title"], &p["intro"]] {
+        if let Some(s) = v.as_str() {
+            parts.push(s.to_owned());
+        }
+    }
+    for s in p["sections"].as_array().into_iter().flatten() {
+        if let Some(h) = s["heading"].as_str() {
+            parts.push(h.to_owned());
+        }
+        for para in s["paragraphs"].as_array().into_iter().flatten() {
+            parts.push(para.as_str().unwrap_or("").to_owned());
+        }
+    }
+    parts.join("\n") + "\n"
+}
+
+#[test]
+fn the_main_text_of_articles_leaves_the_site_out() {
+    // Regression: an "Uppdaterad …" line under the byline ended the text (the
+    // article was lost); teasers, "Mest läst", comments and menus were text.
+    for template in [
+        "old-municipal",
+        "newer-municipal",
+        "newspaper",
+        "blog",
+        "english-news",
+        "municipal-tools",
+    ] {
+        let name = format!("article-{template}");
+        let p = page(&format!("{name}.html"));
+        let golden = std::fs::read_to_string(root().join(format!("fixtures/pages/{name}.txt")))
+            .expect("golden main text");
+        assert_eq!(main_text(&p), golden, "{name}");
+        assert_eq!(p["networks"], serde_json::json!([]), "{name}");
+    }
+}

@@ -148,6 +148,20 @@ impl<'a> PageLines<'a> {
         Some(self.lines[k].1)
     }
 
+    /// The matching lines of [`PageLines::matching`] from block `from` on, as
+    /// (line number, block index), from the label's remembered hits: for
+    /// labels asked about from many places, as [`PageLines::first_block`].
+    pub fn hits_from(
+        &self,
+        re: &regex::Regex,
+        from: usize,
+    ) -> impl Iterator<Item = (usize, usize)> + '_ {
+        let from_line = self.lines.partition_point(|&(_, b)| b < from);
+        let hits = self.hits(re);
+        let start = hits.partition_point(|&k| k < from_line);
+        (start..hits.len()).map(move |i| (hits[i], self.lines[hits[i]].1))
+    }
+
     /// The lines where `re` matches, searched once per page and remembered.
     fn hits(&self, re: &regex::Regex) -> Hits {
         if let Some((_, hits)) = self

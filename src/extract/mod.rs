@@ -253,17 +253,57 @@ fn content<'b>(
             } else {
                 contact_box.end
             }
-        } else if end == start
+        } else if !content.iter().any(|b| is_body_text(b))
             && stop
                 .lines
                 .iter()
                 .any(|l| labels::UPDATED_AT_START.is_match(l))
         {
+            // A date line under the title or a byline ("Uppdaterad 12 mars
+            // 2015 10:12"), before any of the text: the text has not begun.
             end + 1
         } else {
             return content;
         };
     }
+}
+
+/// A paragraph of running text, not a line of the page's furniture: a
+/// dozen words or more.
+fn is_body_text(b: &Block) -> bool {
+    b.heading.is_none()
+        && b.lines
+            .iter()
+            .map(|l| l.split_whitespace().count())
+            .sum::<usize>()
+            >= 12
+}
+
+/// Menus and tool bars: a block of several links and little else, or one
+/// of three or more list items in a row that are each one link and nothing
+/// more. Text an editor wrote is not made of links.
+fn chrome(content: &[&Block]) -> Vec<bool> {
+    let link_only = |b: &Block| {
+        let text: usize = b.lines.iter().map(|l| l.chars().count()).sum();
+        let linked: usize = b.links.iter().map(|l| l.text.chars().count()).sum();
+        b.heading.is_none() && text > 0 && linked * 10 >= text * 7
+    };
+    let mut out: Vec<bool> = content
+        .iter()
+        .map(|b| b.links.len() >= 2 && link_only(b))
+        .collect();
+    let mut i = 0;
+    while i < content.len() {
+        let run = content[i..]
+            .iter()
+            .take_while(|b| b.list_item && b.links.len() == 1 && link_only(b))
+            .count();
+        if run >= 3 {
+            out[i..i + run].iter_mut().for_each(|c| *c = true);
+        }
+        i += run.max(1);
+    }
+    out
 }
 
 /// A list item of the page's text, and where it stands: in the section of
@@ -285,7 +325,8 @@ fn sections(
     let mut items: Vec<ListItem> = Vec::new();
     let mut last_real_level: Option<u8> = None;
     let first_real_level = content.iter().find_map(|b| b.heading.filter(|&l| l > 1));
-    for block in content {
+    let chrome = chrome(content);
+    for (block, _) in content.iter().zip(&chrome).filter(|(_, c)| !**c) {
         // "Dela | Skriv ut | Lyssna", "Hittade du det du letade efter?": the
         // site's tools, questions and dates, not the page's text.
         let text = block.text();

@@ -74,11 +74,41 @@ pub fn content_end(lines: &PageLines, from: usize) -> usize {
             .map(|f| footer_start(blocks, f).max(from)),
         lines.first_block(&labels::PAGE_LINK, from),
         lines.first_block(&labels::UPDATED_AT_START, from),
+        end_of_text(lines, from),
     ]
     .into_iter()
     .flatten()
     .min()
     .unwrap_or(blocks.len())
+}
+
+/// The first heading (or short line of its own) from `from` on that opens
+/// what follows an article rather than the article: "Läs också", "Mest
+/// läst", "Fler nyheter", "Relaterade artiklar", "3 kommentarer", "Taggar".
+fn end_of_text(lines: &PageLines, from: usize) -> Option<usize> {
+    let blocks = lines.blocks();
+    lines
+        .hits_from(&labels::END_OF_TEXT, from)
+        .find(|&(k, b)| {
+            let block = &blocks[b];
+            let Some(line) = lines.line(k) else {
+                return false;
+            };
+            let Some(m) = labels::END_OF_TEXT.find(line) else {
+                return false;
+            };
+            // At the line's start, or after a count ("3 kommentarer"); a
+            // heading "Kommentarer till detaljplanen" is the page's own.
+            let counted = line[..m.start()].trim().chars().all(|c| c.is_ascii_digit());
+            let comments = m.as_str().to_lowercase().starts_with("komment")
+                || m.as_str().to_lowercase().starts_with("comment");
+            let rest = line[m.end()..].trim();
+            let short = block.lines.len() == 1 && block.lines[0].chars().count() <= 40;
+            counted
+                && (!comments || rest.is_empty() || rest == ":")
+                && (block.heading.is_some() || short)
+        })
+        .map(|(_, b)| b)
 }
 
 fn starts_with_updated(line: &str) -> bool {
