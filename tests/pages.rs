@@ -33,7 +33,7 @@ fn golden_page_json_for_every_page_shape() {
         .filter(|p| p.extension().is_some_and(|e| e == "html"))
         .collect();
     files.sort();
-    assert!(files.len() >= 9, "{files:?}");
+    assert!(files.len() >= 25, "{files:?}");
     for path in files {
         let json = parse_json(&path, &[]);
         let _: sidarkiv::Page = serde_json::from_value(json.clone()).expect("the model");
@@ -283,5 +283,74 @@ fn the_main_text_of_articles_leaves_the_site_out() {
             .expect("golden main text");
         assert_eq!(main_text(&p), golden, "{name}");
         assert_eq!(p["networks"], serde_json::json!([]), "{name}");
+    }
+}
+
+#[test]
+fn more_page_shapes_read_as_a_reader_sees_them() {
+    let p = page("newer-news-item.html");
+    assert_eq!(
+        p["url"],
+        "https://www.karlskrona.se/nyheter/2023/nya-laddstolpar/"
+    );
+    assert_eq!(
+        (p["published"].as_str(), p["updated"].as_str()),
+        (Some("2023-04-05"), Some("2024-01-10"))
+    );
+    assert_eq!(names(&p["breadcrumb"], "text"), ["Start", "Nyheter"]);
+    assert_eq!(p["contacts"][0]["name"], "Lina Björk");
+    assert_eq!(p["organisation"]["postal_address"]["postal_code"], "371 83");
+    assert!(
+        p["intro"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("Tolv nya laddplatser"))
+    );
+
+    let p = page("contact-us.html");
+    assert_eq!(p["organisation"]["invoice_address"]["street"], "Box 79");
+    assert_eq!(p["organisation"]["fax"]["e164"], "+46455303030");
+    assert_eq!(p["organisation"]["org_number_valid"], true);
+
+    let p = page("english-older.html");
+    assert_eq!(p["updated"], "2017-10-03");
+    assert_eq!(p["organisation"]["org_number"], "212000-0829");
+    assert_eq!(p["organisation"]["postal_address"]["city"], "Karlskrona");
+
+    let p = page("documents-page.html");
+    assert_eq!(
+        names(&p["breadcrumb"], "text"),
+        ["Start", "Kommun och politik"]
+    );
+    assert_eq!(p["attachments"].as_array().map(Vec::len), Some(3));
+
+    assert_eq!(page("twin-towns.html")["networks"], serde_json::json!([]));
+
+    let p = page("reviewed-footer.html");
+    assert_eq!(p["updated"], "2008-06-04");
+    assert_eq!(p["organisation"]["postal_address"]["street"], "Box 79");
+    assert_eq!(p["organisation"]["fax"]["e164"], "+46455303030");
+
+    let p = page("scripted-email.html");
+    assert_eq!(p["contacts"][0]["emails"][0], "elin.sjoberg@karlskrona.se");
+
+    let p = page("no-structure.html");
+    assert_eq!(p["title"], "Meddelande");
+    for key in [
+        "sections",
+        "networks",
+        "contacts",
+        "breadcrumb",
+        "attachments",
+    ] {
+        assert_eq!(p[key], serde_json::json!([]), "{key}");
+    }
+    let warnings = p["warnings"].to_string();
+    for looked_for in [
+        "update date",
+        "contact person",
+        "organisation address",
+        "page URL",
+    ] {
+        assert!(warnings.contains(looked_for), "{looked_for}: {warnings}");
     }
 }

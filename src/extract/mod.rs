@@ -105,7 +105,7 @@ pub fn extract(
     match &out.content.organisation {
         None => out
             .warnings
-            .push("no organisation address block found (\"Postadress\")".into()),
+            .push("no organisation address block found (looked for \"Postadress\", \"Fakturaadress\", \"Organisationsnummer\" / \"Org.nr\", \"Postal address\", \"Corporate identity number\", and a postal code and town among the page's last lines)".into()),
         Some(org) => {
             if let (Some(n), Some(false)) = (&org.org_number, org.org_number_valid) {
                 out.warnings

@@ -554,7 +554,9 @@ fn footer_start(blocks: &[Block], labelled: usize) -> usize {
 /// above it, and the few after it.
 pub fn organisation(lines: &PageLines, title_tag: Option<&str>) -> Option<Organisation> {
     let blocks = lines.blocks();
-    let labelled = lines.first_block(&labels::FOOTER, 0)?;
+    let labelled = lines
+        .first_block(&labels::FOOTER, 0)
+        .or_else(|| unlabelled_footer(blocks))?;
     let start = footer_start(blocks, labelled);
     let footer: Vec<&Block> = blocks[start..]
         .iter()
@@ -595,6 +597,24 @@ pub fn organisation(lines: &PageLines, title_tag: Option<&str>) -> Option<Organi
         phone: after(&labels::PHONE, &text, 40).and_then(rules::find_phone),
         fax: after(&labels::FAX, &text, 40).and_then(rules::find_phone),
         email,
+    })
+}
+
+/// A footer without any of the labels: among the page's last few blocks,
+/// a short one that is a postal code and town ("371 83 Karlskrona"), as the
+/// newer template sets its footer.
+fn unlabelled_footer(blocks: &[Block]) -> Option<usize> {
+    const LAST_BLOCKS: usize = 8;
+    let from = blocks.len().saturating_sub(LAST_BLOCKS);
+    (from..blocks.len()).rev().find(|&i| {
+        let b = &blocks[i];
+        b.heading.is_none()
+            && b.lines.len() <= 3
+            && b.lines.iter().all(|l| l.chars().count() <= 60)
+            && b.lines.iter().any(|l| {
+                labels::ADDRESS.is_match(l)
+                    && labels::ADDRESS.find(l).is_some_and(|m| m.end() == l.len())
+            })
     })
 }
 
