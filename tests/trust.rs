@@ -199,3 +199,16 @@ fn a_host_that_does_not_resolve_is_named_as_such_with_its_url_once() {
     assert_eq!(last.matches(url).count(), 1, "{last}");
     assert!(last.contains("2 attempt"), "{last}");
 }
+
+#[test]
+fn argument_errors_are_one_line_that_names_what_is_wrong() {
+    let out = run(&["import"], None);
+    assert_exit(&out, 2);
+    let err = stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("<PATHS>"), "{err}");
+    // No command at all: the help, and a usage error.
+    let out = run(&[], None);
+    assert_exit(&out, 2);
+    assert!(stderr(&out).contains("Usage:"));
+}

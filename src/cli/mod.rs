@@ -76,13 +76,23 @@ pub fn run() -> ExitCode {
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `sidarkiv` alone: the help, on stderr, and a usage error.
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
         Err(e) => {
-            // One line, as for every fatal error; `--help` has the rest.
+            // One line, as for every fatal error: the message up to the
+            // usage block, its lines joined; `--help` has the rest.
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("bad arguments");
+            let message: Vec<&str> = text
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty() && !l.starts_with("Usage:"))
+                .collect();
             eprintln!(
                 "sidarkiv: {} (see --help)",
-                first.trim_start_matches("error: ")
+                message.join(" ").trim_start_matches("error: ")
             );
             return ExitCode::from(2);
         }
