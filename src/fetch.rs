@@ -309,7 +309,10 @@ impl Fetcher {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let memento = headers.contains_key("memento-datetime");
-        if status == 429 {
+        // A 429 with Memento-Datetime is the site's answer to the crawler,
+        // archived years ago: a fact about the page, not the archive
+        // asking us to slow down.
+        if status == 429 && !memento {
             let after = headers
                 .get(RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
@@ -417,6 +420,13 @@ impl Fetcher {
                 continue;
             }
             let Some(memento) = memento else {
+                // The archive's exclusion page is served as a plain 200.
+                if wayback::is_exclusion_page(&r.body) {
+                    return Err(FetchError::Excluded {
+                        url: url.clone(),
+                        detail: "the archive's answer says the URL has been excluded".into(),
+                    });
+                }
                 return Err(protocol(
                     &url,
                     &format!(
@@ -441,6 +451,9 @@ impl Fetcher {
                 .header("x-archive-orig-status")
                 .and_then(|s| s.split_whitespace().next()?.parse().ok())
                 .unwrap_or(r.status);
+            // As the Wayback Machine's own key sees it: host case and a
+            // default port (`:80` from the CDX `original`) do not make another page.
+            let orig = wayback::normalize_url(&orig);
             info!(url = %orig, timestamp = %ts, status, bytes = r.body.len(), "capture");
             return Ok(Capture {
                 original_url: orig,

@@ -168,6 +168,20 @@ pub fn memento_timestamp(value: &str) -> Option<Timestamp> {
     Some(Timestamp::from_jiff(t.timestamp()))
 }
 
+/// Whether an answer without `Memento-Datetime` is the archive's page
+/// saying the URL "has been excluded from the Wayback Machine".
+pub fn is_exclusion_page(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(64 * 1024)];
+    let text = String::from_utf8_lossy(head).to_lowercase();
+    text.contains("has been excluded")
+}
+
+/// A URL as the Wayback Machine's SURT key compares it, for display: host
+/// in lower case, no default port. `www.` and the scheme stay as written.
+pub fn normalize_url(url: &str) -> String {
+    Url::parse(url).map_or_else(|_| url.to_owned(), String::from)
+}
+
 /// Whether a 403 says the site is excluded from the Wayback Machine.
 pub fn is_exclusion(runtime_error: Option<&str>) -> bool {
     runtime_error.is_some_and(|e| {

@@ -492,3 +492,59 @@ fn bad_arguments_exit_2() {
         );
     }
 }
+
+#[test]
+fn an_archived_429_is_a_fact_about_the_page_not_a_rate_limit() {
+    // Regression: the site's 429 to the crawler in 2015, archived with
+    // Memento-Datetime, was retried for minutes as if the archive said it.
+    let server = Server::start(|hit, _| {
+        if hit.target == capture_path(TS, PAGE) {
+            Reply::status(429, raw_page(), &[MEMENTO, LATIN1])
+        } else {
+            Reply::status(404, "not here", &[])
+        }
+    });
+    let dir = crate::util::temp_dir("fetch-archived-429");
+    let archive = dir.join("archive");
+    let archive = archive.to_str().expect("utf-8");
+    let start = Instant::now();
+    let page = stdout_json(&fetch(&server, &["--at", TS, "--archive", archive], &[]));
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(server.hits().len(), 1, "fetched once, not retried");
+    assert!(page["warnings"].to_string().contains("HTTP status 429"));
+}
+
+#[test]
+fn an_exclusion_page_served_as_200_is_reported_as_excluded() {
+    let server = Server::start(|_, _| {
+        Reply::ok(
+            "<html><body><p>Sorry.</p><p>This URL has been excluded from the Wayback Machine.</p></body></html>",
+            &[],
+        )
+    });
+    let out = fetch(&server, &["--at", TS], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("excluded from the Wayback Machine"), "{err}");
+    assert!(!err.contains("not a Wayback capture"), "{err}");
+}
+
+#[test]
+fn capture_urls_lose_the_default_port_and_host_case() {
+    // The CDX `original` often carries `:80`; the Wayback Machine's key ignores it.
+    let odd = "http://WWW.Karlskrona.se:80/sv/Om-kommunen/Sa-arbetar-vi-med/Internationellt-samarbete/Internationella-natverk/";
+    let server = Server::start(move |hit, _| {
+        if hit.target == capture_path(TS, odd) {
+            Reply::ok(raw_page(), &[MEMENTO, LATIN1])
+        } else {
+            Reply::status(404, "not here", &[])
+        }
+    });
+    let out = run_net(&["fetch", odd, "--at", TS, "--wayback", &server.base], &[]);
+    let page = stdout_json(&out);
+    assert_eq!(page["source"]["original_url"], PAGE);
+}
