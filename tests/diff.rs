@@ -116,7 +116,7 @@ fn markdown_tells_the_changes_in_plain_words() {
         &["--format", "markdown"],
     );
     assert_eq!(code, Some(1));
-    assert!(md.starts_with("**Internationella nätverk** (2010-04-26 → 2011-03-15): 2 tillagda, 1 borttagna, 2 ändrade"), "{md}");
+    assert!(md.starts_with("**Internationella nätverk** (2010-04-26 → 2011-03-15): 2 tillagda, 1 borttagen, 2 ändrade"), "{md}");
     assert!(
         md.contains("- Nätverket **Baltic Link Association** har tagits bort"),
         "{md}"

@@ -81,7 +81,29 @@ fn shown_summary(diff: &PageDiff) -> Summary {
     Summary::of(shown(diff))
 }
 
+/// A value that says nothing is there: null, an empty text or list.
+fn is_empty_value(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// What an editor would call the change: a field that had no value before
+/// was added, one that has none after was removed ("the fax number was
+/// removed", not "changed" to nothing).
+fn editor_op(c: &Change) -> Op {
+    match c.op {
+        Op::Changed if is_empty_value(&c.before) && !is_empty_value(&c.after) => Op::Added,
+        Op::Changed if !is_empty_value(&c.before) && is_empty_value(&c.after) => Op::Removed,
+        op => op,
+    }
+}
+
 fn describe_one(c: &Change, lang: Lang) -> Described {
+    let op = editor_op(c);
     let plain = |s: &str| Span {
         text: s.to_owned(),
         strong: false,
@@ -105,14 +127,14 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
                     headline.push(plain(t("renamed_to", lang)));
                     headline.push(strong(&human(&c.after)));
                 }
-                (Op::Changed, Target::ItemField { field, .. }) => {
+                (_, Target::ItemField { field, .. }) => {
                     headline.push(plain(&format!(
-                        ": {} {}",
+                        ": {}{}",
                         field_label(field, lang),
-                        t("changed", lang)
+                        t(op_word(op), lang)
                     )));
                 }
-                (op, _) => headline.push(plain(t(op_word(op), lang))),
+                (_, _) => headline.push(plain(t(op_word(op), lang))),
             }
         }
         Target::Organisation(field) => {
@@ -121,16 +143,16 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
                 t("organisation_of", lang),
                 field_label(field, lang)
             )));
-            headline.push(plain(&format!(" {}", t("changed", lang))));
+            headline.push(plain(t(op_word(op), lang)));
         }
         Target::Field(field) => headline.push(plain(&format!(
-            "{} {}",
+            "{}{}",
             t(&format!("top_{}", field.as_str()), lang),
-            t("changed", lang)
+            t(op_word(op), lang)
         ))),
     }
     let mut d = Described {
-        op: c.op,
+        op,
         headline,
         before_runs: Vec::new(),
         after_runs: Vec::new(),
@@ -141,7 +163,12 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
         (Some(words), _) => {
             for w in words {
                 let (before, after) = match w {
-                    Words::Equal(s) => (Some(run("equal", s)), Some(run("equal", s))),
+                    // A two-word change in a long paragraph shows its
+                    // context, not the paragraph twice.
+                    Words::Equal(s) => {
+                        let s = elide_middle(s, CONTEXT_WORDS);
+                        (Some(run("equal", &s)), Some(run("equal", &s)))
+                    }
                     Words::Delete(s) => (Some(run("delete", s)), None),
                     Words::Insert(s) => (None, Some(run("insert", s))),
                 };
@@ -155,12 +182,15 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
         }
         (None, Op::Renamed) => {}
         (None, _) => {
-            d.before = (!c.before.is_null()).then(|| human(&c.before));
-            d.after = (!c.after.is_null()).then(|| human(&c.after));
+            d.before = (!is_empty_value(&c.before)).then(|| human(&c.before));
+            d.after = (!is_empty_value(&c.after)).then(|| human(&c.after));
         }
     }
     d
 }
+
+/// Unchanged words kept on each side of a change in a word diff.
+const CONTEXT_WORDS: usize = 6;
 
 fn run(kind: &'static str, text: &str) -> Run {
     Run {
@@ -235,7 +265,6 @@ struct Side {
     date: Option<String>,
     timestamp: Option<crate::timestamp::Timestamp>,
     wayback: Option<String>,
-    sha256: String,
 }
 
 fn side(e: &crate::diff::Endpoint) -> Side {
@@ -249,7 +278,6 @@ fn side(e: &crate::diff::Endpoint) -> Side {
         date: e.updated.clone(),
         timestamp: e.timestamp,
         wayback,
-        sha256: e.sha256.chars().take(12).collect(),
     }
 }
 
@@ -305,7 +333,7 @@ fn md_runs(before: &[Run], after: &[Run]) -> String {
     while i < before.len() || j < after.len() {
         match (before.get(i), after.get(j)) {
             (Some(b), Some(a)) if b.kind == "equal" && a.kind == "equal" => {
-                parts.push(md_escape(&elide_middle(&b.text, 6)));
+                parts.push(md_escape(&b.text));
                 i += 1;
                 j += 1;
             }
@@ -374,7 +402,9 @@ pub struct Entry<'a> {
 #[derive(Serialize)]
 struct PageView {
     title: String,
-    url: Option<String>,
+    /// The URL in pieces that end at `/`, `?` or `&`: the page may break
+    /// the line there, never inside a word.
+    url_parts: Vec<String>,
     from: Side,
     to: Side,
     summary: String,
@@ -389,7 +419,13 @@ fn page_view(e: &Entry<'_>, lang: Lang) -> PageView {
             .or(d.to.url.as_deref())
             .unwrap_or(t("untitled", lang))
             .to_owned(),
-        url: d.to.url.clone().or_else(|| d.from.url.clone()),
+        url_parts: d
+            .to
+            .url
+            .as_deref()
+            .or(d.from.url.as_deref())
+            .map(url_parts)
+            .unwrap_or_default(),
         from: side(&d.from),
         to: side(&d.to),
         summary: summary_line(&shown_summary(d), lang),
@@ -397,39 +433,93 @@ fn page_view(e: &Entry<'_>, lang: Lang) -> PageView {
     }
 }
 
-/// The report as one self-contained HTML page (inline CSS, no scripts).
+fn url_parts(url: &str) -> Vec<String> {
+    url.split_inclusive(['/', '?', '&'])
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The report of one diff as one self-contained HTML page (inline CSS, no
+/// scripts). It depends on the diff alone: no generation date.
 pub fn html(diff: &PageDiff, page_title: Option<&str>, lang: Lang) -> Result<String, ReportError> {
-    html_many(
+    render(
         &[Entry {
             title: page_title,
             diff,
         }],
         lang,
+        None,
     )
 }
 
-/// A report over several diffs (pages, or consecutive captures of a page).
+/// When a report was made and what period its changes cover, for the
+/// reports of a run or of the archive.
+fn made(entries: &[Entry<'_>], lang: Lang) -> (String, Option<String>) {
+    let generated = crate::Timestamp::now();
+    let generated = format!(
+        "{} {} {} UTC",
+        t("generated", lang),
+        generated.date(),
+        &generated.iso()[11..16]
+    );
+    let from = entries.iter().filter_map(|e| e.diff.from.timestamp).min();
+    let to = entries.iter().filter_map(|e| e.diff.to.timestamp).max();
+    let period = from
+        .zip(to)
+        .map(|(a, b)| format!("{} {} – {}", t("period", lang), a.date(), b.date()));
+    (generated, period)
+}
+
+/// A report over several diffs (pages, or consecutive captures of a page),
+/// with when it was made and the period its changes cover.
 pub fn html_many(entries: &[Entry<'_>], lang: Lang) -> Result<String, ReportError> {
+    render(entries, lang, Some(made(entries, lang)))
+}
+
+fn render(
+    entries: &[Entry<'_>],
+    lang: Lang,
+    made: Option<(String, Option<String>)>,
+) -> Result<String, ReportError> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.add_template("diff.html", HTML_TEMPLATE)?;
     let tmpl = env.get_template("diff.html")?;
     let pages: Vec<PageView> = entries.iter().map(|e| page_view(e, lang)).collect();
-    let changed = entries.iter().filter(|e| e.diff.changed).count();
+    let (generated, period) = made.unzip();
     Ok(tmpl.render(context! {
         lang => lang.code(),
         l => words::labels(lang),
-        overall => format!("{changed} {}", t("pages_changed", lang)),
+        overall => overall(entries, lang),
+        generated => generated,
+        period => period.flatten(),
         pages => pages,
     })?)
 }
 
-/// Several Markdown reports, one after the other.
+/// "1 sida, 3 ändringar": pages counted by URL, not by diff.
+fn overall(entries: &[Entry<'_>], lang: Lang) -> String {
+    let pages: std::collections::HashSet<Option<&str>> = entries
+        .iter()
+        .map(|e| e.diff.to.url.as_deref().or(e.diff.from.url.as_deref()))
+        .collect();
+    let changes = entries.iter().filter(|e| e.diff.changed).count();
+    words::overall_line(pages.len(), changes, lang)
+}
+
+/// Several Markdown reports, one after the other, under a line saying
+/// when the report was made, what it covers and over which period.
 pub fn markdown_many(entries: &[Entry<'_>], lang: Lang) -> String {
-    if entries.is_empty() {
-        return format!("{}\n", t("no_changes", lang));
+    let (generated, period) = made(entries, lang);
+    let mut head = generated;
+    if let Some(p) = period {
+        head.push_str(&format!(" · {p}"));
     }
-    entries
+    if entries.is_empty() {
+        return format!("{head}\n\n{}\n", t("no_changes", lang));
+    }
+    head.push_str(&format!(" · {}\n\n", overall(entries, lang)));
+    head + &entries
         .iter()
         .map(|e| markdown(e.diff, e.title, lang))
         .collect::<Vec<_>>()
@@ -451,5 +541,82 @@ mod tests {
         let street_only =
             serde_json::json!({"street": "Ronnebygatan 15", "postal_code": null, "city": null});
         assert_eq!(human(&street_only), "Ronnebygatan 15");
+    }
+}
+
+#[cfg(test)]
+mod editor_tests {
+    use super::*;
+    use crate::{ParseOptions, parse_page};
+
+    fn page(name: &str) -> crate::Page {
+        let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        parse_page(
+            &std::fs::read(path).expect("fixture"),
+            &ParseOptions::default(),
+        )
+        .expect("parses")
+    }
+
+    #[test]
+    fn a_value_that_is_gone_was_removed_and_one_that_came_was_added() {
+        // Regression: a removed fax showed as "har ändrats" with "Efter: —";
+        // an added e-mail printed "~~~~ → **…**" in Markdown.
+        let a = page("karlskrona-2011-raw.html");
+        let mut b = a.clone();
+        if let Some(org) = b.organisation.as_mut() {
+            org.fax = None;
+        }
+        b.contacts[0].emails = vec!["tore.almlof@karlskrona.se".into()];
+        let d = crate::diff::diff(&a, &b);
+        let md = markdown(&d, Some("Sida"), Lang::Sv);
+        assert!(
+            md.contains("Organisationens faxnummer har tagits bort"),
+            "{md}"
+        );
+        assert!(md.contains("e-postadresserna har lagts till"), "{md}");
+        assert!(!md.contains("~~~~"), "{md}");
+        let described = describe(&d, Lang::Sv);
+        assert!(described.iter().any(|c| c.op == Op::Removed));
+        assert!(described.iter().any(|c| c.op == Op::Added));
+    }
+
+    #[test]
+    fn counts_read_in_the_right_number_and_reports_say_when_and_what() {
+        let s = Summary {
+            added: 1,
+            removed: 1,
+            changed: 2,
+            moved: 0,
+            renamed: 0,
+        };
+        assert_eq!(
+            summary_line(&s, Lang::Sv),
+            "1 tillagd, 1 borttagen, 2 ändrade"
+        );
+        let a = page("karlskrona-2010-raw.html");
+        let b = page("karlskrona-2011-raw.html");
+        let d = crate::diff::diff(&a, &b);
+        // Three diffs of one page are one page with three changes.
+        let entries: Vec<Entry<'_>> = (0..3)
+            .map(|_| Entry {
+                title: None,
+                diff: &d,
+            })
+            .collect();
+        let html = html_many(&entries, Lang::Sv).expect("renders");
+        assert!(html.contains("1 sida, 3 ändringar"), "{html}");
+        assert!(html.contains("Rapporten skapades"));
+        assert!(!html.contains("sha256"));
+        // minijinja escapes the slash itself.
+        assert!(
+            html.contains("&#x2f;<wbr>"),
+            "the URL breaks only after a slash"
+        );
+        let md = markdown_many(&[], Lang::Sv);
+        assert!(
+            md.starts_with("Rapporten skapades") && md.contains("Inga ändringar"),
+            "{md}"
+        );
     }
 }

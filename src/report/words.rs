@@ -27,7 +27,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("removed", " har tagits bort", " was removed"),
     ("moved", " har flyttats", " was moved"),
     ("renamed_to", " har bytt namn till ", " was renamed to "),
-    ("changed", "har ändrats", "changed"),
+    ("changed", " har ändrats", " changed"),
     ("position", "plats", "position"),
     ("organisation_of", "Organisationens", "The organisation's"),
     ("untitled", "(sida utan rubrik)", "(untitled page)"),
@@ -64,7 +64,8 @@ const WORDS: &[(&str, &str, &str)] = &[
     // Labels of the HTML page.
     ("report_title", "Ändringar på sidan", "Changes to the page"),
     ("report_many", "Ändringsrapport", "Change report"),
-    ("pages_changed", "sidor med ändringar", "pages with changes"),
+    ("generated", "Rapporten skapades", "Report generated"),
+    ("period", "Perioden", "Period"),
     ("from", "Före", "Before"),
     ("to", "Efter", "After"),
     ("updated", "Sidan uppdaterad", "Page updated"),
@@ -135,23 +136,52 @@ pub fn list_noun(list: List, lang: Lang) -> &'static str {
     }
 }
 
-/// "3 tillagda, 2 borttagna" — the counts that are not zero.
+/// "3 tillagda, 1 borttagen" — the counts that are not zero, each word in
+/// the number it needs.
 pub fn summary_line(s: &Summary, lang: Lang) -> String {
     let parts: Vec<String> = [
-        (s.added, "tillagda", "added"),
-        (s.removed, "borttagna", "removed"),
-        (s.changed, "ändrade", "changed"),
-        (s.moved, "flyttade", "moved"),
-        (s.renamed, "namnbyten", "renamed"),
+        (s.added, "tillagd", "tillagda", "added"),
+        (s.removed, "borttagen", "borttagna", "removed"),
+        (s.changed, "ändrad", "ändrade", "changed"),
+        (s.moved, "flyttad", "flyttade", "moved"),
+        (s.renamed, "namnbyte", "namnbyten", "renamed"),
     ]
     .iter()
-    .filter(|(n, _, _)| *n > 0)
-    .map(|(n, sv, en)| format!("{n} {}", if lang == Lang::Sv { sv } else { en }))
+    .filter(|(n, ..)| *n > 0)
+    .map(|(n, one, many, en)| {
+        let word = match lang {
+            Lang::Sv if *n == 1 => one,
+            Lang::Sv => many,
+            Lang::En => en,
+        };
+        format!("{n} {word}")
+    })
     .collect();
     if parts.is_empty() {
         t("no_changes", lang).trim_end_matches('.').to_owned()
     } else {
         parts.join(", ")
+    }
+}
+
+/// "1 sida, 3 ändringar": how many pages a report covers and how many
+/// changes between captures it tells.
+pub fn overall_line(pages: usize, changes: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Sv => format!(
+            "{pages} {}, {changes} {}",
+            if pages == 1 { "sida" } else { "sidor" },
+            if changes == 1 {
+                "ändring"
+            } else {
+                "ändringar"
+            }
+        ),
+        Lang::En => format!(
+            "{pages} {}, {changes} {}",
+            if pages == 1 { "page" } else { "pages" },
+            if changes == 1 { "change" } else { "changes" }
+        ),
     }
 }
 
