@@ -76,6 +76,27 @@ fn shown(diff: &PageDiff) -> impl Iterator<Item = &Change> {
     })
 }
 
+/// "2 ändringar av avsnitt som också är nätverk visas en gång, som
+/// nätverk": why the report's counts are below the diff JSON's.
+fn told_once_note(diff: &PageDiff, lang: Lang) -> Option<String> {
+    let hidden = diff.changes.len() - shown(diff).count();
+    (hidden > 0).then(|| match lang {
+        Lang::Sv => format!(
+            "{hidden} {} av avsnitt som också är nätverk visas en gång, som nätverk.",
+            if hidden == 1 {
+                "ändring"
+            } else {
+                "ändringar"
+            }
+        ),
+        Lang::En => format!(
+            "{hidden} {} to sections that are also networks {} told once, as the network.",
+            if hidden == 1 { "change" } else { "changes" },
+            if hidden == 1 { "is" } else { "are" }
+        ),
+    })
+}
+
 /// The counts of what the report shows.
 fn shown_summary(diff: &PageDiff) -> Summary {
     Summary::of(shown(diff))
@@ -299,6 +320,9 @@ pub fn markdown(diff: &PageDiff, page_title: Option<&str>, lang: Lang) -> String
         md_escape(&dates(&diff.to)),
         summary_line(&shown_summary(diff), lang)
     );
+    if let Some(note) = told_once_note(diff, lang) {
+        out.push_str(&format!("\n{}\n", md_escape(&note)));
+    }
     let described = describe(diff, lang);
     if !described.is_empty() {
         out.push('\n');
@@ -408,6 +432,8 @@ struct PageView {
     from: Side,
     to: Side,
     summary: String,
+    /// Why the report tells fewer changes than the diff JSON counts.
+    note: Option<String>,
     changes: Vec<Described>,
 }
 
@@ -429,6 +455,7 @@ fn page_view(e: &Entry<'_>, lang: Lang) -> PageView {
         from: side(&d.from),
         to: side(&d.to),
         summary: summary_line(&shown_summary(d), lang),
+        note: told_once_note(d, lang),
         changes: describe(d, lang),
     }
 }
@@ -597,6 +624,12 @@ mod editor_tests {
         let a = page("karlskrona-2010-raw.html");
         let b = page("karlskrona-2011-raw.html");
         let d = crate::diff::diff(&a, &b);
+        // The report's counts leave out sections told as networks, and say so.
+        let md = markdown(&d, None, Lang::Sv);
+        assert!(
+            md.contains("3 ändringar av avsnitt som också är nätverk visas en gång"),
+            "{md}"
+        );
         // Three diffs of one page are one page with three changes.
         let entries: Vec<Entry<'_>> = (0..3)
             .map(|_| Entry {
