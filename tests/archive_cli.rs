@@ -721,3 +721,64 @@ fn warc_bodies_with_a_content_encoding_are_decompressed() {
         "{failed:?}"
     );
 }
+
+#[test]
+fn verify_finds_a_flipped_byte_a_deleted_file_and_a_broken_index() {
+    let dir = temp_dir("verify");
+    let archive = dir.join("archive");
+    let pages = generate_pages(&dir, 3);
+    assert_exit(
+        &run(&["import", s(&pages), "--archive", s(&archive)], None),
+        0,
+    );
+    let verify = || run(&["verify", "--archive", s(&archive)], None);
+    let clean = verify();
+    assert_exit(&clean, 0);
+    assert!(clean.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&clean.stderr).contains("3 captures checked, 0 problem(s)"));
+
+    let records = list(&archive);
+    let object = |r: &Value| {
+        let sha = r["sha256"].as_str().expect("sha256");
+        archive.join("objects").join(&sha[..2]).join(sha)
+    };
+    // A flipped byte in one capture's raw bytes.
+    let first = object(&records[0]);
+    let mut bytes = std::fs::read(&first).expect("object");
+    bytes[10] ^= 0x20;
+    std::fs::write(&first, bytes).expect("write");
+    // Another capture's raw bytes deleted.
+    std::fs::remove_file(object(&records[1])).expect("remove");
+    let damaged = verify();
+    assert_exit(&damaged, 1);
+    let problems = json_lines(&damaged.stdout);
+    let kinds: Vec<&str> = problems
+        .iter()
+        .filter_map(|p| p["problem"].as_str())
+        .collect();
+    assert_eq!(kinds, ["damaged_object", "missing_object"], "{problems:?}");
+    assert_eq!(problems[0]["sha256"], records[0]["sha256"]);
+    assert_eq!(problems[0]["url"], records[0]["url"]);
+
+    // An index that no longer reads as one.
+    let index = walkdir::WalkDir::new(archive.join("pages"))
+        .into_iter()
+        .flatten()
+        .find(|e| e.file_name() == "captures.json")
+        .expect("an index")
+        .into_path();
+    std::fs::write(&index, "{ not json").expect("write");
+    let out = verify();
+    assert_exit(&out, 1);
+    assert!(
+        json_lines(&out.stdout)
+            .iter()
+            .any(|p| p["problem"] == "damaged_index")
+    );
+
+    // Not an archive at all: could not check.
+    assert_exit(
+        &run(&["verify", "--archive", s(&dir.join("nothing"))], None),
+        2,
+    );
+}

@@ -24,6 +24,7 @@
 //! `tmp/` are removed when the lock is next taken.
 
 mod commit;
+pub mod verify;
 pub mod warc;
 
 pub use commit::temp_file_in;
@@ -355,21 +356,34 @@ impl Archive {
                 .map(|i| i.captures)
                 .unwrap_or_default());
         }
-        let pages = self.root.join("pages");
         let mut indexes: Vec<Index> = Vec::new();
-        for entry in walkdir::WalkDir::new(&pages).min_depth(3).max_depth(3) {
-            let entry = entry.map_err(|e| ArchiveError::Io {
-                path: pages.clone(),
-                source: e.into(),
-            })?;
-            if entry.file_name() == "captures.json"
-                && let Some(index) = self.read_index(entry.path())?
-            {
+        for path in self.index_files()? {
+            if let Some(index) = self.read_index(&path)? {
                 indexes.push(index);
             }
         }
         indexes.sort_by(|a, b| a.url.cmp(&b.url));
         Ok(indexes.into_iter().flat_map(|i| i.captures).collect())
+    }
+
+    /// Every URL's index file, in path order.
+    fn index_files(&self) -> Result<Vec<PathBuf>, ArchiveError> {
+        let pages = self.root.join("pages");
+        if !pages.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for entry in walkdir::WalkDir::new(&pages).min_depth(3).max_depth(3) {
+            let entry = entry.map_err(|e| ArchiveError::Io {
+                path: pages.clone(),
+                source: e.into(),
+            })?;
+            if entry.file_name() == "captures.json" {
+                out.push(entry.into_path());
+            }
+        }
+        out.sort();
+        Ok(out)
     }
 
     /// The capture a reference names: `URL@TIMESTAMP` or a sha256 prefix (≥ 12 hex digits).

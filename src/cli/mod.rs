@@ -46,6 +46,8 @@ enum Command {
     Export(store::ExportArgs),
     /// Rebuild every stored page JSON from the raw bytes.
     Reparse(store::ReparseArgs),
+    /// Check every stored capture; one JSON line per problem; exit 1 on damage.
+    Verify(store::VerifyArgs),
     /// The scheduled job: fetch, store and diff new captures of every tracked page.
     Sync(sync::SyncArgs),
     /// Change report for editors over the whole archive.
@@ -108,6 +110,7 @@ pub fn run() -> ExitCode {
         Command::Show(args) => store::show(args),
         Command::Export(args) => store::export(args),
         Command::Reparse(args) => store::reparse(args),
+        Command::Verify(args) => store::verify(args),
         Command::Sync(args) => sync::sync(args),
         Command::Report(args) => sync::report(args),
     };

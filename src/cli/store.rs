@@ -294,3 +294,32 @@ pub fn reparse(args: ReparseArgs) -> Result<ExitCode, Failure> {
         Ok(ExitCode::from(3))
     }
 }
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    archive: ArchiveArg,
+}
+
+/// Checks every stored capture: exit 0 when clean, 1 when damage was found
+/// (as `diff` finding changes), 2 when the archive could not be checked.
+pub fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
+    let archive = args.archive.open()?;
+    let report = archive.verify().context("cannot check the archive")?;
+    let mut out = std::io::stdout().lock();
+    for problem in &report.problems {
+        serde_json::to_writer(&mut out, problem).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    eprintln!(
+        "sidarkiv: verify: {} captures checked, {} problem(s)",
+        report.captures,
+        report.problems.len()
+    );
+    Ok(if report.problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
