@@ -89,6 +89,8 @@ pub struct PageOutcome {
     /// Of those, the ones not stored yet.
     pub captures_new: usize,
     pub captures_stored: usize,
+    /// New captures left for a later run when `--max-captures` was reached.
+    pub captures_remaining: usize,
     pub changes: Vec<ChangeSummary>,
     /// Captures listed but not kept, and why: the archive cannot serve
     /// them (excluded, not a capture, too large). A fact, not a failure.
@@ -112,23 +114,29 @@ pub struct FoundDiff {
     pub diff: PageDiff,
 }
 
+/// How many new captures a run may still store (`sync --max-captures`);
+/// `None`: no limit.
+pub type Budget = Option<usize>;
+
 pub async fn sync_page(
     fetcher: &Fetcher,
     archive: &Archive,
     lock: &Lock,
     page: &TrackedPage,
     diffs: &mut Vec<FoundDiff>,
+    budget: &mut Budget,
 ) -> PageOutcome {
     let mut outcome = PageOutcome {
         url: page.url.clone(),
         captures_found: 0,
         captures_new: 0,
         captures_stored: 0,
+        captures_remaining: 0,
         changes: Vec::new(),
         warnings: Vec::new(),
         error: None,
     };
-    if let Err(e) = run(fetcher, archive, lock, page, diffs, &mut outcome).await {
+    if let Err(e) = run(fetcher, archive, lock, page, diffs, budget, &mut outcome).await {
         warn!(url = %page.url, "{}", chain(&e));
         outcome.error = Some(e);
     }
@@ -148,6 +156,7 @@ async fn run(
     lock: &Lock,
     page: &TrackedPage,
     diffs: &mut Vec<FoundDiff>,
+    budget: &mut Budget,
     outcome: &mut PageOutcome,
 ) -> Result<(), SyncError> {
     let stored = archive.list(Some(&page.url)).map_err(SyncError::Archive)?;
@@ -171,7 +180,14 @@ async fn run(
         .filter(|r| !known.contains(&r.digest))
         .collect();
     outcome.captures_new = rows.len();
-    for row in rows {
+    let total = rows.len();
+    for (done, row) in rows.into_iter().enumerate() {
+        // Oldest first and the cursor after the last stored: the next run
+        // goes on from here.
+        if *budget == Some(0) {
+            outcome.captures_remaining = total - done;
+            break;
+        }
         let capture = match fetcher.capture(&row.original, row.timestamp).await {
             Ok(c) => c,
             Err(e) if unservable(&e) => {
@@ -226,6 +242,9 @@ async fn run(
             continue;
         }
         outcome.captures_stored += 1;
+        if let Some(left) = budget.as_mut() {
+            *left = left.saturating_sub(1);
+        }
         info!(url = %page.url, timestamp = %result.record.timestamp, "stored");
         if let Some(prev) = &previous {
             let d = diff(prev, &parsed);

@@ -590,3 +590,41 @@ fn a_capture_the_archive_cannot_serve_is_a_warning_not_a_failure() {
         "{s}"
     );
 }
+
+#[test]
+fn max_captures_spreads_a_big_archive_over_several_runs() {
+    let dir = temp_dir("sync-budget");
+    let server = wayback(
+        vec![
+            Site {
+                url: A.into(),
+                captures: yearly_captures(6, "Sida A"),
+            },
+            Site {
+                url: C.into(),
+                captures: yearly_captures(6, "Sida C"),
+            },
+        ],
+        |_, _| None,
+    );
+    config(
+        &dir,
+        &server,
+        &[A, C],
+        "captures_per_second = 0\ncdx_per_minute = 0",
+    );
+    let first = sync(&dir, &["--max-captures", "4"], &[]);
+    assert_exit(&first, 0);
+    let s = summary(&first);
+    assert_eq!(s["captures_stored"], 4);
+    assert_eq!(s["captures_remaining"], 2);
+    assert_eq!(s["pages_not_reached"], 1);
+    let second = summary(&sync(&dir, &["--max-captures", "4"], &[]));
+    assert_eq!(second["captures_stored"], 4);
+    let third = summary(&sync(&dir, &["--max-captures", "4"], &[]));
+    assert_eq!(third["captures_stored"], 4);
+    assert_eq!(third["captures_remaining"], 0);
+    let last = summary(&sync(&dir, &[], &[]));
+    assert_eq!(last["captures_stored"], 0, "nothing fetched twice");
+    assert_eq!(stored(&dir).len(), 12);
+}

@@ -39,6 +39,10 @@ pub struct SyncArgs {
     /// Write the editors' report of this run's changes (HTML, or Markdown for .md).
     #[arg(long)]
     report: Option<PathBuf>,
+    /// Stop after this many new captures (exit 0); the next run goes on
+    /// from there, so a big archive is filled over several nights.
+    #[arg(long)]
+    max_captures: Option<usize>,
 }
 
 pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
@@ -88,9 +92,14 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
         let progress = indicatif::ProgressBar::new(settings.pages.len() as u64);
         progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
         let mut outcomes = Vec::new();
+        let mut budget = args.max_captures;
         for page in &settings.pages {
+            if budget == Some(0) {
+                break;
+            }
             progress.set_message(page.url.clone());
-            outcomes.push(sync_page(&fetcher, &archive, &lock, page, &mut diffs).await);
+            outcomes
+                .push(sync_page(&fetcher, &archive, &lock, page, &mut diffs, &mut budget).await);
             progress.inc(1);
         }
         progress.finish_and_clear();
@@ -127,6 +136,8 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
         "captures_found": outcomes.iter().map(|o| o.captures_found).sum::<usize>(),
         "captures_new": outcomes.iter().map(|o| o.captures_new).sum::<usize>(),
         "captures_stored": outcomes.iter().map(|o| o.captures_stored).sum::<usize>(),
+        "captures_remaining": outcomes.iter().map(|o| o.captures_remaining).sum::<usize>(),
+        "pages_not_reached": settings.pages.len() - outcomes.len(),
         "changes": diffs.len(),
         "report": report_path,
         "report_error": report_error,
