@@ -628,3 +628,47 @@ fn max_captures_spreads_a_big_archive_over_several_runs() {
     assert_eq!(last["captures_stored"], 0, "nothing fetched twice");
     assert_eq!(stored(&dir).len(), 12);
 }
+
+#[test]
+fn pages_shows_each_url_as_of_a_date() {
+    let dir = temp_dir("pages-at");
+    std::fs::copy(root().join("sidarkiv.toml"), dir.join("sidarkiv.toml")).expect("config");
+    std::fs::create_dir_all(dir.join("fixtures")).expect("dir");
+    std::fs::copy(
+        fixture("wayback-recording.warc"),
+        dir.join("fixtures/wayback-recording.warc"),
+    )
+    .expect("recording");
+    assert_exit(&sync(&dir, &["--offline"], &[]), 0);
+    let pages = |args: &[&str]| -> Vec<Value> {
+        let out = sidarkiv()
+            .current_dir(&dir)
+            .arg("pages")
+            .args(args)
+            .output()
+            .expect("pages");
+        assert_exit(&out, 0);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("JSON line"))
+            .collect()
+    };
+    let latest = pages(&[]);
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0]["capture"]["timestamp"], "20110315120000");
+    assert_eq!(latest[0]["captures"], 2);
+    assert_eq!(latest[0]["title"], "Internationella nätverk");
+    let in_2010 = pages(&["--at", "2010"]);
+    assert_eq!(in_2010[0]["capture"]["timestamp"], "20100426093512");
+    assert_eq!(in_2010[0]["updated"], "2010-04-26");
+    assert!(in_2010[0]["warning"].is_null());
+    let before_any = pages(&["--at", "2008-06"]);
+    assert_eq!(before_any[0]["capture"]["timestamp"], "20100426093512");
+    assert!(
+        before_any[0]["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("earliest after"))
+    );
+    assert!(pages(&["http://www.example.org/"]).is_empty());
+    assert_eq!(pages(&["http://www.karlskrona.se/sv/"]).len(), 1);
+}

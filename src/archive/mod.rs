@@ -24,6 +24,7 @@
 //! `tmp/` are removed when the lock is next taken.
 
 mod commit;
+pub mod select;
 pub mod verify;
 pub mod warc;
 

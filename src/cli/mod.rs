@@ -48,6 +48,8 @@ enum Command {
     Reparse(store::ReparseArgs),
     /// Check every stored capture; one JSON line per problem; exit 1 on damage.
     Verify(store::VerifyArgs),
+    /// One JSON line per archived URL, with the capture chosen for a date.
+    Pages(store::PagesArgs),
     /// The scheduled job: fetch, store and diff new captures of every tracked page.
     Sync(sync::SyncArgs),
     /// Change report for editors over the whole archive.
@@ -111,6 +113,7 @@ pub fn run() -> ExitCode {
         Command::Export(args) => store::export(args),
         Command::Reparse(args) => store::reparse(args),
         Command::Verify(args) => store::verify(args),
+        Command::Pages(args) => store::pages(args),
         Command::Sync(args) => sync::sync(args),
         Command::Report(args) => sync::report(args),
     };

@@ -323,3 +323,58 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
         ExitCode::from(1)
     })
 }
+
+#[derive(Debug, clap::Args)]
+pub struct PagesArgs {
+    /// Only URLs that start with this.
+    prefix: Option<String>,
+    /// The date the pages are shown as of (the end of the period a prefix
+    /// names: `--at 2010` is 2010-12-31 23:59:59); default: the latest.
+    #[arg(long, value_parser = super::date_end)]
+    at: Option<sidarkiv::Timestamp>,
+    #[command(flatten)]
+    archive: ArchiveArg,
+}
+
+/// One line per archived URL: the capture that stands for it as of `--at`
+/// (the latest at or before, else the earliest after, with a warning),
+/// with the page's title, update date and status.
+pub fn pages(args: PagesArgs) -> Result<ExitCode, Failure> {
+    let archive = args.archive.open()?;
+    let records = archive.list(None).context("cannot list the archive")?;
+    let mut out = std::io::stdout().lock();
+    let prefix = args.prefix.as_deref().unwrap_or("");
+    for captures in records
+        .chunk_by(|a, b| a.url == b.url)
+        .filter(|c| c[0].url.starts_with(prefix))
+    {
+        let Some(chosen) = sidarkiv::archive::select::as_of(captures, args.at) else {
+            continue;
+        };
+        let r = chosen.record;
+        let page = archive.page(r)?;
+        let warning = chosen.after.then(|| {
+            format!(
+                "no capture at or before {}; this is the earliest after it",
+                args.at.map(|t| t.date()).unwrap_or_default()
+            )
+        });
+        serde_json::to_writer(
+            &mut out,
+            &json!({
+                "url": r.url,
+                "captures": captures.len(),
+                "capture": {"timestamp": r.timestamp, "sha256": r.sha256, "kind": r.kind},
+                "title": page.title,
+                "updated": page.updated,
+                "published": page.published,
+                "status": r.status,
+                "warning": warning,
+            }),
+        )
+        .map_err(std::io::Error::from)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
