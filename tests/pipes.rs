@@ -92,6 +92,7 @@ fn every_printing_command_exits_0_when_its_reader_goes_away() {
     // here because a rename over it fails rather than harming the machine.)
     for args in [
         &["list"][..],
+        &["pages"],
         &["report", "--format", "json"],
         &["report", "--format", "markdown"],
         &["report", "--format", "json", "-o", "/proc/self/fd/1"],
