@@ -20,6 +20,18 @@ fn json_lines(out: &[u8]) -> Vec<Value> {
         .collect()
 }
 
+/// The `"type": "page"` lines of an import's output.
+fn page_lines(out: &[u8]) -> Vec<Value> {
+    let (pages, inputs): (Vec<Value>, Vec<Value>) = json_lines(out)
+        .into_iter()
+        .partition(|l| l["type"] == "page");
+    assert!(
+        inputs.iter().all(|l| l["type"] == "input"),
+        "every line is a page or an input line: {inputs:?}"
+    );
+    pages
+}
+
 /// The HTML fixtures (fixtures/*.html and fixtures/src/*.html) in a folder of their own.
 fn html_fixtures(dir: &Path) -> PathBuf {
     let out = dir.join("html-fixtures");
@@ -86,7 +98,7 @@ fn import_folder_list_show_and_reimport_is_idempotent() {
     let inputs = html_fixtures(&dir);
     let out = run(&["import", s(&inputs), "--archive", s(&archive)], None);
     assert_exit(&out, 0);
-    let lines = json_lines(&out.stdout);
+    let lines = page_lines(&out.stdout);
     assert_eq!(
         lines.len(),
         10,
@@ -134,7 +146,7 @@ fn import_folder_list_show_and_reimport_is_idempotent() {
     let again = run(&["import", s(&inputs), "--archive", s(&archive)], None);
     assert_eq!(again.status.code(), Some(0));
     assert!(
-        json_lines(&again.stdout).iter().all(|l| l["new"] == false),
+        page_lines(&again.stdout).iter().all(|l| l["new"] == false),
         "the same bytes are stored once"
     );
     assert_eq!(captures(&archive), before);
@@ -261,7 +273,7 @@ fn bad_files_do_not_stop_the_import() {
         None,
     );
     assert_eq!(out.status.code(), Some(3), "some failed, the rest went in");
-    let lines = json_lines(&out.stdout);
+    let lines = page_lines(&out.stdout);
     assert_eq!(lines.len(), 6);
     let status = |name: &str| {
         let l = lines
@@ -364,7 +376,7 @@ fn warc_and_warc_gz_input() {
             "{name}: {}",
             String::from_utf8_lossy(&out.stdout)
         );
-        let lines = json_lines(&out.stdout);
+        let lines = page_lines(&out.stdout);
         assert_eq!(lines.len(), 2, "{name}: two HTML responses");
         // Pages are parsed in parallel: lines come in any order.
         let first = lines
@@ -577,7 +589,7 @@ fn two_imports_at_once_into_one_archive() {
     assert_exit(&a, 0);
     assert_exit(&b, 0);
     let new = |o: &std::process::Output| {
-        json_lines(&o.stdout)
+        page_lines(&o.stdout)
             .iter()
             .filter(|l| l["new"] == true)
             .count()
@@ -630,7 +642,7 @@ fn import_fits_a_small_descriptor_limit() {
         .output()
         .expect("bash");
     assert_exit(&out, 0);
-    let lines = json_lines(&out.stdout);
+    let lines = page_lines(&out.stdout);
     assert_eq!(lines.len(), 120);
     assert!(lines.iter().all(|l| l["status"] == "ok"), "{lines:?}");
     assert_eq!(list(&archive).len(), 120);
@@ -686,7 +698,7 @@ fn warc_bodies_with_a_content_encoding_are_decompressed() {
     let archive = dir.join("archive");
     let out = run(&["import", s(&path), "--archive", s(&archive)], None);
     assert_exit(&out, 3);
-    let lines = json_lines(&out.stdout);
+    let lines = page_lines(&out.stdout);
     let titles: BTreeSet<String> = list(&archive)
         .iter()
         .map(|c| {
@@ -781,4 +793,98 @@ fn verify_finds_a_flipped_byte_a_deleted_file_and_a_broken_index() {
         &run(&["verify", "--archive", s(&dir.join("nothing"))], None),
         2,
     );
+}
+
+#[test]
+fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
+    use std::io::Write;
+    let dir = temp_dir("import-inputs");
+    let inputs = dir.join("in");
+    std::fs::create_dir_all(&inputs).expect("dir");
+    let page = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body><h1>Sida</h1><p>L\xc3\xa4nk till sidan: <a href=\"http://example.se/a\">x</a></p></body></html>";
+    let image = b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n\r\n\x89PNG....";
+    let mut warc = warc_record(
+        "warcinfo",
+        "",
+        "2010-04-26T09:35:12Z",
+        b"software: test\r\n",
+    );
+    warc.extend(warc_record(
+        "request",
+        "http://example.se/a",
+        "2010-04-26T09:35:12Z",
+        b"GET /a HTTP/1.1\r\n\r\n",
+    ));
+    warc.extend(warc_record(
+        "response",
+        "http://example.se/a",
+        "2010-04-26T09:35:12Z",
+        page,
+    ));
+    warc.extend(warc_record(
+        "response",
+        "http://example.se/logo.png",
+        "2010-04-26T09:35:13Z",
+        image,
+    ));
+    // gzip recognised by its bytes, whatever the name says.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&warc).expect("gzip");
+    std::fs::write(inputs.join("crawl.warc"), gz.finish().expect("gzip")).expect("write");
+    std::fs::write(
+        inputs.join("old.arc"),
+        b"filedesc://old.arc 0.0.0.0 20100426093512 text/plain 10\n",
+    )
+    .expect("write");
+    // A symlinked page is read; a FIFO named like a page is named as such.
+    std::fs::write(dir.join("real.html"), "<html><body><h1>L\u{e4}nkad</h1><p>L\u{e4}nk till sidan: <a href=\"http://example.se/b\">x</a></p></body></html>").expect("write");
+    std::os::unix::fs::symlink(dir.join("real.html"), inputs.join("linked.html")).expect("symlink");
+    let fifo = inputs.join("pipe.html");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+
+    let archive = dir.join("archive");
+    let out = run(&["import", s(&inputs), "--archive", s(&archive)], None);
+    assert_exit(&out, 3);
+    let lines = json_lines(&out.stdout);
+    let input = |name: &str| {
+        lines
+            .iter()
+            .find(|l| {
+                l["type"] == "input" && l["input"].as_str().is_some_and(|i| i.ends_with(name))
+            })
+            .unwrap_or_else(|| panic!("no input line for {name}: {lines:?}"))
+            .clone()
+    };
+    let crawl = input("crawl.warc");
+    assert_eq!(crawl["format"], "warc");
+    assert_eq!(crawl["records"], 4);
+    assert_eq!(crawl["pages_ok"], 1);
+    assert_eq!(crawl["skipped"]["not_response"], 2);
+    assert_eq!(crawl["skipped"]["not_html"], 1);
+    assert_eq!(input("linked.html")["pages_ok"], 1);
+    assert_eq!(input("old.arc")["pages_failed"], 1);
+    assert_eq!(input("pipe.html")["pages_failed"], 1);
+    let reason = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l["type"] == "page" && l["input"].as_str().is_some_and(|i| i.ends_with(name)))
+            .map(|l| l["reason"].as_str().unwrap_or("").to_owned())
+            .unwrap_or_default()
+    };
+    assert!(reason("old.arc").contains("ARC files are not read yet"));
+    assert!(reason("pipe.html").contains("not a regular file"));
+    // Each input's summary comes after its page lines.
+    let position = |pred: &dyn Fn(&Value) -> bool| lines.iter().position(pred).expect("line");
+    let page_at = position(&|l| l["type"] == "page" && l["url"] == "http://example.se/a");
+    let input_at = position(&|l| {
+        l["type"] == "input"
+            && l["input"]
+                .as_str()
+                .is_some_and(|i| i.ends_with("crawl.warc"))
+    });
+    assert!(page_at < input_at);
 }

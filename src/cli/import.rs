@@ -47,7 +47,27 @@ enum Job {
         input: String,
         reason: String,
     },
+    /// An input file is read through: what it held, for its summary line.
+    Input(InputSummary),
 }
+
+/// The `"type": "input"` line of one input file, written once all its
+/// pages are.
+#[derive(Debug, Clone, serde::Serialize)]
+struct InputSummary {
+    input: String,
+    format: &'static str,
+    /// Records read (WARC), or 1 (an HTML file).
+    records: usize,
+    /// Records passed over, by why (`not_response`, `not_html`).
+    skipped: std::collections::BTreeMap<&'static str, usize>,
+    /// Page lines this input gave: jobs sent for it.
+    #[serde(skip)]
+    jobs: usize,
+}
+
+/// Which input file a job or its outcome came from.
+type Source = usize;
 
 enum Done {
     Ok {
@@ -59,6 +79,7 @@ enum Done {
         input: String,
         reason: String,
     },
+    Input(InputSummary),
 }
 
 /// Captures stored in one group commit at most.
@@ -96,9 +117,9 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         budget: settings.page_time_budget,
     };
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let (job_tx, job_rx) = sync_channel::<Job>(workers * 4);
+    let (job_tx, job_rx) = sync_channel::<(Source, Job)>(workers * 4);
     let plan = plan();
-    let (done_tx, done_rx) = sync_channel::<Done>(plan.queue);
+    let (done_tx, done_rx) = sync_channel::<(Source, Done)>(plan.queue);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let progress = indicatif::ProgressBar::new_spinner();
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -119,6 +140,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         }
         drop((job_rx, done_tx));
         let mut out = std::io::stdout().lock();
+        let mut per_input = Inputs::default();
         // Group commit: what is parsed within BATCH_WAIT is stored together.
         while let Ok(first) = done_rx.recv() {
             let deadline = std::time::Instant::now() + BATCH_WAIT;
@@ -132,21 +154,23 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
             }
             let mut lines: Vec<serde_json::Value> = Vec::with_capacity(batch.len());
             let (mut inputs, mut captures) = (Vec::new(), Vec::new());
-            for done in batch {
+            for (source, done) in batch {
                 match done {
                     Done::Ok {
                         input,
                         capture,
                         warnings,
                     } => {
-                        inputs.push((input, warnings));
+                        inputs.push((source, input, warnings));
                         captures.push(*capture);
                     }
                     Done::Err { input, reason } => {
                         failed += 1;
+                        per_input.page(source, false);
                         first_failure.get_or_insert_with(|| format!("{input}: {reason}"));
-                        lines.push(json!({"input": input, "status": "error", "reason": reason}));
+                        lines.push(json!({"type": "page", "input": input, "status": "error", "reason": reason}));
                     }
+                    Done::Input(summary) => per_input.summary(source, summary),
                 }
             }
             match archive
@@ -154,21 +178,24 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
                 .and_then(|lock| archive.store_batch(&lock, captures))
             {
                 Ok(stored) => {
-                    for ((input, warnings), stored) in inputs.iter().zip(stored) {
+                    for ((source, input, warnings), stored) in inputs.iter().zip(stored) {
                         ok += 1;
-                        lines.push(json!({"input": input, "status": "ok", "url": stored.record.url, "timestamp": stored.record.timestamp,
+                        per_input.page(*source, true);
+                        lines.push(json!({"type": "page", "input": input, "status": "ok", "url": stored.record.url, "timestamp": stored.record.timestamp,
                                "sha256": stored.record.sha256, "new": stored.new, "warnings": warnings}));
                     }
                 }
                 Err(e) => {
                     let reason = format!("cannot store: {}", sidarkiv::error::chain(&e));
-                    for (input, _) in &inputs {
+                    for (source, input, _) in &inputs {
                         failed += 1;
+                        per_input.page(*source, false);
                         first_failure.get_or_insert_with(|| format!("{input}: {reason}"));
-                        lines.push(json!({"input": input, "status": "error", "reason": reason}));
+                        lines.push(json!({"type": "page", "input": input, "status": "error", "reason": reason}));
                     }
                 }
             }
+            lines.extend(per_input.finished());
             for line in lines {
                 serde_json::to_writer(&mut out, &line).map_err(std::io::Error::from)?;
                 out.write_all(b"\n")?;
@@ -188,6 +215,52 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         )
         .into()),
         _ => super::tally("inputs", ok, failed, first_failure),
+    }
+}
+
+/// The inputs whose pages are still being parsed and stored, so that each
+/// input's summary line follows its last page line.
+#[derive(Default)]
+struct Inputs {
+    /// Per input: its summary once the producer is through it, pages done, ok.
+    open: std::collections::HashMap<Source, (Option<InputSummary>, usize, usize)>,
+}
+
+impl Inputs {
+    fn page(&mut self, source: Source, ok: bool) {
+        let entry = self.open.entry(source).or_default();
+        entry.1 += 1;
+        entry.2 += usize::from(ok);
+    }
+
+    fn summary(&mut self, source: Source, summary: InputSummary) {
+        self.open.entry(source).or_default().0 = Some(summary);
+    }
+
+    /// The summary lines of the inputs all of whose pages are done, in input order.
+    fn finished(&mut self) -> Vec<serde_json::Value> {
+        let mut done: Vec<Source> = self
+            .open
+            .iter()
+            .filter(|(_, (s, pages, _))| s.as_ref().is_some_and(|s| s.jobs == *pages))
+            .map(|(k, _)| *k)
+            .collect();
+        done.sort_unstable();
+        done.into_iter()
+            .filter_map(|k| {
+                let (summary, pages, ok) = self.open.remove(&k)?;
+                let summary = summary?;
+                Some(json!({
+                    "type": "input",
+                    "input": summary.input,
+                    "format": summary.format,
+                    "records": summary.records,
+                    "pages_ok": ok,
+                    "pages_failed": pages - ok,
+                    "skipped": summary.skipped,
+                }))
+            })
+            .collect()
     }
 }
 
@@ -256,54 +329,169 @@ fn list_paths(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
-/// Walks the inputs lazily and hands out one job per page; WARC records are
-/// read here, one at a time, so memory stays flat.
-fn produce(paths: &[PathBuf], max_body: u64, jobs: &SyncSender<Job>) {
+/// Walks the inputs lazily and hands out one job per page, then one
+/// summary per input file; WARC records are read here, one at a time, so
+/// memory stays flat.
+fn produce(paths: &[PathBuf], max_body: u64, jobs: &SyncSender<(Source, Job)>) {
+    let mut p = Producer {
+        next: 0,
+        max_body,
+        jobs,
+    };
     for path in paths {
-        if path.is_dir() {
-            for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-                let job = match entry {
-                    Ok(e) if e.file_type().is_file() && is_warc(e.path()) => {
-                        read_warc(e.path(), max_body, jobs);
-                        continue;
-                    }
-                    Ok(e) if e.file_type().is_file() && is_html(e.path()) => {
-                        Job::File(e.into_path())
-                    }
-                    Ok(_) => continue,
-                    Err(e) => Job::Failed {
-                        input: e.path().map_or_else(
-                            || path.display().to_string(),
-                            |p| p.display().to_string(),
-                        ),
-                        reason: e.to_string(),
-                    },
-                };
-                if jobs.send(job).is_err() {
-                    return;
-                }
+        if !path.is_dir() {
+            if !p.input(path) {
+                return;
             }
-        } else if is_warc(path) {
-            read_warc(path, max_body, jobs);
-        } else if jobs.send(Job::File(path.clone())).is_err() {
-            return;
+            continue;
+        }
+        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+            let sent = match entry {
+                Ok(e) if e.file_type().is_dir() => true,
+                Ok(e) => {
+                    // A symlink counts as what it points to.
+                    let kind = std::fs::metadata(e.path()).map(|m| m.file_type());
+                    let wanted =
+                        is_warc(e.path()) || is_html(e.path()) || other_archive(e.path()).is_some();
+                    match kind {
+                        Ok(k) if k.is_file() && wanted => p.input(e.path()),
+                        Ok(k) if !k.is_dir() && wanted => p.failed(
+                            e.path(),
+                            "not a regular file (a FIFO, socket or device): not read".into(),
+                        ),
+                        _ => true,
+                    }
+                }
+                Err(e) => {
+                    let at = e.path().unwrap_or(path).to_path_buf();
+                    p.failed(&at, e.to_string())
+                }
+            };
+            if !sent {
+                return;
+            }
         }
     }
 }
 
-fn read_warc(path: &Path, max_body: u64, jobs: &SyncSender<Job>) {
+/// Numbers the inputs and sends their jobs; each method returns false
+/// when the workers are gone.
+struct Producer<'a> {
+    next: Source,
+    max_body: u64,
+    jobs: &'a SyncSender<(Source, Job)>,
+}
+
+impl Producer<'_> {
+    fn source(&mut self) -> Source {
+        self.next += 1;
+        self.next - 1
+    }
+
+    fn input(&mut self, path: &Path) -> bool {
+        let source = self.source();
+        read_input(source, path, self.max_body, self.jobs)
+    }
+
+    /// An input that could not be read at all: its error line and its summary.
+    fn failed(&mut self, path: &Path, reason: String) -> bool {
+        let source = self.source();
+        fail_input(source, path.display().to_string(), reason, self.jobs)
+    }
+}
+
+fn fail_input(
+    source: Source,
+    input: String,
+    reason: String,
+    jobs: &SyncSender<(Source, Job)>,
+) -> bool {
+    jobs.send((
+        source,
+        Job::Failed {
+            input: input.clone(),
+            reason,
+        },
+    ))
+    .is_ok()
+        && jobs
+            .send((source, Job::Input(summary(input, "unknown", 0, 1))))
+            .is_ok()
+}
+
+fn summary(input: String, format: &'static str, records: usize, jobs: usize) -> InputSummary {
+    InputSummary {
+        input,
+        format,
+        records,
+        skipped: Default::default(),
+        jobs,
+    }
+}
+
+/// The archive formats of other tools that are not read yet.
+fn other_archive(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".arc") || name.ends_with(".arc.gz") {
+        Some("ARC")
+    } else if name.ends_with(".wacz") {
+        Some("WACZ")
+    } else {
+        None
+    }
+}
+
+/// One input file's jobs and summary; false when the workers are gone.
+fn read_input(
+    source: Source,
+    path: &Path,
+    max_body: u64,
+    jobs: &SyncSender<(Source, Job)>,
+) -> bool {
     let name = path.display().to_string();
-    let file = match std::fs::File::open(path) {
-        Ok(f) => f,
+    if let Some(format) = other_archive(path) {
+        let reason = format!("{format} files are not read yet (WARC and WARC.gz are)");
+        return fail_input(source, name, reason, jobs);
+    }
+    if is_warc(path) {
+        return read_warc(source, path, max_body, jobs);
+    }
+    jobs.send((source, Job::File(path.to_path_buf()))).is_ok()
+        && jobs
+            .send((source, Job::Input(summary(name, "html", 1, 1))))
+            .is_ok()
+}
+
+/// Whether the bytes start as gzip does: the name may say otherwise.
+fn starts_gzip(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek};
+    let mut magic = [0u8; 2];
+    let n = file.read(&mut magic)?;
+    file.seek(std::io::SeekFrom::Start(0))?;
+    Ok(n == 2 && magic == [0x1f, 0x8b])
+}
+
+fn read_warc(source: Source, path: &Path, max_body: u64, jobs: &SyncSender<(Source, Job)>) -> bool {
+    let name = path.display().to_string();
+    let mut done = summary(name.clone(), "warc", 0, 0);
+    let send = |job: Job, done: &mut InputSummary| {
+        done.jobs += 1;
+        jobs.send((source, job)).is_ok()
+    };
+    let opened = std::fs::File::open(path).and_then(|mut f| Ok((starts_gzip(&mut f)?, f)));
+    let (gz, file) = match opened {
+        Ok(found) => found,
         Err(e) => {
-            let _ = jobs.send(Job::Failed {
-                input: name,
-                reason: format!("cannot read: {e}"),
-            });
-            return;
+            let reason = format!("cannot read: {e}");
+            return send(
+                Job::Failed {
+                    input: name,
+                    reason,
+                },
+                &mut done,
+            ) && jobs.send((source, Job::Input(done))).is_ok();
         }
     };
-    let gz = name.to_ascii_lowercase().ends_with(".gz");
     let mut reader = Reader::new(file, gz, max_body.saturating_add(64 * 1024));
     let mut n = 0usize;
     let mut pages = 0usize;
@@ -313,20 +501,23 @@ fn read_warc(path: &Path, max_body: u64, jobs: &SyncSender<Job>) {
             Ok(Some(r)) => r,
             Ok(None) => break,
             Err(e) => {
-                let _ = jobs.send(Job::Failed {
+                let job = Job::Failed {
                     input: format!("{name}#{n}"),
                     reason: format!("unreadable WARC: {e}"),
-                });
-                return;
+                };
+                return send(job, &mut done) && jobs.send((source, Job::Input(done))).is_ok();
             }
         };
+        done.records += 1;
         if !record
             .header("WARC-Type")
             .is_some_and(|t| t.eq_ignore_ascii_case("response"))
         {
+            *done.skipped.entry("not_response").or_default() += 1;
             continue;
         }
         let Some(http) = warc::parse_http_response(&record.block) else {
+            *done.skipped.entry("not_http").or_default() += 1;
             continue;
         };
         let content_type = http.header("Content-Type").map(str::to_owned);
@@ -334,42 +525,41 @@ fn read_warc(path: &Path, max_body: u64, jobs: &SyncSender<Job>) {
             .as_deref()
             .is_some_and(|c| c.to_ascii_lowercase().contains("html"))
         {
+            *done.skipped.entry("not_html").or_default() += 1;
             continue;
         }
         pages += 1;
         let input = format!("{name}#{n}");
         let status = http.status;
-        let bytes = match http.into_decoded_body(max_body) {
-            Ok(body) => body,
-            Err(reason) => {
-                if jobs.send(Job::Failed { input, reason }).is_err() {
-                    return;
-                }
-                continue;
-            }
+        let job = match http.into_decoded_body(max_body) {
+            Ok(bytes) => Job::Record {
+                input,
+                url: record
+                    .header("WARC-Target-URI")
+                    .unwrap_or("")
+                    .trim_matches(['<', '>'])
+                    .to_owned(),
+                timestamp: record.header("WARC-Date").and_then(warc_date),
+                status,
+                content_type,
+                bytes,
+            },
+            Err(reason) => Job::Failed { input, reason },
         };
-        let job = Job::Record {
-            input,
-            url: record
-                .header("WARC-Target-URI")
-                .unwrap_or("")
-                .trim_matches(['<', '>'])
-                .to_owned(),
-            timestamp: record.header("WARC-Date").and_then(warc_date),
-            status,
-            content_type,
-            bytes,
-        };
-        if jobs.send(job).is_err() {
-            return;
+        if !send(job, &mut done) {
+            return false;
         }
     }
     if pages == 0 {
-        let _ = jobs.send(Job::Failed {
+        let job = Job::Failed {
             input: name,
             reason: "no HTML response records in this WARC".into(),
-        });
+        };
+        if !send(job, &mut done) {
+            return false;
+        }
     }
+    jobs.send((source, Job::Input(done))).is_ok()
 }
 
 /// `2010-04-26T09:35:12Z` → `20100426093512`.
@@ -385,8 +575,8 @@ struct Limits {
 }
 
 fn work(
-    jobs: &Mutex<Receiver<Job>>,
-    done: &SyncSender<Done>,
+    jobs: &Mutex<Receiver<(Source, Job)>>,
+    done: &SyncSender<(Source, Done)>,
     url: Option<&str>,
     limits: Limits,
     archive: Option<&Archive>,
@@ -396,9 +586,10 @@ fn work(
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
-        let Ok(job) = job else { return };
+        let Ok((source, job)) = job else { return };
         let mut result = match job {
             Job::Failed { input, reason } => Done::Err { input, reason },
+            Job::Input(summary) => Done::Input(summary),
             Job::File(path) => parse_file(&path, url, limits),
             Job::Record {
                 input,
@@ -426,7 +617,7 @@ fn work(
         if let (Done::Ok { capture, .. }, Some(archive)) = (&mut result, archive) {
             archive.prepare(capture);
         }
-        if done.send(result).is_err() {
+        if done.send((source, result)).is_err() {
             return;
         }
     }
