@@ -349,8 +349,13 @@ fn produce(paths: &[PathBuf], max_body: u64, jobs: &SyncSender<(Source, Job)>) {
             let sent = match entry {
                 Ok(e) if e.file_type().is_dir() => true,
                 Ok(e) => {
-                    // A symlink counts as what it points to.
-                    let kind = std::fs::metadata(e.path()).map(|m| m.file_type());
+                    // A symlink counts as what it points to; other entries'
+                    // kinds come from the directory listing (no extra stat).
+                    let kind = if e.file_type().is_symlink() {
+                        std::fs::metadata(e.path()).map(|m| m.file_type())
+                    } else {
+                        Ok(e.file_type())
+                    };
                     let wanted =
                         is_warc(e.path()) || is_html(e.path()) || other_archive(e.path()).is_some();
                     match kind {
