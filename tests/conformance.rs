@@ -144,6 +144,10 @@ fn edgi_pages_parse_and_unknown_charset_falls_back() {
                 !page["sections"].as_array().expect("sections").is_empty(),
                 "{pair}/{side}"
             );
+            // Pages of other organisations name no network of ours, and a
+            // menu under "Contact us" is no contact person.
+            assert_eq!(page["networks"], serde_json::json!([]), "{pair}/{side}");
+            assert_eq!(page["contacts"], serde_json::json!([]), "{pair}/{side}");
         }
     }
     // Fragments without <html>, <head> or a title still parse, with warnings.

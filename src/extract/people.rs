@@ -161,6 +161,10 @@ pub fn contacts(lines: &PageLines, start: usize) -> ContactBox {
         }
     }
     people.extend(current);
+    // Someone to contact has a way to be reached or a person's name: a
+    // menu under "Contact us" ("Energy.gov Resources", then its links) is
+    // neither.
+    people.retain(|c| !c.phones.is_empty() || !c.emails.is_empty() || is_personal_name(&c.name));
     ContactBox {
         people,
         end: box_end,
