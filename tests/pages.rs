@@ -191,6 +191,15 @@ fn contacts_outside_the_contact_box() {
         "gustav.lindahl@karlskrona.se"
     );
     assert_eq!(p["contacts"][2]["role"], "parkeringshandläggare");
+    // "ta kontakt med NN, roll. Du når henne på telefon …": the number in the next sentence.
+    let p = page("contact-two-sentences.html");
+    assert_eq!(names(&p["contacts"], "name"), ["Maria Holm"]);
+    assert_eq!(
+        p["contacts"][0]["role"],
+        "torgansvarig på tekniska förvaltningen"
+    );
+    assert_eq!(p["contacts"][0]["phones"][0]["e164"], "+46455303940");
+    assert_eq!(p["contacts"][0]["emails"][0], "maria.holm@karlskrona.se");
     // A "Kontakt:" line in a news item.
     let p = page("news-item.html");
     assert_eq!(names(&p["contacts"], "name"), ["Gustav Lindahl"]);

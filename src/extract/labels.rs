@@ -60,7 +60,7 @@ label!(EMAIL, r"(?i)(?-u:\b)(?:e-?post|e-?mail|mejl)(?-u:\b)");
 // verb of contacting, with an optional role between commas.
 label!(
     CONTACT_SENTENCE,
-    r"(?i:kontakta|ring(?:\s+till)?|mejla|maila|vänd\s+dig\s+till|contact|call|e-mail)\s+(\p{Lu}[\p{L}'-]+(?:\s+(?:af\s+|von\s+|van\s+|de\s+)?\p{Lu}[\p{L}'-]+){1,3})(?:,\s*([^,0-9]{2,60}?),)?"
+    r"(?i:kontakta|(?:ta\s+)?kontakt\s+med|hör\s+av\s+dig\s+till|ring(?:\s+till)?|mejla|maila|vänd\s+dig\s+till|contact|call|e-mail)\s+(\p{Lu}[\p{L}'-]+(?:\s+(?:af\s+|von\s+|van\s+|de\s+)?\p{Lu}[\p{L}'-]+){1,3})(?:,\s*([^,.0-9]{2,80}?)[,.])?"
 );
 // A line that gives an e-mail address: "E-post: …".
 label!(

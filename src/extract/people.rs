@@ -320,11 +320,21 @@ fn contact_sentence(line: &str) -> Option<Contact> {
         return None;
     }
     let after = &line[c.get(0)?.end()..];
-    // The sentence ends at a full stop followed by a new sentence.
-    let sentence = after
+    // The sentence ends at a full stop followed by a new sentence; when it
+    // gives no number or address, the next one may ("Du når henne på …").
+    let ends: Vec<usize> = after
         .match_indices(". ")
-        .find(|(i, _)| after[i + 2..].starts_with(char::is_uppercase))
-        .map_or(after, |(i, _)| &after[..i]);
+        .filter(|(i, _)| after[i + 2..].starts_with(char::is_uppercase))
+        .map(|(i, _)| i)
+        .take(2)
+        .collect();
+    let first = ends.first().map_or(after, |&i| &after[..i]);
+    let reaches = |s: &str| rules::find_phone(s).is_some() || rules::emails(s).next().is_some();
+    let sentence = if reaches(first) {
+        first
+    } else {
+        ends.get(1).map_or(after, |&i| &after[..i])
+    };
     let role = c
         .get(2)
         .map(|m| m.as_str().trim().to_owned())
