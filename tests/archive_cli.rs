@@ -888,3 +888,47 @@ fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
     });
     assert!(page_at < input_at);
 }
+
+#[test]
+fn a_record_with_a_wrong_length_does_not_end_the_reading_of_the_file() {
+    // Regression: one record whose Content-Length was too short ended the
+    // file; every record after it got no line at all. warcio reads them all.
+    let dir = temp_dir("import-wrong-length");
+    let page = |i: usize| {
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><h1>Sida {i}</h1><p>\u{f6} text</p><p>L\u{e4}nk till sidan: <a href=\"http://example.se/{i}\">x</a></p></body></html>"
+        )
+        .into_bytes()
+    };
+    let mut warc = Vec::new();
+    for i in 0..20 {
+        let mut record = warc_record(
+            "response",
+            &format!("http://example.se/{i}"),
+            "2010-04-26T09:35:12Z",
+            &page(i),
+        );
+        if i == 3 {
+            // Declare 30 bytes less than the block has.
+            let declared = format!("Content-Length: {}", page(i).len());
+            let short = format!("Content-Length: {}", page(i).len() - 30);
+            let text = String::from_utf8_lossy(&record).replace(&declared, &short);
+            record = text.into_bytes();
+        }
+        warc.extend(record);
+    }
+    let file = dir.join("crawl.warc");
+    std::fs::write(&file, &warc).expect("write");
+    let archive = dir.join("archive");
+    let out = run(&["import", s(&file), "--archive", s(&archive)], None);
+    assert_exit(&out, 3);
+    let pages = page_lines(&out.stdout);
+    let ok = pages.iter().filter(|l| l["status"] == "ok").count();
+    assert_eq!(ok, 20, "every record read, the short one cut: {pages:?}");
+    assert!(
+        pages.iter().any(|l| l["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("did not read as a record"))),
+        "the damage is named: {pages:?}"
+    );
+}

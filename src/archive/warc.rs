@@ -16,6 +16,9 @@ const MAX_HEADERS: usize = 1024;
 pub struct Record {
     pub headers: Vec<(String, String)>,
     pub block: Vec<u8>,
+    /// Bytes passed over before this record because they did not read as
+    /// one: the rest of a record whose Content-Length was too short.
+    pub skipped_before: u64,
 }
 
 impl Record {
@@ -44,6 +47,33 @@ impl Reader {
         Reader { inner, max_block }
     }
 
+    /// Reads on to the next line that starts a record (`WARC/`), counting
+    /// the bytes passed over, and returns that line. The bytes are a
+    /// block's, not text: read as bytes, at most `max_block` of them.
+    fn skip_to_record(&mut self, skipped: &mut u64) -> io::Result<String> {
+        let mut raw = Vec::new();
+        loop {
+            raw.clear();
+            let n = (&mut self.inner)
+                .take(MAX_HEADER_LINE)
+                .read_until(b'\n', &mut raw)?;
+            if n == 0 {
+                return Err(bad(format!(
+                    "the last {skipped} bytes do not read as a record"
+                )));
+            }
+            if raw.starts_with(b"WARC/") {
+                return Ok(String::from_utf8_lossy(&raw).into_owned());
+            }
+            *skipped += n as u64;
+            if *skipped > self.max_block {
+                return Err(bad(format!(
+                    "{skipped} bytes that do not read as a record (expected a WARC/1.x version line)"
+                )));
+            }
+        }
+    }
+
     /// One header line, at most [`MAX_HEADER_LINE`] bytes: a hostile file
     /// without line breaks must not be read into memory whole.
     fn read_line(&mut self, line: &mut String) -> io::Result<usize> {
@@ -58,22 +88,31 @@ impl Reader {
 
     /// The next record; `Ok(None)` at the end.
     pub fn next_record(&mut self) -> io::Result<Option<Record>> {
-        let mut line = String::new();
+        // The blank lines between records, then the version line. Read as
+        // bytes: what is here may be the rest of a block, not text.
+        let mut raw = Vec::new();
         loop {
-            line.clear();
-            if self.read_line(&mut line)? == 0 {
+            raw.clear();
+            let n = (&mut self.inner)
+                .take(MAX_HEADER_LINE)
+                .read_until(b'\n', &mut raw)?;
+            if n == 0 {
                 return Ok(None);
             }
-            if !line.trim().is_empty() {
+            if !raw.iter().all(u8::is_ascii_whitespace) {
                 break;
             }
         }
-        if !line.starts_with("WARC/") {
-            return Err(bad(format!(
-                "expected a WARC/1.x version line, found {:?}",
-                line.trim_end()
-            )));
-        }
+        // A record whose Content-Length was too short leaves the rest of
+        // its block here: read on to the next version line, as warcio does,
+        // rather than give up on every record after it.
+        let mut skipped_before = 0u64;
+        let mut line = if raw.starts_with(b"WARC/") {
+            String::from_utf8_lossy(&raw).into_owned()
+        } else {
+            skipped_before = raw.len() as u64;
+            self.skip_to_record(&mut skipped_before)?
+        };
         let mut headers = Vec::new();
         loop {
             line.clear();
@@ -112,7 +151,11 @@ impl Reader {
                 block.len()
             )));
         }
-        Ok(Some(Record { headers, block }))
+        Ok(Some(Record {
+            headers,
+            block,
+            skipped_before,
+        }))
     }
 }
 

@@ -514,6 +514,18 @@ fn read_warc(source: Source, path: &Path, max_body: u64, jobs: &SyncSender<(Sour
             }
         };
         done.records += 1;
+        if record.skipped_before > 0 {
+            let job = Job::Failed {
+                input: format!("{name}#{n}"),
+                reason: format!(
+                    "{} bytes before this record did not read as a record (a wrong Content-Length in the one before?); passed over",
+                    record.skipped_before
+                ),
+            };
+            if !send(job, &mut done) {
+                return false;
+            }
+        }
         if !record
             .header("WARC-Type")
             .is_some_and(|t| t.eq_ignore_ascii_case("response"))
