@@ -827,6 +827,30 @@ fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
         "2010-04-26T09:35:13Z",
         image,
     ));
+    // A redirect is counted, not failed; an HTML `resource` is a page.
+    warc.extend(warc_record(
+        "response",
+        "http://example.se/old",
+        "2010-04-26T09:35:14Z",
+        b"HTTP/1.1 301 Moved Permanently\r\nLocation: http://example.se/a\r\nContent-Type: text/html\r\nContent-Length: 0\r\n\r\n",
+    ));
+    let mut resource = warc_record(
+        "resource",
+        "http://example.se/c",
+        "2010-04-26T09:35:15Z",
+        "<html><body><h1>Resurs</h1><p>Länk till sidan: <a href=\"http://example.se/c\">x</a></p></body></html>".as_bytes(),
+    );
+    let at = resource
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
+    resource.splice(
+        at..at,
+        b"\r\nContent-Type: text/html; charset=utf-8"
+            .iter()
+            .copied(),
+    );
+    warc.extend(resource);
     // gzip recognised by its bytes, whatever the name says.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&warc).expect("gzip");
@@ -861,10 +885,12 @@ fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
     };
     let crawl = input("crawl.warc");
     assert_eq!(crawl["format"], "warc");
-    assert_eq!(crawl["records"], 4);
-    assert_eq!(crawl["pages_ok"], 1);
-    assert_eq!(crawl["skipped"]["not_response"], 2);
+    assert_eq!(crawl["records"], 6);
+    assert_eq!(crawl["pages_ok"], 2, "{crawl}");
+    assert_eq!(crawl["skipped"]["warcinfo"], 1);
+    assert_eq!(crawl["skipped"]["request"], 1);
     assert_eq!(crawl["skipped"]["not_html"], 1);
+    assert_eq!(crawl["skipped"]["redirect"], 1);
     assert_eq!(input("linked.html")["pages_ok"], 1);
     assert_eq!(input("old.arc")["pages_failed"], 1);
     assert_eq!(input("pipe.html")["pages_failed"], 1);

@@ -502,7 +502,7 @@ fn read_warc(source: Source, path: &Path, max_body: u64, jobs: &SyncSender<(Sour
     let mut pages = 0usize;
     loop {
         n += 1;
-        let record = match reader.next_record() {
+        let mut record = match reader.next_record() {
             Ok(Some(r)) => r,
             Ok(None) => break,
             Err(e) => {
@@ -526,29 +526,59 @@ fn read_warc(source: Source, path: &Path, max_body: u64, jobs: &SyncSender<(Sour
                 return false;
             }
         }
-        if !record
+        let is_html =
+            |ct: Option<&str>| ct.is_some_and(|c| c.to_ascii_lowercase().contains("html"));
+        let kind = record
             .header("WARC-Type")
-            .is_some_and(|t| t.eq_ignore_ascii_case("response"))
-        {
-            *done.skipped.entry("not_response").or_default() += 1;
-            continue;
-        }
-        let Some(http) = warc::parse_http_response(&record.block) else {
-            *done.skipped.entry("not_http").or_default() += 1;
-            continue;
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        // A page is a `response` (HTTP status, headers, body) or a
+        // `resource` (the document itself, as ArchiveWeb.page and wget's
+        // local files write them); every other record is counted by type.
+        let (status, content_type, body) = match kind.as_str() {
+            "response" => {
+                let Some(http) = warc::parse_http_response(&record.block) else {
+                    *done.skipped.entry("not_http").or_default() += 1;
+                    continue;
+                };
+                let content_type = http.header("Content-Type").map(str::to_owned);
+                if !is_html(content_type.as_deref()) {
+                    *done.skipped.entry("not_html").or_default() += 1;
+                    continue;
+                }
+                // A redirect is a fact about the URL, not a page to parse.
+                if (300..400).contains(&http.status) {
+                    *done.skipped.entry("redirect").or_default() += 1;
+                    continue;
+                }
+                (http.status, content_type, http.into_decoded_body(max_body))
+            }
+            "resource" => {
+                let content_type = record.header("Content-Type").map(str::to_owned);
+                if !is_html(content_type.as_deref()) {
+                    *done.skipped.entry("not_html").or_default() += 1;
+                    continue;
+                }
+                let block = std::mem::take(&mut record.block);
+                (200, content_type, Ok(block))
+            }
+            _ => {
+                let key = match kind.as_str() {
+                    "warcinfo" => "warcinfo",
+                    "request" => "request",
+                    "metadata" => "metadata",
+                    "revisit" => "revisit",
+                    "conversion" => "conversion",
+                    "continuation" => "continuation",
+                    _ => "other",
+                };
+                *done.skipped.entry(key).or_default() += 1;
+                continue;
+            }
         };
-        let content_type = http.header("Content-Type").map(str::to_owned);
-        if !content_type
-            .as_deref()
-            .is_some_and(|c| c.to_ascii_lowercase().contains("html"))
-        {
-            *done.skipped.entry("not_html").or_default() += 1;
-            continue;
-        }
         pages += 1;
         let input = format!("{name}#{n}");
-        let status = http.status;
-        let job = match http.into_decoded_body(max_body) {
+        let job = match body {
             Ok(bytes) => Job::Record {
                 input,
                 url: record
@@ -570,7 +600,7 @@ fn read_warc(source: Source, path: &Path, max_body: u64, jobs: &SyncSender<(Sour
     if pages == 0 {
         let job = Job::Failed {
             input: name,
-            reason: "no HTML response records in this WARC".into(),
+            reason: "no HTML response or resource records in this WARC".into(),
         };
         if !send(job, &mut done) {
             return false;
