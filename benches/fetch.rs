@@ -63,7 +63,13 @@ fn bench_fetch(c: &mut Criterion) {
     group.bench_function("snapshots+100 captures", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let q = wayback::cdx_url(&settings.wayback, PAGE, None, None, 1000, None);
+                let query = wayback::CdxQuery {
+                    url: PAGE,
+                    from: None,
+                    to: None,
+                    every: false,
+                };
+                let q = wayback::cdx_url(&settings.wayback, &query, 1000, None);
                 let r = fetcher.get(Kind::Cdx, q.as_str()).await.expect("cdx");
                 let page = wayback::parse_cdx(&r.body).expect("rows");
                 for row in page.rows {

@@ -273,7 +273,13 @@ pub async fn list_captures(
     to: Option<Timestamp>,
 ) -> Result<Vec<wayback::CdxRow>, SyncError> {
     let mut rows = Vec::new();
-    each_cdx_page(fetcher, url, from, to, |page| {
+    let query = wayback::CdxQuery {
+        url,
+        from,
+        to,
+        every: false,
+    };
+    each_cdx_page(fetcher, &query, |page| {
         rows.extend(page);
         Ok(())
     })
@@ -286,15 +292,13 @@ pub async fn list_captures(
 /// `on_page` as it arrives.
 pub async fn each_cdx_page(
     fetcher: &Fetcher,
-    url: &str,
-    from: Option<Timestamp>,
-    to: Option<Timestamp>,
+    query: &wayback::CdxQuery<'_>,
     mut on_page: impl FnMut(Vec<wayback::CdxRow>) -> Result<(), SyncError>,
 ) -> Result<(), SyncError> {
     let base = &fetcher.settings().wayback;
     let mut resume: Option<String> = None;
     loop {
-        let q = wayback::cdx_url(base, url, from, to, CDX_PAGE_ROWS, resume.as_deref());
+        let q = wayback::cdx_url(base, query, CDX_PAGE_ROWS, resume.as_deref());
         let r = fetcher
             .get(Kind::Cdx, q.as_str())
             .await

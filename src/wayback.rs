@@ -45,14 +45,19 @@ pub enum WaybackError {
 }
 
 /// The CDX query URL for `url` between the timestamp prefixes `from` and `to`.
-pub fn cdx_url(
-    base: &Url,
-    url: &str,
-    from: Option<Timestamp>,
-    to: Option<Timestamp>,
-    limit: usize,
-    resume: Option<&str>,
-) -> Url {
+/// What to ask the CDX API for.
+#[derive(Debug, Clone, Copy)]
+pub struct CdxQuery<'a> {
+    pub url: &'a str,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Every capture as the archive lists it (`snapshots`); else only
+    /// archived 200s, neighbours with the same digest collapsed (`sync`,
+    /// which downloads what it lists).
+    pub every: bool,
+}
+
+pub fn cdx_url(base: &Url, query: &CdxQuery<'_>, limit: usize, resume: Option<&str>) -> Url {
     let mut q = base.clone();
     q.set_path(&format!(
         "{}/cdx/search/cdx",
@@ -61,17 +66,19 @@ pub fn cdx_url(
     {
         let mut pairs = q.query_pairs_mut();
         pairs.clear();
-        pairs.append_pair("url", url);
+        pairs.append_pair("url", query.url);
         pairs.append_pair("output", "json");
         pairs.append_pair("fl", CDX_FIELDS);
-        if let Some(f) = from {
+        if let Some(f) = query.from {
             pairs.append_pair("from", f.as_str());
         }
-        if let Some(t) = to {
+        if let Some(t) = query.to {
             pairs.append_pair("to", t.as_str());
         }
-        pairs.append_pair("filter", "statuscode:200");
-        pairs.append_pair("collapse", "digest");
+        if !query.every {
+            pairs.append_pair("filter", "statuscode:200");
+            pairs.append_pair("collapse", "digest");
+        }
         pairs.append_pair("limit", &limit.to_string());
         pairs.append_pair("showResumeKey", "true");
         if let Some(r) = resume {
@@ -203,9 +210,12 @@ mod tests {
         let base = Url::parse("http://127.0.0.1:8080").expect("url");
         let q = cdx_url(
             &base,
-            "http://www.karlskrona.se/sv/",
-            Some(ts("20090101000000")),
-            Some(ts("20121231235959")),
+            &CdxQuery {
+                url: "http://www.karlskrona.se/sv/",
+                from: Some(ts("20090101000000")),
+                to: Some(ts("20121231235959")),
+                every: false,
+            },
             500,
             Some("k 1"),
         );

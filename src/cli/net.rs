@@ -1,7 +1,6 @@
 //! `sidarkiv snapshots` and `sidarkiv fetch`: the network commands.
 
 use anyhow::{Context, bail};
-use std::collections::HashSet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -86,26 +85,30 @@ pub fn snapshots(args: SnapshotsArgs) -> Result<ExitCode, Failure> {
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     let mut printed = 0usize;
     let result: anyhow::Result<()> = runtime()?.block_on(async {
-        let mut digests = HashSet::new();
         let mut out = std::io::stdout().lock();
+        // Every capture the archive lists, in its order: `digest` shows
+        // which hold the same bytes (a page that returns to an earlier text
+        // lists that digest again).
         let mut write_rows = |rows: Vec<wayback::CdxRow>| -> std::io::Result<()> {
             for row in rows {
-                if digests.insert(row.digest.clone()) {
-                    serde_json::to_writer(&mut out, &row)?;
-                    out.write_all(b"\n")?;
-                    printed += 1;
-                }
+                serde_json::to_writer(&mut out, &row)?;
+                out.write_all(b"\n")?;
+                printed += 1;
             }
             out.flush()?;
             progress.set_message(format!("{printed} captures"));
             progress.tick();
             Ok(())
         };
-        sidarkiv::sync::each_cdx_page(&fetcher, &args.url, args.from, args.to, |rows| {
-            Ok(write_rows(rows)?)
-        })
-        .await
-        .with_context(|| args.url.clone())
+        let query = wayback::CdxQuery {
+            url: &args.url,
+            from: args.from,
+            to: args.to,
+            every: true,
+        };
+        sidarkiv::sync::each_cdx_page(&fetcher, &query, |rows| Ok(write_rows(rows)?))
+            .await
+            .with_context(|| args.url.clone())
     });
     progress.finish_and_clear();
     match result {
