@@ -201,6 +201,16 @@ fn the_systemd_units_verify() {
         .current_dir(&dir)
         .output()
         .expect("systemd-analyze");
+    // Without a running systemd (some containers) the tool can start but
+    // not load units: that says nothing about the units.
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && (err.contains("bus") || err.contains("not been booted")) {
+        eprintln!(
+            "\n==== SKIPPED: systemd-analyze cannot run here ({}) ====\n",
+            err.trim()
+        );
+        return;
+    }
     assert!(out.status.success(), "{out:?}");
     // The unit's exit-code mapping is the contract's: 3 (partial) is not a failure, 2 is.
     assert!(units[0].contains("SuccessExitStatus=3") && !units[0].contains("SuccessExitStatus=2"));
