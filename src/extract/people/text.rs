@@ -1,0 +1,220 @@
+//! People named in the page's text rather than in a contact box: a staff
+//! table, a sentence "Kontakta Gustav Lindahl på telefon …", a line
+//! "Per Nilsson, bygglovshandläggare, 0455-30 31 11".
+
+use crate::extract::blocks::Block;
+use crate::extract::{labels, rules};
+use super::{is_personal_name, is_phone_line, push_unique};
+use crate::model::{Contact, Phone};
+
+/// People named in the page's text rather than in a contact box: a staff
+/// table, a sentence "Kontakta Gustav Lindahl på telefon …", a line
+/// "Per Nilsson, bygglovshandläggare, 0455-30 31 11".
+pub fn contacts_in_text(content: &[&Block]) -> Vec<Contact> {
+    let mut out = table_contacts(content);
+    for block in content
+        .iter()
+        .filter(|b| b.cell.is_none() && b.heading.is_none())
+    {
+        // Both forms need a phone number or an address: a line without a
+        // digit or an at-sign (plain or cloaked) is not looked at further.
+        let may_reach = |l: &str| {
+            l.bytes().any(|b| b.is_ascii_digit() || b == b'@')
+                || l.contains("(at)")
+                || l.contains("[at]")
+        };
+        for line in block.lines.iter().filter(|l| may_reach(l)) {
+            if let Some(c) = contact_sentence(line).or_else(|| contact_line(line)) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Adds `more` to `people`, merging a person named twice (by name, case-blind).
+pub fn merge(people: &mut Vec<Contact>, more: Vec<Contact>) {
+    for c in more {
+        match people
+            .iter_mut()
+            .find(|p| p.name.to_lowercase() == c.name.to_lowercase())
+        {
+            Some(p) => {
+                if p.role.is_none() {
+                    p.role = c.role;
+                }
+                for phone in c.phones {
+                    if !p.phones.contains(&phone) {
+                        p.phones.push(phone);
+                    }
+                }
+                push_unique(&mut p.emails, c.emails);
+            }
+            None => people.push(c),
+        }
+    }
+}
+
+/// "Kontakta Gustav Lindahl[, miljöstrateg,] på telefon 0455-30 31 12 eller
+/// e-post …": a person asked to be contacted, with what the sentence gives.
+fn contact_sentence(line: &str) -> Option<Contact> {
+    let c = labels::CONTACT_SENTENCE.captures(line)?;
+    let name = c.get(1)?.as_str().trim();
+    if !is_personal_name(name) {
+        return None;
+    }
+    let after = &line[c.get(0)?.end()..];
+    // The sentence ends at a full stop followed by a new sentence; when it
+    // gives no number or address, the next one may ("Du når henne på …").
+    let ends: Vec<usize> = after
+        .match_indices(". ")
+        .filter(|(i, _)| after[i + 2..].starts_with(char::is_uppercase))
+        .map(|(i, _)| i)
+        .take(2)
+        .collect();
+    let first = ends.first().map_or(after, |&i| &after[..i]);
+    let reaches = |s: &str| rules::find_phone(s).is_some() || rules::emails(s).next().is_some();
+    let sentence = if reaches(first) {
+        first
+    } else {
+        ends.get(1).map_or(after, |&i| &after[..i])
+    };
+    let role = c
+        .get(2)
+        .map(|m| m.as_str().trim().to_owned())
+        .filter(|r| !r.is_empty());
+    let phones: Vec<Phone> = rules::find_phone(sentence).into_iter().collect();
+    let emails: Vec<String> = rules::emails(sentence).collect();
+    (!phones.is_empty() || !emails.is_empty()).then(|| Contact {
+        name: name.to_owned(),
+        role,
+        phones,
+        emails,
+    })
+}
+
+/// "Per Nilsson, bygglovshandläggare, 0455-30 31 11": a line that is a
+/// person's name, perhaps a role, and a phone number or an address.
+fn contact_line(line: &str) -> Option<Contact> {
+    let parts: Vec<&str> = line.split(", ").map(str::trim).collect();
+    if !(2..=4).contains(&parts.len()) || line.len() > 160 || !is_personal_name(parts[0]) {
+        return None;
+    }
+    let mut contact = Contact {
+        name: parts[0].to_owned(),
+        role: None,
+        phones: Vec::new(),
+        emails: Vec::new(),
+    };
+    for part in &parts[1..] {
+        let part = part.trim_end_matches('.');
+        let emails: Vec<String> = rules::emails(part).collect();
+        if !emails.is_empty() {
+            push_unique(&mut contact.emails, emails);
+        } else if let Some(phone) = is_phone_line(part) {
+            contact.phones.push(phone);
+        } else if contact.role.is_none() && !part.chars().any(|c| c.is_ascii_digit()) {
+            contact.role = Some(part.to_owned());
+        } else {
+            return None;
+        }
+    }
+    (!contact.phones.is_empty() || !contact.emails.is_empty()).then_some(contact)
+}
+
+/// What a column of a staff table holds, by its header.
+#[derive(Clone, Copy, PartialEq)]
+enum Column {
+    Name,
+    Role,
+    Phone,
+    Email,
+    Other,
+}
+
+fn column(header: &str) -> Column {
+    let h = header.trim().trim_end_matches(':').to_lowercase();
+    match h.as_str() {
+        "namn" | "name" | "kontaktperson" | "handläggare" => Column::Name,
+        "befattning" | "titel" | "roll" | "title" | "role" | "funktion" | "tjänst" => Column::Role,
+        "telefon" | "tfn" | "tel" | "tel." | "phone" | "telefonnummer" | "direkt" | "mobil" => {
+            Column::Phone
+        }
+        "e-post" | "epost" | "e-mail" | "email" | "mejl" | "e-postadress" => Column::Email,
+        _ => Column::Other,
+    }
+}
+
+/// A table whose header row names its columns Namn / Befattning / Telefon /
+/// E-post (or their English words): one person per row after it.
+fn table_contacts(content: &[&Block]) -> Vec<Contact> {
+    let row_of = |b: &Block| b.cell.map(|(row, _, _)| row);
+    // Runs of blocks of one row: (row, start, end).
+    let mut rows: Vec<(u32, usize, usize)> = Vec::new();
+    for (i, b) in content.iter().enumerate() {
+        match (row_of(b), rows.last_mut()) {
+            (Some(r), Some(last)) if last.0 == r && last.2 == i => last.2 = i + 1,
+            (Some(r), _) => rows.push((r, i, i + 1)),
+            (None, _) => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mut columns: Option<(Vec<(u16, Column)>, usize)> = None; // header, end of its run
+    for &(_, start, end) in &rows {
+        let cells: Vec<(u16, &Block)> = content[start..end]
+            .iter()
+            .filter_map(|b| Some((b.cell?.1, *b)))
+            .collect();
+        let header: Vec<(u16, Column)> = cells
+            .iter()
+            .map(|(col, b)| (*col, column(&b.text())))
+            .collect();
+        let has = |c: Column| header.iter().any(|(_, h)| *h == c);
+        if has(Column::Name) && (has(Column::Phone) || has(Column::Email)) {
+            columns = Some((header, end));
+            continue;
+        }
+        // A data row belongs to the header only when it follows it directly.
+        let Some((header, header_end)) = &columns else {
+            continue;
+        };
+        if *header_end != start {
+            columns = None;
+            continue;
+        }
+        let mut contact = Contact {
+            name: String::new(),
+            role: None,
+            phones: Vec::new(),
+            emails: Vec::new(),
+        };
+        for (col, b) in &cells {
+            let kind = header
+                .iter()
+                .find(|(c, _)| c == col)
+                .map_or(Column::Other, |(_, k)| *k);
+            let text = b.text();
+            match kind {
+                Column::Name => contact.name = text,
+                Column::Role => contact.role = Some(text).filter(|t| !t.is_empty()),
+                Column::Phone => contact.phones.extend(rules::find_phone(&text)),
+                Column::Email => {
+                    let linked = b
+                        .links
+                        .iter()
+                        .flat_map(|l| rules::emails(&l.href).collect::<Vec<_>>());
+                    push_unique(
+                        &mut contact.emails,
+                        rules::emails(&text).chain(linked).collect(),
+                    );
+                }
+                Column::Other => {}
+            }
+        }
+        columns = Some((header.clone(), end));
+        if !contact.name.is_empty() {
+            out.push(contact);
+        }
+    }
+    out
+}
