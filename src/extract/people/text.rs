@@ -2,9 +2,9 @@
 //! table, a sentence "Kontakta Gustav Lindahl på telefon …", a line
 //! "Per Nilsson, bygglovshandläggare, 0455-30 31 11".
 
+use super::{is_personal_name, is_phone_line, push_unique};
 use crate::extract::blocks::Block;
 use crate::extract::{labels, rules};
-use super::{is_personal_name, is_phone_line, push_unique};
 use crate::model::{Contact, Phone};
 
 /// People named in the page's text rather than in a contact box: a staff

@@ -1,0 +1,94 @@
+//! The reports' words and shapes, tested on the fixtures.
+
+use super::*;
+use crate::{ParseOptions, parse_page};
+
+#[test]
+fn addresses_read_on_one_line() {
+    let full =
+        serde_json::json!({"street": "Box 79", "postal_code": "371 21", "city": "Karlskrona"});
+    assert_eq!(human(&full), "Box 79, 371 21 Karlskrona");
+    let town_only =
+        serde_json::json!({"street": null, "postal_code": "371 83", "city": "Karlskrona"});
+    assert_eq!(human(&town_only), "371 83 Karlskrona");
+    let street_only =
+        serde_json::json!({"street": "Ronnebygatan 15", "postal_code": null, "city": null});
+    assert_eq!(human(&street_only), "Ronnebygatan 15");
+}
+
+fn page(name: &str) -> crate::Page {
+    let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    parse_page(
+        &std::fs::read(path).expect("fixture"),
+        &ParseOptions::default(),
+    )
+    .expect("parses")
+}
+
+#[test]
+fn a_value_that_is_gone_was_removed_and_one_that_came_was_added() {
+    // Regression: a removed fax showed as "har ändrats" with "Efter: —";
+    // an added e-mail printed "~~~~ → **…**" in Markdown.
+    let a = page("karlskrona-2011-raw.html");
+    let mut b = a.clone();
+    if let Some(org) = b.organisation.as_mut() {
+        org.fax = None;
+    }
+    b.contacts[0].emails = vec!["tore.almlof@karlskrona.se".into()];
+    let d = crate::diff::diff(&a, &b);
+    let md = markdown(&d, Some("Sida"), Lang::Sv);
+    assert!(
+        md.contains("Organisationens faxnummer har tagits bort"),
+        "{md}"
+    );
+    assert!(md.contains("e-postadresserna har lagts till"), "{md}");
+    assert!(!md.contains("~~~~"), "{md}");
+    let described = describe(&d, Lang::Sv);
+    assert!(described.iter().any(|c| c.op == Op::Removed));
+    assert!(described.iter().any(|c| c.op == Op::Added));
+}
+
+#[test]
+fn counts_read_in_the_right_number_and_reports_say_when_and_what() {
+    let s = Summary {
+        added: 1,
+        removed: 1,
+        changed: 2,
+        moved: 0,
+        renamed: 0,
+    };
+    assert_eq!(
+        summary_line(&s, Lang::Sv),
+        "1 tillagd, 1 borttagen, 2 ändrade"
+    );
+    let a = page("karlskrona-2010-raw.html");
+    let b = page("karlskrona-2011-raw.html");
+    let d = crate::diff::diff(&a, &b);
+    // The report's counts leave out sections told as networks, and say so.
+    let md = markdown(&d, None, Lang::Sv);
+    assert!(
+        md.contains("3 ändringar av avsnitt som också är nätverk visas en gång"),
+        "{md}"
+    );
+    // Three diffs of one page are one page with three changes.
+    let entries: Vec<Entry<'_>> = (0..3)
+        .map(|_| Entry {
+            title: None,
+            diff: &d,
+        })
+        .collect();
+    let html = html_many(&entries, Lang::Sv).expect("renders");
+    assert!(html.contains("1 sida, 3 ändringar"), "{html}");
+    assert!(html.contains("Rapporten skapades"));
+    assert!(!html.contains("sha256"));
+    // minijinja escapes the slash itself.
+    assert!(
+        html.contains("&#x2f;<wbr>"),
+        "the URL breaks only after a slash"
+    );
+    let md = markdown_many(&[], Lang::Sv);
+    assert!(
+        md.starts_with("Rapporten skapades") && md.contains("Inga ändringar"),
+        "{md}"
+    );
+}
