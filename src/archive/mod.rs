@@ -55,8 +55,16 @@ pub enum ArchiveError {
     Damaged { path: PathBuf, reason: String },
     #[error("no capture matches {0:?}")]
     NotFound(String),
-    #[error("{reference:?} matches {count} captures; name one by its sha256 (a longer prefix)")]
-    Ambiguous { reference: String, count: usize },
+    #[error(
+        "{reference:?} matches {count} captures ({}); name one by its sha256 (a longer prefix)",
+        candidates.join(", ")
+    )]
+    Ambiguous {
+        reference: String,
+        count: usize,
+        /// `URL@TIMESTAMP sha256:<first 16>` of each, so the user can pick one.
+        candidates: Vec<String>,
+    },
     #[error(
         "{0:?} is not a reference: use URL@TIMESTAMP (14 digits) or a sha256 prefix of at least 12 hex digits"
     )]
@@ -498,6 +506,17 @@ fn one(reference: &str, mut found: Vec<CaptureRecord>) -> Result<CaptureRecord, 
         count => Err(ArchiveError::Ambiguous {
             reference: reference.to_owned(),
             count,
+            candidates: found
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}@{} sha256:{}",
+                        c.url,
+                        c.timestamp,
+                        c.sha256.get(..16).unwrap_or(&c.sha256)
+                    )
+                })
+                .collect(),
         }),
     }
 }
@@ -704,10 +723,13 @@ mod tests {
         let a = Archive::open(&temp()).expect("open");
         let one = stored(&a, b"<h1>Ett</h1>", "http://x.se/a", "20110315120000");
         let two = stored(&a, b"<h1>Tv\xe5</h1>", "http://x.se/a", "20110315120000");
-        assert!(matches!(
-            a.resolve("http://x.se/a@20110315120000"),
-            Err(ArchiveError::Ambiguous { count: 2, .. })
-        ));
+        let err = a.resolve("http://x.se/a@20110315120000");
+        assert!(matches!(err, Err(ArchiveError::Ambiguous { count: 2, .. })));
+        // The message names both, so the user can pick one.
+        let text = err.err().map(|e| e.to_string()).unwrap_or_default();
+        for s in [&one, &two] {
+            assert!(text.contains(&s.record.sha256[..16]), "{text}");
+        }
         for s in [one, two] {
             assert_eq!(
                 a.resolve(&s.record.sha256[..16]).expect("by sha").sha256,
