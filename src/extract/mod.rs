@@ -71,9 +71,15 @@ pub fn extract(
     }
 
     let content_start = title_index.map_or_else(|| first_heading(&flat.blocks), |i| i + 1);
+    // The contact box and any later labelled box ("Sidansvarig: …"), read
+    // once: the text leaves them out, and their people are the page's.
     let contact_box = people::contact_box(&lines);
     let contact_box_end = contact_box.as_ref().map(|(_, b)| b.end);
-    let content = content(&lines, content_start, contact_box.as_ref());
+    let boxes: Vec<(usize, people::ContactBox)> = contact_box
+        .into_iter()
+        .chain(people::later_boxes(&lines, contact_box_end))
+        .collect();
+    let content = content(&lines, content_start, &boxes);
     let (intro, sections, list_items) = sections(&content, &mut links);
     out.content.intro = intro;
     out.content.sections = sections;
@@ -83,12 +89,9 @@ pub fn extract(
         out.content.title.as_deref(),
     );
 
-    // The contact box, any later labelled box ("Sidansvarig: …"), then the
-    // people the text names: a staff table, "Kontakta NN på telefon …".
+    // The boxes' people, then those the text names: a staff table,
+    // "Kontakta NN på telefon …".
     let mut contacts = Vec::new();
-    let boxes = contact_box
-        .into_iter()
-        .chain(people::later_boxes(&lines, contact_box_end));
     for (_, b) in boxes {
         people::merge(&mut contacts, b.people);
         out.warnings.extend(b.notes);
@@ -228,7 +231,7 @@ fn first_heading(blocks: &[Block]) -> usize {
 fn content<'b>(
     lines: &PageLines<'b>,
     start: usize,
-    known: Option<&(usize, people::ContactBox)>,
+    known: &[(usize, people::ContactBox)],
 ) -> Vec<&'b Block> {
     let blocks = lines.blocks();
     let mut content = Vec::new();
@@ -241,9 +244,9 @@ fn content<'b>(
         };
         from = if people::is_contact_label(stop) {
             let computed;
-            let contact_box = match known {
-                Some((at, b)) if *at == end => b,
-                _ => {
+            let contact_box = match known.iter().find(|(at, _)| *at == end) {
+                Some((_, b)) => b,
+                None => {
                     computed = people::contacts(lines, end);
                     &computed
                 }
