@@ -103,8 +103,8 @@ fn end_of_text(lines: &PageLines, from: usize) -> Option<usize> {
             // At the line's start, or after a count ("3 kommentarer"); a
             // heading "Kommentarer till detaljplanen" is the page's own.
             let counted = line[..m.start()].trim().chars().all(|c| c.is_ascii_digit());
-            let comments = m.as_str().to_lowercase().starts_with("komment")
-                || m.as_str().to_lowercase().starts_with("comment");
+            let word = m.as_str().to_lowercase();
+            let comments = word.starts_with("komment") || word.starts_with("comment");
             let rest = line[m.end()..].trim();
             let short = block.lines.len() == 1 && block.lines[0].chars().count() <= 40;
             counted
@@ -416,10 +416,9 @@ fn unlabelled_footer(blocks: &[Block]) -> Option<usize> {
         b.heading.is_none()
             && b.lines.len() <= 3
             && b.lines.iter().all(|l| l.chars().count() <= 60)
-            && b.lines.iter().any(|l| {
-                labels::ADDRESS.is_match(l)
-                    && labels::ADDRESS.find(l).is_some_and(|m| m.end() == l.len())
-            })
+            && b.lines
+                .iter()
+                .any(|l| labels::ADDRESS.find(l).is_some_and(|m| m.end() == l.len()))
     })
 }
 

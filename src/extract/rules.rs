@@ -227,14 +227,14 @@ fn is_acronym(s: &str) -> bool {
 /// " at ", "snabel-a", "punkt"/"dot" for the dots), decoded.
 pub fn emails(text: &str) -> impl Iterator<Item = String> + '_ {
     let plain = EMAIL.find_iter(text).map(|m| m.as_str().to_lowercase());
-    let cloaked = CLOAKED_EMAIL
-        .captures_iter(text)
-        .filter(|_| !text.contains('@'))
-        .filter_map(|c| {
-            let domain = CLOAKED_DOT.replace_all(&c[2], ".").to_lowercase();
-            let address = format!("{}@{domain}", c[1].to_lowercase());
-            EMAIL.is_match(&address).then_some(address)
-        });
+    // Looked for only where no address is written plainly: one cloaked
+    // form beside a plain one is the same address.
+    let cloaked_text = if text.contains('@') { "" } else { text };
+    let cloaked = CLOAKED_EMAIL.captures_iter(cloaked_text).filter_map(|c| {
+        let domain = CLOAKED_DOT.replace_all(&c[2], ".").to_lowercase();
+        let address = format!("{}@{domain}", c[1].to_lowercase());
+        EMAIL.is_match(&address).then_some(address)
+    });
     plain.chain(cloaked)
 }
 
