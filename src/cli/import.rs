@@ -53,16 +53,16 @@ enum Job {
 
 /// The `"type": "input"` line of one input file, written once all its
 /// pages are.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug)]
 struct InputSummary {
     input: String,
     format: &'static str,
     /// Records read (WARC), or 1 (an HTML file).
     records: usize,
-    /// Records passed over, by why (`not_response`, `not_html`).
+    /// Records passed over, by why: their WARC-Type (`warcinfo`,
+    /// `request`, `revisit`, …), `not_http`, `not_html` or `redirect`.
     skipped: std::collections::BTreeMap<&'static str, usize>,
     /// Page lines this input gave: jobs sent for it.
-    #[serde(skip)]
     jobs: usize,
 }
 
