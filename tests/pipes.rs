@@ -89,7 +89,8 @@ fn every_printing_command_exits_0_when_its_reader_goes_away() {
     // Files that are not regular files are written to, not replaced: the
     // output goes into the pipe. (Regression: `export --warc /dev/stdout`
     // renamed a temporary file over /dev/stdout. /proc/self/fd/1 is used
-    // here because a rename over it fails rather than harming the machine.)
+    // here because no temporary file can be made in /proc/self/fd, so a
+    // regression fails the test instead of harming the machine.)
     for args in [
         &["list"][..],
         &["pages"],
