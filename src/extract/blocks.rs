@@ -142,10 +142,7 @@ impl<'a> PageLines<'a> {
     /// places stays cheap however many lines match (a page of 20,000
     /// "Postadress" lines took minutes when each question walked them all).
     pub fn first_block(&self, re: &regex::Regex, from: usize) -> Option<usize> {
-        let from_line = self.lines.partition_point(|&(_, b)| b < from);
-        let hits = self.hits(re);
-        let k = *hits.get(hits.partition_point(|&k| k < from_line))?;
-        Some(self.lines[k].1)
+        self.hits_from(re, from).next().map(|(_, block)| block)
     }
 
     /// The matching lines of [`PageLines::matching`] from block `from` on, as
