@@ -671,4 +671,26 @@ fn pages_shows_each_url_as_of_a_date() {
     );
     assert!(pages(&["http://www.example.org/"]).is_empty());
     assert_eq!(pages(&["http://www.karlskrona.se/sv/"]).len(), 1);
+    // A damaged page JSON is a warning on its line, not the end of the listing.
+    let page_json = walkdir::WalkDir::new(dir.join("archive/pages"))
+        .into_iter()
+        .flatten()
+        .find(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("20110315120000")
+        })
+        .expect("the 2011 page JSON")
+        .into_path();
+    std::fs::write(&page_json, "{ damaged").expect("write");
+    let damaged = pages(&[]);
+    assert_eq!(damaged.len(), 1);
+    assert!(damaged[0]["title"].is_null());
+    assert!(
+        damaged[0]["warning"]
+            .as_str()
+            .is_some_and(|w| w.contains("damaged")),
+        "{}",
+        damaged[0]
+    );
 }

@@ -352,22 +352,31 @@ pub fn pages(args: PagesArgs) -> Result<ExitCode, Failure> {
             continue;
         };
         let r = chosen.record;
-        let page = archive.page(r)?;
-        let warning = chosen.after.then(|| {
+        // One damaged page JSON is that line's warning, not the end of
+        // the listing (`sidarkiv verify` says more, `reparse` rebuilds it).
+        let (page, damaged) = match archive.page(r) {
+            Ok(p) => (Some(p), None),
+            Err(e) => (None, Some(sidarkiv::error::chain(&e))),
+        };
+        let early = chosen.after.then(|| {
             format!(
                 "no capture at or before {}; this is the earliest after it",
                 args.at.map(|t| t.date()).unwrap_or_default()
             )
         });
+        let warning = match (early, damaged) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         serde_json::to_writer(
             &mut out,
             &json!({
                 "url": r.url,
                 "captures": captures.len(),
                 "capture": {"timestamp": r.timestamp, "sha256": r.sha256, "kind": r.kind},
-                "title": page.title,
-                "updated": page.updated,
-                "published": page.published,
+                "title": page.as_ref().and_then(|p| p.title.clone()),
+                "updated": page.as_ref().and_then(|p| p.updated.clone()),
+                "published": page.as_ref().and_then(|p| p.published.clone()),
                 "status": r.status,
                 "warning": warning,
             }),
