@@ -106,20 +106,26 @@ impl Server {
     pub fn hits(&self) -> Vec<Hit> {
         self.hits.lock().expect("hits").clone()
     }
+}
 
-    /// The largest number of requests that arrived within any `window`.
-    pub fn max_in_window(&self, window: Duration) -> usize {
-        let times: Vec<Instant> = self.hits().iter().map(|h| h.at).collect();
-        (0..times.len())
-            .map(|i| {
-                times[i..]
-                    .iter()
-                    .take_while(|t| t.duration_since(times[i]) < window)
-                    .count()
-            })
-            .max()
-            .unwrap_or(0)
+/// Whether `hits` kept to one request per `period`. Arrival times jitter
+/// (a first connection, a busy CI core), so each span may fall short of its
+/// requests' share by half a period; a burst of two still fails.
+pub fn keeps_rate(hits: &[Hit], period: Duration) -> Result<(), String> {
+    let slack = period / 2;
+    for (i, first) in hits.iter().enumerate() {
+        for (n, later) in hits[i + 1..].iter().enumerate() {
+            let span = later.at.duration_since(first.at);
+            let due = period * (n as u32 + 1);
+            if span + slack < due {
+                return Err(format!(
+                    "{} requests within {span:?}, due no sooner than {due:?}",
+                    n + 2
+                ));
+            }
+        }
     }
+    Ok(())
 }
 
 fn accept(listener: TcpListener, handler: Arc<Handler>, hits: Arc<Mutex<Vec<Hit>>>) {
