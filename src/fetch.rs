@@ -1,4 +1,4 @@
-//! HTTP, politely: one `reqwest` client (rustls, gzip/brotli, keep-alive),
+//! HTTP, politely: one `reqwest` client (rustls, keep-alive; bodies kept as received, never asked for compressed),
 //! rate limits per kind of request, retries with backoff, timeouts and a cap
 //! on body size enforced while streaming.
 //!
@@ -179,6 +179,9 @@ pub enum Kind {
 pub struct Response {
     pub url: String,
     pub status: u16,
+    /// `HTTP/1.1 200 OK`, as far as the client tells: the version, the
+    /// code and its standard reason phrase.
+    pub status_line: String,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
@@ -198,10 +201,51 @@ pub struct Capture {
     pub timestamp: Option<Timestamp>,
     /// The HTTP status the site answered with at crawl time.
     pub status: u16,
+    /// The answer as received, for the archive: its status line and every
+    /// header (the archive's own and the site's as `x-archive-orig-*`).
+    pub status_line: String,
+    pub headers: Vec<(String, String)>,
     /// The charset of the original `Content-Type`, for decode.
     pub charset: Option<String>,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+}
+
+impl Capture {
+    /// The body to parse: its Content-Encoding (the client asks for none,
+    /// but a server may send one anyway) undone, at most `limit` bytes.
+    pub fn decoded_body(&self, limit: u64) -> Result<Vec<u8>, String> {
+        let coding = self
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-encoding"));
+        match coding {
+            None => Ok(self.body.clone()),
+            Some((k, v)) => crate::archive::warc::HttpResponse {
+                status: self.status,
+                headers: vec![(k.clone(), v.clone())],
+                body: self.body.clone(),
+            }
+            .into_decoded_body(limit),
+        }
+    }
+}
+
+/// Headers as received, for a record. The body is kept with its chunks
+/// joined, so a `Transfer-Encoding` would misdescribe it: it is kept under
+/// another name, as a note of how the body came.
+fn received_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let name = if k == reqwest::header::TRANSFER_ENCODING {
+                "x-sidarkiv-transfer-encoding".to_owned()
+            } else {
+                k.as_str().to_owned()
+            };
+            (name, String::from_utf8_lossy(v.as_bytes()).into_owned())
+        })
+        .collect()
 }
 
 /// The HTTP client with its politeness rules.
@@ -234,6 +278,9 @@ impl Fetcher {
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
             .redirect(reqwest::redirect::Policy::none())
+            // Bodies are kept as received; nothing asks for them compressed.
+            .no_gzip()
+            .no_brotli()
             .pool_max_idle_per_host(1)
             .tcp_nodelay(true)
             .build()
@@ -307,6 +354,7 @@ impl Fetcher {
             Err(e) => return classify(e),
         };
         let status = resp.status().as_u16();
+        let version = resp.version();
         let headers = resp.headers().clone();
         let memento = headers.contains_key("memento-datetime");
         // A 429 with Memento-Datetime is the site's answer to the crawler,
@@ -378,6 +426,15 @@ impl Fetcher {
         Attempt::Done(Response {
             url: url.to_owned(),
             status,
+            status_line: format!(
+                "{version:?} {status} {}",
+                reqwest::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("")
+            )
+            .trim_end()
+            .to_owned(),
             headers,
             body,
         })
@@ -459,6 +516,8 @@ impl Fetcher {
                 original_url: orig,
                 timestamp: Some(ts),
                 status,
+                status_line: r.status_line,
+                headers: received_headers(&r.headers),
                 charset: content_type.as_deref().and_then(charset_of),
                 content_type,
                 body: r.body,
@@ -484,6 +543,8 @@ impl Fetcher {
                 original_url: url,
                 timestamp: None,
                 status: r.status,
+                status_line: r.status_line,
+                headers: received_headers(&r.headers),
                 charset: content_type.as_deref().and_then(charset_of),
                 content_type,
                 body: r.body,

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use thiserror::Error;
 use tracing::{info, warn};
 
-use crate::archive::{Archive, ArchiveError, Lock, StoreMeta};
+use crate::archive::{Archive, ArchiveError, Lock, Received, StoreMeta};
 use crate::config::TrackedPage;
 use crate::diff::{PageDiff, Summary, diff};
 use crate::error::chain;
@@ -45,6 +45,11 @@ pub enum SyncError {
         timestamp: Timestamp,
         #[source]
         source: FetchError,
+    },
+    #[error("capture {timestamp}: {reason}")]
+    Body {
+        timestamp: Timestamp,
+        reason: String,
     },
     #[error("capture {timestamp} cannot be parsed")]
     Parse {
@@ -211,8 +216,11 @@ async fn run(
             timestamp: Some(timestamp),
             budget: Some(fetcher.settings().page_time_budget),
         };
-        let mut parsed = parse_page(&capture.body, &opts)
-            .map_err(|source| SyncError::Parse { timestamp, source })?;
+        let body = capture
+            .decoded_body(fetcher.settings().max_body_bytes)
+            .map_err(|reason| SyncError::Body { timestamp, reason })?;
+        let mut parsed =
+            parse_page(&body, &opts).map_err(|source| SyncError::Parse { timestamp, source })?;
         let sha1 = BASE32.encode(&Sha1::digest(&capture.body));
         if !row.digest.is_empty() && row.digest != sha1 {
             parsed.warnings.push(format!(
@@ -231,11 +239,14 @@ async fn run(
             timestamp,
             kind: SourceKind::Wayback,
             original_url: Some(capture.original_url.clone()),
-            status: capture.status,
-            content_type: capture.content_type.clone(),
+        };
+        let received = Received::Http {
+            status_line: capture.status_line,
+            headers: capture.headers,
+            body: capture.body,
         };
         let result = archive
-            .store(lock, &capture.body, &parsed, meta)
+            .store(lock, received, &parsed, meta)
             .map_err(|source| SyncError::Store { timestamp, source })?;
         known.insert(sha1);
         if !result.new {

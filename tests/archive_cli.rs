@@ -384,11 +384,23 @@ fn warc_and_warc_gz_input() {
             .find(|l| l["input"].as_str().is_some_and(|i| i.ends_with("#3")))
             .expect("record 3");
         assert_eq!(first["timestamp"], "20110315120000", "the WARC-Date");
+        // The URL crawled is the capture's; the page's own link is a page field.
+        assert_eq!(first["url"], "http://www.karlskrona.se/x");
+        let shown = run(
+            &[
+                "show",
+                "http://www.karlskrona.se/x@20110315120000",
+                "--archive",
+                s(&archive),
+            ],
+            None,
+        );
+        let shown: Value = serde_json::from_slice(&shown.stdout).expect("page JSON");
         assert!(
-            first["url"]
+            shown["url"]
                 .as_str()
                 .is_some_and(|u| u.ends_with("Internationella-natverk/")),
-            "the page's own URL wins"
+            "{shown}"
         );
         let second = lines
             .iter()
@@ -496,7 +508,7 @@ print(json.dumps(counts, sort_keys=True))
         );
         assert_eq!(
             String::from_utf8_lossy(&read.stdout).trim(),
-            r#"{"metadata": 10, "response": 10, "warcinfo": 1}"#
+            r#"{"metadata": 10, "resource": 10, "warcinfo": 1}"#
         );
     }
 }
@@ -735,57 +747,105 @@ fn warc_bodies_with_a_content_encoding_are_decompressed() {
 }
 
 #[test]
-fn verify_finds_a_flipped_byte_a_deleted_file_and_a_broken_index() {
+fn verify_finds_a_flipped_byte_a_cut_record_and_a_broken_index_and_a_reimport_repairs() {
     let dir = temp_dir("verify");
     let archive = dir.join("archive");
     let pages = generate_pages(&dir, 3);
-    assert_exit(
-        &run(&["import", s(&pages), "--archive", s(&archive)], None),
-        0,
-    );
+    let import = || run(&["import", s(&pages), "--archive", s(&archive)], None);
+    assert_exit(&import(), 0);
     let verify = || run(&["verify", "--archive", s(&archive)], None);
     let clean = verify();
     assert_exit(&clean, 0);
     assert!(clean.stdout.is_empty());
     assert!(String::from_utf8_lossy(&clean.stderr).contains("3 captures checked, 0 problem(s)"));
 
-    let records = list(&archive);
-    let object = |r: &Value| {
-        let sha = r["sha256"].as_str().expect("sha256");
-        archive.join("objects").join(&sha[..2]).join(sha)
-    };
-    // A flipped byte in one capture's raw bytes.
-    let first = object(&records[0]);
-    let mut bytes = std::fs::read(&first).expect("object");
-    bytes[10] ^= 0x20;
-    std::fs::write(&first, bytes).expect("write");
-    // Another capture's raw bytes deleted.
-    std::fs::remove_file(object(&records[1])).expect("remove");
+    let mut records = list(&archive);
+    records.sort_by_key(|r| r["offset"].as_u64());
+    let segment = archive
+        .join("warcs")
+        .join(records[0]["filename"].as_str().expect("filename"));
+    let at = |r: &Value, what: &str| r[what].as_u64().expect("a number") as usize;
+    let mut bytes = std::fs::read(&segment).expect("segment");
+    // A flipped byte in the first record; the last one cut short.
+    bytes[at(&records[0], "offset") + at(&records[0], "length") / 2] ^= 0x20;
+    bytes.truncate(at(&records[2], "offset") + at(&records[2], "length") - 10);
+    std::fs::write(&segment, bytes).expect("write");
     let damaged = verify();
     assert_exit(&damaged, 1);
     let problems = json_lines(&damaged.stdout);
-    let kinds: Vec<&str> = problems
+    let mut found: Vec<(String, String)> = problems
         .iter()
-        .filter_map(|p| p["problem"].as_str())
+        .map(|p| {
+            (
+                p["problem"].as_str().unwrap_or("").to_owned(),
+                p["url"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(kinds, ["damaged_object", "missing_object"], "{problems:?}");
-    assert_eq!(problems[0]["sha256"], records[0]["sha256"]);
-    assert_eq!(problems[0]["url"], records[0]["url"]);
+    found.sort();
+    let mut expected: Vec<(String, String)> = [&records[0], &records[2]]
+        .iter()
+        .map(|r| {
+            (
+                "damaged_record".to_owned(),
+                r["url"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(found, expected, "{problems:?}");
+    // Reading a damaged capture is an error naming it, not a wrong page.
+    let reference = format!(
+        "{}@{}",
+        records[2]["url"].as_str().unwrap_or(""),
+        records[2]["timestamp"].as_str().unwrap_or("")
+    );
+    let shown = run(
+        &["show", "--raw", &reference, "--archive", s(&archive)],
+        None,
+    );
+    assert_exit(&shown, 2);
 
-    // An index that no longer reads as one.
-    let index = walkdir::WalkDir::new(archive.join("pages"))
+    // Importing the same pages again appends good copies; the damaged
+    // records are superseded, not damage.
+    assert_exit(&import(), 0);
+    let repaired = verify();
+    assert_exit(&repaired, 0);
+    let lines = json_lines(&repaired.stdout);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines.iter().all(|p| p["problem"] == "superseded"),
+        "{lines:?}"
+    );
+    assert_exit(
+        &run(
+            &["show", "--raw", &reference, "--archive", s(&archive)],
+            None,
+        ),
+        0,
+    );
+    assert_eq!(list(&archive).len(), 3, "one capture each still");
+
+    // An index line that no longer reads as one; a segment gone.
+    let index = walkdir::WalkDir::new(archive.join("indexes"))
         .into_iter()
         .flatten()
-        .find(|e| e.file_name() == "captures.json")
+        .find(|e| e.file_name().to_string_lossy().ends_with(".cdxj"))
         .expect("an index")
         .into_path();
-    std::fs::write(&index, "{ not json").expect("write");
+    let mut text = std::fs::read_to_string(&index).expect("index");
+    text.push_str("se,x)/ 2010 { not json\n");
+    std::fs::write(&index, text).expect("write");
+    std::fs::remove_file(&segment).expect("remove");
     let out = verify();
     assert_exit(&out, 1);
+    let kinds: BTreeSet<String> = json_lines(&out.stdout)
+        .iter()
+        .filter_map(|p| p["problem"].as_str().map(str::to_owned))
+        .collect();
     assert!(
-        json_lines(&out.stdout)
-            .iter()
-            .any(|p| p["problem"] == "damaged_index")
+        kinds.contains("damaged_index") && kinds.contains("missing_segment"),
+        "{kinds:?}"
     );
 
     // Not an archive at all: could not check.

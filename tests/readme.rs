@@ -158,7 +158,10 @@ fn the_ci_job_commits_the_archive_with_the_report_as_message() {
         .output()
         .expect("git ls-tree");
     let files = String::from_utf8_lossy(&files.stdout);
-    assert!(files.contains("captures.json"), "{files}");
+    assert!(
+        files.contains("archive/indexes/") && files.contains(".warc.gz"),
+        "the WARC segment and its index are committed: {files}"
+    );
     assert!(
         !files.contains(".lock") && !files.contains("archive/tmp"),
         "{files}"

@@ -53,11 +53,6 @@ impl Staged {
         });
     }
 
-    /// A file that refers to the others: it appears only after they are durable.
-    pub(super) fn add_last(&mut self, dest: PathBuf, bytes: &[u8]) -> Result<(), ArchiveError> {
-        self.stage(dest, bytes, true, true)
-    }
-
     fn stage(
         &mut self,
         dest: PathBuf,

@@ -1,40 +1,46 @@
-//! The capture store: raw bytes content-addressed and never modified, the page
-//! JSON beside them, and a per-URL index of captures.
+//! The capture store: every capture as received, in WARC 1.1 segments with
+//! a CDXJ index, and the page JSON read from it beside them.
 //!
-//! Layout (text and stable names, so `archive/` can be committed and its git
-//! history read as a change log):
+//! Layout (pywb serves `warcs/` with `indexes/` as a collection as it is;
+//! `cdxj-indexer warcs/*` gives the same lines as `indexes/`):
 //!
 //! ```text
 //! archive/
-//!   objects/<aa>/<sha256>              raw bytes as fetched or imported
+//!   warcs/<segment>.warc.gz            records, one gzip member each, append-only
+//!   indexes/<segment>.cdxj             the segment's CDXJ index, sorted
+//!   indexes/<segment>.cdxj.open        the journal of a writer at work
 //!   pages/<host>/<slug>-<hash>/
-//!     captures.json                    the index: every capture of one URL, oldest first
 //!     <timestamp>-<sha256[..12]>.json  the page JSON of one capture
 //!   tmp/                               temporary files of writes in progress
 //!   .lock                              held while writing
 //! ```
 //!
-//! Every file is written whole before it gets its name: unnamed in its
-//! destination directory (Linux `O_TMPFILE`, linked into place at commit;
-//! nothing is left over if the process dies) or in `tmp/` and renamed into
-//! place. Data is made durable before names, names before the index. The
-//! index is written last: it is the commit point, so a process killed at any
-//! moment leaves either the capture fully stored or not listed at all (an
-//! unlisted object is harmless and reused on the next run). Leftovers in
-//! `tmp/` are removed when the lock is next taken.
+//! A capture whose payload equals one already stored for its URL is a
+//! `revisit` record with its own date (the identical-payload-digest
+//! profile), so every date a page was seen is kept, and a page that goes
+//! back to an earlier text shows as a change back. A group commit appends
+//! the records and makes them durable, names the page JSON files, then
+//! appends the index lines: the index is the commit point (see [`segment`]).
 
 mod commit;
+mod export;
+mod index;
+mod segment;
 pub mod select;
+pub mod surt;
+pub mod upgrade;
 pub mod verify;
 pub mod warc;
 
 pub use commit::temp_file_in;
 use commit::{Staged, Unnamed};
+pub use export::Exported;
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use thiserror::Error;
 
@@ -69,6 +75,13 @@ pub enum ArchiveError {
         "{0:?} is not a reference: use URL@TIMESTAMP (14 digits) or a sha256 prefix of at least 12 hex digits"
     )]
     BadReference(String),
+    #[error("the URL {0:?} holds control characters (a line break?): it cannot name a capture")]
+    BadUrl(String),
+    #[error(
+        "{}: written by an earlier sidarkiv (raw bytes in objects/, an index per URL); run `sidarkiv upgrade --archive {}` to convert it, losing nothing",
+        path.display(), path.display()
+    )]
+    OldLayout { path: PathBuf },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
@@ -78,67 +91,349 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
     }
 }
 
+/// What kind of WARC record holds a capture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordType {
+    /// An HTTP answer: status line, headers, body.
+    Response,
+    /// A document without HTTP (a local file).
+    Resource,
+    /// Seen again with the same payload as an earlier capture of the URL.
+    Revisit,
+}
+
+/// Where a record is: a segment and the byte range of its gzip member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Location {
+    pub filename: String,
+    pub offset: u64,
+    pub length: u64,
+}
+
 /// One stored capture, as the index lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaptureRecord {
+    /// The URL the capture was made of (a record's WARC-Target-URI).
     pub url: String,
     pub timestamp: Timestamp,
+    /// Hex SHA-256 of the payload (the body as received).
     pub sha256: String,
-    /// Base32 SHA-1, the form of the CDX `digest`.
+    /// Base32 SHA-1 of the payload, the form of the CDX `digest`.
     pub sha1: String,
     pub kind: SourceKind,
     pub original_url: Option<String>,
-    /// HTTP status the page had when captured.
-    pub status: u16,
+    /// HTTP status the page had when captured; `None` without HTTP.
+    pub status: Option<u16>,
     pub content_type: Option<String>,
     /// When sidarkiv stored it (RFC 3339, UTC).
     pub stored_at: String,
+    pub record: RecordType,
+    #[serde(flatten)]
+    pub location: Location,
+    /// Rebuilt by `upgrade` from a body an earlier layout kept without its headers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reconstructed: bool,
 }
 
-/// The index file of one URL.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Index {
-    url: String,
-    captures: Vec<CaptureRecord>,
-}
-
-/// What is known about a capture besides its bytes.
+/// What is known about a capture besides what was received.
 #[derive(Debug, Clone)]
 pub struct StoreMeta {
     pub url: String,
     pub timestamp: Timestamp,
     pub kind: SourceKind,
     pub original_url: Option<String>,
-    pub status: u16,
-    pub content_type: Option<String>,
 }
 
-/// One capture ready to store: its raw bytes and digests, the page read
-/// from them already serialized (on the caller's thread, so that parallel
-/// importers share that work, and so that a queue of captures holds bytes
-/// rather than page models), and where it came from.
+/// A capture as it was received, kept as it is.
+#[derive(Debug, Clone)]
+pub enum Received {
+    /// An HTTP answer: its status line, every header, and the body after
+    /// transfer decoding (chunks joined), its `Content-Encoding` untouched.
+    Http {
+        status_line: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// A document without HTTP (a local file): a `resource` record.
+    Document { content_type: String, body: Vec<u8> },
+    /// A record of another tool's WARC, kept byte for byte: its header
+    /// block as read and its block.
+    Warc { head: Vec<u8>, block: Vec<u8> },
+}
+
+impl Received {
+    /// The payload: the body, or a record block's body.
+    fn payload(&self) -> &[u8] {
+        match self {
+            Received::Http { body, .. } | Received::Document { body, .. } => body,
+            Received::Warc { head, block } => {
+                if warc_type(head).eq_ignore_ascii_case("response") {
+                    http_body_start(block).map_or(&block[..], |i| &block[i..])
+                } else {
+                    block
+                }
+            }
+        }
+    }
+
+    fn status(&self) -> Option<u16> {
+        match self {
+            Received::Http { status_line, .. } => {
+                status_line.split_whitespace().nth(1)?.parse().ok()
+            }
+            Received::Document { .. } => None,
+            Received::Warc { head, block } => {
+                if warc_type(head).eq_ignore_ascii_case("response") {
+                    warc::parse_http_response(block).map(|h| h.status)
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    fn content_type(&self) -> Option<String> {
+        match self {
+            Received::Http { headers, .. } => headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                .map(|(_, v)| v.clone()),
+            Received::Document { content_type, .. } => Some(content_type.clone()),
+            Received::Warc { head, block } => {
+                if warc_type(head).eq_ignore_ascii_case("response") {
+                    warc::parse_http_response(block)
+                        .and_then(|h| h.header("Content-Type").map(str::to_owned))
+                } else {
+                    head_field(head, "Content-Type")
+                }
+            }
+        }
+    }
+
+    /// The HTTP status line and headers a revisit record repeats.
+    fn http_head(&self) -> Option<Vec<u8>> {
+        match self {
+            Received::Http {
+                status_line,
+                headers,
+                ..
+            } => Some(http_head(status_line, headers)),
+            Received::Document { .. } => None,
+            Received::Warc { head, block } => {
+                if warc_type(head).eq_ignore_ascii_case("response") {
+                    http_body_start(block).map(|i| block[..i].to_vec())
+                } else {
+                    None
+                }
+            }
+        }
+    }
+}
+
+fn http_head(status_line: &str, headers: &[(String, String)]) -> Vec<u8> {
+    let mut out = format!("{status_line}\r\n");
+    for (k, v) in headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.into_bytes()
+}
+
+/// Where an HTTP message's body starts: after its blank line.
+fn http_body_start(block: &[u8]) -> Option<usize> {
+    memchr::memmem::find(block, b"\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| memchr::memmem::find(block, b"\n\n").map(|i| i + 2))
+}
+
+fn head_field(head: &[u8], name: &str) -> Option<String> {
+    String::from_utf8_lossy(head).lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
+fn warc_type(head: &[u8]) -> String {
+    head_field(head, "WARC-Type").unwrap_or_default()
+}
+
+/// Whether a URL can go into a header line.
+fn clean_url(url: &str) -> Result<(), ArchiveError> {
+    if url.chars().any(char::is_control) {
+        return Err(ArchiveError::BadUrl(url.to_owned()));
+    }
+    Ok(())
+}
+
+fn digests(payload: &[u8]) -> (String, String) {
+    use sha1::Digest as _;
+    let sha256 = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(payload));
+    let sha1 = data_encoding::BASE32.encode(&sha1::Sha1::digest(payload));
+    (sha256, sha1)
+}
+
+/// One capture ready to store: what was received, the page read from it
+/// already serialized (on the caller's thread, so that parallel importers
+/// share that work), and where it came from.
 #[derive(Debug)]
 pub struct Capture {
-    raw: Vec<u8>,
+    received: Received,
     sha256: String,
     sha1: String,
     page_json: Vec<u8>,
     meta: StoreMeta,
-    /// The raw bytes and the page JSON already written, unnamed, by
-    /// [`Archive::prepare`]; `raw` and `page_json` are then empty.
-    written: Option<(Unnamed, Unnamed)>,
+    /// The record as one gzip member, compressed ahead by [`Archive::prepare`].
+    member: Option<Vec<u8>>,
+    /// The page JSON already written, unnamed, by [`Archive::prepare`].
+    written: Option<Unnamed>,
+    reconstructed: bool,
 }
 
 impl Capture {
-    pub fn new(raw: Vec<u8>, page: &Page, meta: StoreMeta) -> Result<Capture, ArchiveError> {
+    /// Refuses a URL that could forge a header line.
+    pub fn new(received: Received, page: &Page, meta: StoreMeta) -> Result<Capture, ArchiveError> {
+        clean_url(&meta.url)?;
+        if let Some(u) = &meta.original_url {
+            clean_url(u)?;
+        }
+        let (sha256, sha1) = digests(received.payload());
+        // The page names the bytes received; a body read after undoing its
+        // Content-Encoding was hashed decoded by the parser.
+        let page_json = if page.source.sha256 == sha256 {
+            pretty(page)?
+        } else {
+            let mut p = page.clone();
+            p.source.sha256.clone_from(&sha256);
+            p.source.sha1.clone_from(&sha1);
+            pretty(&p)?
+        };
         Ok(Capture {
-            raw,
-            sha256: page.source.sha256.clone(),
-            sha1: page.source.sha1.clone(),
-            page_json: pretty(page)?,
+            received,
+            sha256,
+            sha1,
+            page_json,
             meta,
+            member: None,
             written: None,
+            reconstructed: false,
         })
+    }
+
+    /// Marks a capture rebuilt from a body kept without its headers.
+    pub fn reconstructed(mut self) -> Capture {
+        self.reconstructed = true;
+        self
+    }
+
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    fn id(&self, what: &str) -> String {
+        warc::record_id(
+            format!(
+                "{what} {} {} {}",
+                self.meta.url, self.meta.timestamp, self.sha256
+            )
+            .as_bytes(),
+        )
+    }
+
+    /// The whole record as one gzip member.
+    fn member(&self) -> std::io::Result<Vec<u8>> {
+        let block_digest = warc::sha1_digest;
+        let mut out = Vec::new();
+        match &self.received {
+            Received::Warc { head, block } => {
+                let mut gz =
+                    flate2::write::GzEncoder::new(&mut out, flate2::Compression::default());
+                std::io::Write::write_all(&mut gz, head)?;
+                std::io::Write::write_all(&mut gz, block)?;
+                std::io::Write::write_all(&mut gz, b"\r\n\r\n")?;
+                gz.finish()?;
+            }
+            Received::Http {
+                status_line,
+                headers,
+                body,
+            } => {
+                let mut block = http_head(status_line, headers);
+                block.extend_from_slice(body);
+                let mut fields = self.fields("response");
+                fields.push(("Content-Type", "application/http;msgtype=response".into()));
+                fields.push(("WARC-Payload-Digest", format!("sha1:{}", self.sha1)));
+                fields.push(("WARC-Block-Digest", block_digest(&block)));
+                warc::write_record(&mut out, &fields, &block, true)?;
+            }
+            Received::Document { content_type, body } => {
+                let mut fields = self.fields("resource");
+                let ct: String = content_type.chars().filter(|c| !c.is_control()).collect();
+                fields.push(("Content-Type", ct));
+                fields.push(("WARC-Payload-Digest", format!("sha1:{}", self.sha1)));
+                fields.push(("WARC-Block-Digest", block_digest(body)));
+                warc::write_record(&mut out, &fields, body, true)?;
+            }
+        }
+        Ok(out)
+    }
+
+    fn fields(&self, kind: &str) -> Vec<(&'static str, String)> {
+        let mut f = vec![
+            ("WARC-Type", kind.to_owned()),
+            ("WARC-Record-ID", self.id(kind)),
+            ("WARC-Date", self.meta.timestamp.iso()),
+            ("WARC-Target-URI", self.meta.url.clone()),
+        ];
+        if self.reconstructed {
+            f.push((
+                "WARC-Sidarkiv-Reconstructed",
+                "headers rebuilt by sidarkiv upgrade; the original ones were not kept".into(),
+            ));
+        }
+        f
+    }
+
+    /// A revisit record of `original`: this capture's date and HTTP head,
+    /// the payload by reference.
+    fn revisit_member(&self, original: &CaptureRecord) -> std::io::Result<Vec<u8>> {
+        let block = self.received.http_head().unwrap_or_default();
+        let mut fields = self.fields("revisit");
+        fields.extend([
+            (
+                "WARC-Profile",
+                "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest".to_owned(),
+            ),
+            ("WARC-Refers-To-Target-URI", original.url.clone()),
+            ("WARC-Refers-To-Date", original.timestamp.iso()),
+            ("WARC-Payload-Digest", format!("sha1:{}", self.sha1)),
+            ("WARC-Block-Digest", warc::sha1_digest(&block)),
+        ]);
+        if !block.is_empty() {
+            fields.push(("Content-Type", "application/http;msgtype=response".into()));
+        }
+        let mut out = Vec::new();
+        warc::write_record(&mut out, &fields, &block, true)?;
+        Ok(out)
+    }
+
+    fn record(&self, record: RecordType, location: Location, stored_at: &str) -> CaptureRecord {
+        CaptureRecord {
+            url: self.meta.url.clone(),
+            timestamp: self.meta.timestamp,
+            sha256: self.sha256.clone(),
+            sha1: self.sha1.clone(),
+            kind: self.meta.kind,
+            original_url: self.meta.original_url.clone(),
+            status: self.received.status(),
+            content_type: self.received.content_type(),
+            stored_at: stored_at.to_owned(),
+            record,
+            location,
+            reconstructed: self.reconstructed,
+        }
     }
 }
 
@@ -146,33 +441,86 @@ impl Capture {
 #[derive(Debug, Clone)]
 pub struct Stored {
     pub record: CaptureRecord,
-    /// False when the same bytes were already stored for this URL.
+    /// False when this capture (URL, date and bytes) was already stored.
     pub new: bool,
 }
+
+/// A stored record read back.
+#[derive(Debug, Clone)]
+pub struct RecordBytes {
+    pub headers: Vec<(String, String)>,
+    /// The block: an HTTP message (response), a document (resource), an
+    /// HTTP head (revisit).
+    pub block: Vec<u8>,
+}
+
+/// Every URL's records, oldest first.
+type ByUrl = HashMap<String, Vec<CaptureRecord>>;
 
 /// An archive directory.
 pub struct Archive {
     root: PathBuf,
     lock_wait: Duration,
+    /// Every URL's records, oldest first, read from the index on first use.
+    cache: Mutex<Option<ByUrl>>,
 }
 
-/// Held while writing; released on drop.
+/// Held while writing; released on drop, which also closes the segment
+/// being written.
 pub struct Lock {
     _file: File,
+    root: PathBuf,
+    writer: Mutex<Option<segment::Writer>>,
+}
+
+impl Lock {
+    /// Closes the segment being written: its journal becomes its sorted
+    /// index. Dropping the lock does the same, without a word on failure
+    /// (the next writer settles the journal then).
+    pub fn finish(self) -> Result<(), ArchiveError> {
+        let writer = self.writer.lock().ok().and_then(|mut w| w.take());
+        match writer {
+            Some(w) => w.close(&self.root),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        if let Some(w) = self.writer.get_mut().ok().and_then(Option::take) {
+            let _ = w.close(&self.root);
+        }
+    }
 }
 
 const LOCK_POLL: Duration = Duration::from_millis(50);
 
 impl Archive {
-    /// Opens (creating if needed) the archive at `root`.
+    /// Opens (creating if needed) the archive at `root`. An archive in the
+    /// layout before WARC segments is refused, naming `upgrade`.
     pub fn open(root: &Path) -> Result<Archive, ArchiveError> {
-        for sub in ["objects", "pages", "tmp"] {
-            let dir = root.join(sub);
+        if upgrade::is_old_layout(root) {
+            return Err(ArchiveError::OldLayout {
+                path: root.to_path_buf(),
+            });
+        }
+        Self::open_any(root)
+    }
+
+    fn open_any(root: &Path) -> Result<Archive, ArchiveError> {
+        for dir in [
+            segment::warcs(root),
+            segment::indexes(root),
+            root.join("pages"),
+            root.join("tmp"),
+        ] {
             fs::create_dir_all(&dir).map_err(io(&dir))?;
         }
         Ok(Archive {
             root: root.to_path_buf(),
             lock_wait: Duration::from_secs(30),
+            cache: Mutex::new(None),
         })
     }
 
@@ -187,7 +535,7 @@ impl Archive {
     }
 
     /// Takes the write lock, waiting a bounded time for another process to
-    /// release it, then clears leftovers of interrupted writes.
+    /// release it, then settles what interrupted writers left.
     pub fn lock(&self) -> Result<Lock, ArchiveError> {
         let path = self.root.join(".lock");
         let file = File::options()
@@ -216,19 +564,29 @@ impl Archive {
         for entry in fs::read_dir(&tmp).map_err(io(&tmp))?.flatten() {
             let _ = fs::remove_file(entry.path());
         }
-        Ok(Lock { _file: file })
+        for name in segment::unsettled(&self.root) {
+            segment::settle(&self.root, &name)?;
+        }
+        // Another process may have written since the index was read.
+        if let Ok(mut c) = self.cache.lock() {
+            *c = None;
+        }
+        Ok(Lock {
+            _file: file,
+            root: self.root.clone(),
+            writer: Mutex::new(None),
+        })
     }
 
-    /// Stores a capture: the raw bytes, the page JSON and the index entry.
-    /// The same bytes for the same URL are stored once.
+    /// Stores one capture.
     pub fn store(
         &self,
         lock: &Lock,
-        raw: &[u8],
+        received: Received,
         page: &Page,
         meta: StoreMeta,
     ) -> Result<Stored, ArchiveError> {
-        let capture = Capture::new(raw.to_vec(), page, meta)?;
+        let capture = Capture::new(received, page, meta)?;
         let mut stored = self.store_batch(lock, vec![capture])?;
         stored.pop().ok_or_else(|| ArchiveError::Damaged {
             path: self.root.clone(),
@@ -236,163 +594,188 @@ impl Archive {
         })
     }
 
-    /// Writes a capture's files ahead of [`Archive::store_batch`], on the
-    /// caller's thread and without the lock: unnamed in their destination
-    /// directories, so nothing is visible and nothing is left over until a
-    /// commit names them. Where the system cannot, the capture is left as
-    /// it was and is written at commit. Importers call this on their parsing
-    /// threads, which takes the file writes off the committing one.
+    /// Does a capture's costly writing ahead of [`Archive::store_batch`], on
+    /// the caller's thread and without the lock: the record compressed, the
+    /// page JSON written unnamed (nothing visible until a commit names it).
+    /// Importers call this on their parsing threads.
     pub fn prepare(&self, capture: &mut Capture) {
-        if capture.written.is_some() {
-            return;
+        if capture.member.is_none() {
+            capture.member = capture.member().ok();
         }
-        let object = self.object_path(&capture.sha256);
-        let page = self.page_path(&capture.meta.url, &capture.meta.timestamp, &capture.sha256);
-        // A directory made here is a URL not stored before: there is no page
-        // file to look for. Otherwise one already stored (a re-run) needs
-        // nothing written ahead; the commit skips it. Bytes stored before
-        // under another URL are not looked for: that is rare, and the
-        // commit's link then finds the object there.
-        let new_url = page.parent().is_some_and(|dir| match fs::create_dir(dir) {
-            Ok(()) => true,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => fs::create_dir_all(dir).is_ok(),
-            Err(_) => false,
-        });
-        if !new_url && page.exists() {
-            return;
+        if capture.written.is_none() {
+            let page = self.page_path(&capture.meta.url, &capture.meta.timestamp, &capture.sha256);
+            capture.written = commit::write_unnamed(&page, &capture.page_json);
         }
-        let Some(object_file) = commit::write_unnamed(&object, &capture.raw) else {
-            return;
-        };
-        let Some(page_file) = commit::write_unnamed(&page, &capture.page_json) else {
-            return;
-        };
-        capture.written = Some((object_file, page_file));
-        capture.raw = Vec::new();
-        capture.page_json = Vec::new();
     }
 
-    /// Stores many captures with one group commit: every file (indexes
-    /// included) is written whole, unnamed ([`Archive::prepare`]) or in
-    /// `tmp/`, and made durable together; objects and page JSON are named and
-    /// made durable; only then are the indexes renamed into place. A crash at
-    /// any point leaves each capture either fully stored and listed, or unlisted.
+    fn cache(&self) -> Result<MutexGuard<'_, Option<ByUrl>>, ArchiveError> {
+        let mut guard = self.cache.lock().map_err(|_| ArchiveError::Damaged {
+            path: self.root.clone(),
+            reason: "the index cache was poisoned by a panic".into(),
+        })?;
+        if guard.is_none() {
+            *guard = Some(self.read_indexes()?);
+        }
+        Ok(guard)
+    }
+
+    /// Every record the index files list, by URL, oldest first; of records
+    /// of the same capture (a repaired one), the last stored stands.
+    fn read_indexes(&self) -> Result<ByUrl, ArchiveError> {
+        let mut by_url = ByUrl::new();
+        for path in segment::index_files(&self.root)? {
+            for line in index_lines(&path)? {
+                let record = index::parse(&line).map_err(|reason| ArchiveError::Damaged {
+                    path: path.clone(),
+                    reason,
+                })?;
+                by_url.entry(record.url.clone()).or_default().push(record);
+            }
+        }
+        for records in by_url.values_mut() {
+            order(records);
+        }
+        Ok(by_url)
+    }
+
+    /// Stores many captures with one group commit: the records appended to
+    /// the segment and made durable, the page JSON named, then the index
+    /// lines journaled. A crash at any point leaves each capture either
+    /// fully stored and listed, or unlisted.
     pub fn store_batch(
         &self,
-        _lock: &Lock,
+        lock: &Lock,
         items: Vec<Capture>,
     ) -> Result<Vec<Stored>, ArchiveError> {
-        let mut indexes: Vec<(PathBuf, Index, bool)> = Vec::new();
-        let mut slots: HashMap<PathBuf, usize> = HashMap::new();
-        let mut staged = Staged::new(&self.root);
-        let mut out = Vec::with_capacity(items.len());
+        let mut writer_slot = lock.writer.lock().map_err(|_| ArchiveError::Damaged {
+            path: self.root.clone(),
+            reason: "the segment writer was poisoned by a panic".into(),
+        })?;
+        if writer_slot
+            .as_ref()
+            .is_some_and(|w| w.len > segment::SEGMENT_MAX)
+            && let Some(w) = writer_slot.take()
+        {
+            w.close(&self.root)?;
+        }
+        if writer_slot.is_none() {
+            *writer_slot = Some(segment::Writer::create(&self.root)?);
+        }
+        let Some(writer) = writer_slot.as_mut() else {
+            return Err(ArchiveError::Damaged {
+                path: self.root.clone(),
+                reason: "no segment to write".into(),
+            });
+        };
+        let mut cache_guard = self.cache()?;
+        let cache = cache_guard.get_or_insert_with(HashMap::new);
         let now = jiff::Timestamp::now()
             .round(jiff::Unit::Second)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
             .to_string();
-        for item in items {
-            let meta = &item.meta;
-            let dir = self.page_dir(&meta.url);
-            let index_path = dir.join("captures.json");
-            let slot = match slots.get(&index_path) {
-                Some(&i) => i,
-                None => {
-                    let index = self.read_index(&index_path)?.unwrap_or_else(|| Index {
-                        url: meta.url.clone(),
-                        captures: Vec::new(),
-                    });
-                    slots.insert(index_path.clone(), indexes.len());
-                    indexes.push((index_path, index, false));
-                    indexes.len() - 1
+        let mut staged = Staged::new(&self.root);
+        let mut members: Vec<u8> = Vec::new();
+        let mut added: Vec<CaptureRecord> = Vec::new();
+        let mut out: Vec<(usize, bool)> = Vec::with_capacity(items.len());
+        let mut existing: Vec<CaptureRecord> = Vec::new();
+        for mut item in items {
+            let earlier = cache.get(&item.meta.url).map(Vec::as_slice).unwrap_or(&[]);
+            let same_url = earlier
+                .iter()
+                .chain(added.iter().filter(|r| r.url == item.meta.url));
+            let mut original = None;
+            let mut again = None;
+            for r in same_url {
+                if r.sha256 != item.sha256 {
+                    continue;
                 }
-            };
-            let (_, index, dirty) = &mut indexes[slot];
-            if let Some(existing) = index.captures.iter().find(|c| c.sha256 == item.sha256) {
-                out.push(Stored {
-                    record: existing.clone(),
-                    new: false,
-                });
+                if r.timestamp == item.meta.timestamp {
+                    again = Some(r.clone());
+                } else if r.record != RecordType::Revisit && original.is_none() {
+                    original = Some(r.clone());
+                }
+            }
+            // The same capture again: nothing to store, unless what is
+            // stored for it no longer reads back (then this copy repairs it).
+            if let Some(r) = again
+                && (added.contains(&r) || self.check(&r).is_ok())
+            {
+                existing.push(r);
+                out.push((existing.len() - 1, false));
                 continue;
             }
-            let object = self.object_path(&item.sha256);
-            let page_path = self.page_path(&meta.url, &meta.timestamp, &item.sha256);
-            match item.written {
-                Some((object_file, page_file)) => {
-                    // Linked without overwriting: an object already there stays.
-                    staged.add_unnamed(object, object_file, false);
-                    staged.add_unnamed(page_path, page_file, true);
-                }
+            let (member, kind) = match &original {
+                Some(o) => (item.revisit_member(o), RecordType::Revisit),
                 None => {
-                    if !object.exists() {
-                        staged.add(object, &item.raw, false)?;
-                    }
-                    staged.add(page_path, &item.page_json, true)?;
+                    let kind = match item.received {
+                        Received::Document { .. } => RecordType::Resource,
+                        Received::Warc { ref head, .. }
+                            if warc_type(head).eq_ignore_ascii_case("resource") =>
+                        {
+                            RecordType::Resource
+                        }
+                        _ => RecordType::Response,
+                    };
+                    (item.member.take().map_or_else(|| item.member(), Ok), kind)
+                }
+            };
+            let member = member.map_err(io(&self.root))?;
+            let location = Location {
+                filename: writer.name.clone(),
+                offset: writer.len + members.len() as u64,
+                length: member.len() as u64,
+            };
+            members.extend_from_slice(&member);
+            if kind != RecordType::Revisit {
+                let page_path = self.page_path(&item.meta.url, &item.meta.timestamp, &item.sha256);
+                match item.written.take() {
+                    Some(file) => staged.add_unnamed(page_path, file, true),
+                    None => staged.add(page_path, &item.page_json, true)?,
                 }
             }
-            let record = CaptureRecord {
-                url: meta.url.clone(),
-                timestamp: meta.timestamp,
-                sha256: item.sha256.clone(),
-                sha1: item.sha1.clone(),
-                kind: meta.kind,
-                original_url: meta.original_url.clone(),
-                status: meta.status,
-                content_type: meta.content_type.clone(),
-                stored_at: now.clone(),
-            };
-            index.captures.push(record.clone());
-            *dirty = true;
-            out.push(Stored { record, new: true });
+            added.push(item.record(kind, location, &now));
+            out.push((added.len() - 1, true));
         }
-        for (path, index, dirty) in &mut indexes {
-            if *dirty {
-                index
-                    .captures
-                    .sort_by(|a, b| (&a.timestamp, &a.sha256).cmp(&(&b.timestamp, &b.sha256)));
-                staged.add_last(path.clone(), &pretty(index)?)?;
+        if !added.is_empty() {
+            writer.append(&self.root, &members)?;
+            writer.sync(&self.root)?;
+            staged.commit()?;
+            let lines: String = added.iter().map(index::line).collect();
+            writer.journal(&self.root, &lines)?;
+            for r in &added {
+                let list = cache.entry(r.url.clone()).or_default();
+                list.push(r.clone());
+                order(list);
             }
         }
-        staged.commit()?;
-        Ok(out)
+        Ok(out
+            .into_iter()
+            .map(|(i, new)| Stored {
+                record: if new {
+                    added[i].clone()
+                } else {
+                    existing[i].clone()
+                },
+                new,
+            })
+            .collect())
     }
 
     /// Every stored capture, URL by URL (sorted), oldest first per URL.
     pub fn list(&self, url: Option<&str>) -> Result<Vec<CaptureRecord>, ArchiveError> {
-        if let Some(url) = url {
-            let path = self.page_dir(url).join("captures.json");
-            return Ok(self
-                .read_index(&path)?
-                .map(|i| i.captures)
-                .unwrap_or_default());
-        }
-        let mut indexes: Vec<Index> = Vec::new();
-        for path in self.index_files()? {
-            if let Some(index) = self.read_index(&path)? {
-                indexes.push(index);
-            }
-        }
-        indexes.sort_by(|a, b| a.url.cmp(&b.url));
-        Ok(indexes.into_iter().flat_map(|i| i.captures).collect())
-    }
-
-    /// Every URL's index file, in path order.
-    fn index_files(&self) -> Result<Vec<PathBuf>, ArchiveError> {
-        let pages = self.root.join("pages");
-        if !pages.is_dir() {
+        let guard = self.cache()?;
+        let Some(cache) = guard.as_ref() else {
             return Ok(Vec::new());
+        };
+        if let Some(url) = url {
+            return Ok(cache.get(url).cloned().unwrap_or_default());
         }
-        let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(&pages).min_depth(3).max_depth(3) {
-            let entry = entry.map_err(|e| ArchiveError::Io {
-                path: pages.clone(),
-                source: e.into(),
-            })?;
-            if entry.file_name() == "captures.json" {
-                out.push(entry.into_path());
-            }
-        }
-        out.sort();
-        Ok(out)
+        let mut urls: Vec<&String> = cache.keys().collect();
+        urls.sort();
+        Ok(urls
+            .into_iter()
+            .flat_map(|u| cache[u].iter().cloned())
+            .collect())
     }
 
     /// The capture a reference names: `URL@TIMESTAMP` or a sha256 prefix (≥ 12 hex digits).
@@ -413,37 +796,169 @@ impl Archive {
         {
             return Err(ArchiveError::BadReference(reference.to_owned()));
         }
+        // A sha256 names content: its first capture, not the revisits of it.
         let found = self
             .list(None)?
             .into_iter()
-            .filter(|c| c.sha256.starts_with(&prefix))
+            .filter(|c| c.sha256.starts_with(&prefix) && c.record != RecordType::Revisit)
             .collect();
         one(reference, found)
     }
 
-    /// The stored page JSON of a capture.
+    /// The capture whose payload a revisit repeats; the record itself otherwise.
+    pub fn original(&self, record: &CaptureRecord) -> Result<CaptureRecord, ArchiveError> {
+        if record.record != RecordType::Revisit {
+            return Ok(record.clone());
+        }
+        self.list(Some(&record.url))?
+            .into_iter()
+            .find(|r| r.sha256 == record.sha256 && r.record != RecordType::Revisit)
+            .ok_or_else(|| ArchiveError::Damaged {
+                path: segment::warcs(&self.root).join(&record.location.filename),
+                reason: format!(
+                    "the revisit of {} at {} refers to a capture that is not stored",
+                    record.url, record.timestamp
+                ),
+            })
+    }
+
+    /// The stored page JSON of a capture (of a revisit: its original's, with
+    /// the revisit's date).
     pub fn page(&self, record: &CaptureRecord) -> Result<Page, ArchiveError> {
-        let path = self.page_path(&record.url, &record.timestamp, &record.sha256);
+        let original = self.original(record)?;
+        let path = self.page_path(&original.url, &original.timestamp, &original.sha256);
         let bytes = fs::read(&path).map_err(io(&path))?;
-        serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Damaged {
+        let mut page: Page = serde_json::from_slice(&bytes).map_err(|e| ArchiveError::Damaged {
             path,
             reason: e.to_string(),
+        })?;
+        if record.record == RecordType::Revisit {
+            page.source.timestamp = Some(record.timestamp);
+        }
+        Ok(page)
+    }
+
+    /// One record as stored: its WARC headers and block, checked against the
+    /// index (same URL, payload digest).
+    pub fn record(&self, record: &CaptureRecord) -> Result<RecordBytes, ArchiveError> {
+        let bytes = segment::read(&self.root, &record.location)?;
+        let path = || segment::warcs(&self.root).join(&record.location.filename);
+        let mut reader = warc::Reader::new(std::io::Cursor::new(bytes), false, u64::MAX);
+        let rec = match reader.next_record() {
+            Ok(Some(r)) => r,
+            Ok(None) => {
+                return Err(ArchiveError::Damaged {
+                    path: path(),
+                    reason: format!("no record at offset {}", record.location.offset),
+                });
+            }
+            Err(e) => {
+                return Err(ArchiveError::Damaged {
+                    path: path(),
+                    reason: format!("the record at offset {}: {e}", record.location.offset),
+                });
+            }
+        };
+        let target = rec
+            .header("WARC-Target-URI")
+            .unwrap_or("")
+            .trim_matches(['<', '>']);
+        if target != record.url {
+            return Err(ArchiveError::Damaged {
+                path: path(),
+                reason: format!(
+                    "the record at offset {} is of {target:?}, the index says {}",
+                    record.location.offset, record.url
+                ),
+            });
+        }
+        Ok(RecordBytes {
+            headers: rec.headers,
+            block: rec.block,
         })
     }
 
-    /// The raw bytes of a capture, checked against their address.
-    pub fn raw(&self, record: &CaptureRecord) -> Result<Vec<u8>, ArchiveError> {
-        use sha2::Digest;
-        let path = self.object_path(&record.sha256);
-        let bytes = fs::read(&path).map_err(io(&path))?;
-        let actual = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&bytes));
-        if actual != record.sha256 {
+    /// The payload as received (the body, its Content-Encoding untouched),
+    /// checked against its digest; a revisit's is its original's.
+    pub fn payload(&self, record: &CaptureRecord) -> Result<Vec<u8>, ArchiveError> {
+        let original = self.original(record)?;
+        let rec = self.record(&original)?;
+        let payload = match original.record {
+            RecordType::Response => {
+                http_body_start(&rec.block).map_or(&rec.block[..], |i| &rec.block[i..])
+            }
+            _ => &rec.block[..],
+        };
+        let (sha256, _) = digests(payload);
+        if sha256 != original.sha256 {
             return Err(ArchiveError::Damaged {
-                path,
-                reason: format!("content hashes to {actual}"),
+                path: segment::warcs(&self.root).join(&original.location.filename),
+                reason: format!(
+                    "the payload at offset {} hashes to {sha256}, not {}",
+                    original.location.offset, original.sha256
+                ),
             });
         }
-        Ok(bytes)
+        Ok(payload.to_vec())
+    }
+
+    /// The bytes to parse: the payload with its Content-Encoding undone.
+    pub fn raw(&self, record: &CaptureRecord) -> Result<Vec<u8>, ArchiveError> {
+        let original = self.original(record)?;
+        let body = self.payload(&original)?;
+        if original.record != RecordType::Response {
+            return Ok(body);
+        }
+        let rec = self.record(&original)?;
+        let coding = http_body_start(&rec.block)
+            .and_then(|i| warc::parse_http_response(&rec.block[..i]))
+            .and_then(|h| h.header("Content-Encoding").map(str::to_owned));
+        match coding {
+            None => Ok(body),
+            Some(c) => warc::HttpResponse {
+                status: 200,
+                headers: vec![("Content-Encoding".into(), c)],
+                body,
+            }
+            .into_decoded_body(u64::MAX >> 1)
+            .map_err(|reason| ArchiveError::Damaged {
+                path: segment::warcs(&self.root).join(&original.location.filename),
+                reason,
+            }),
+        }
+    }
+
+    /// What was received, as it was: an HTTP answer's status line, headers
+    /// and body; a document's bytes. A revisit's own head with its
+    /// original's body.
+    pub fn received(&self, record: &CaptureRecord) -> Result<Vec<u8>, ArchiveError> {
+        let original = self.original(record)?;
+        let block = self.record(&original)?.block;
+        if record.record != RecordType::Revisit {
+            return Ok(block);
+        }
+        let own = self.record(record)?.block;
+        if own.is_empty() {
+            return Ok(block);
+        }
+        let body = http_body_start(&block).map_or(&block[..], |i| &block[i..]);
+        let mut out = own;
+        out.extend_from_slice(body);
+        Ok(out)
+    }
+
+    /// The record as written (uncompressed), for an export.
+    pub fn record_bytes(&self, record: &CaptureRecord) -> Result<Vec<u8>, ArchiveError> {
+        segment::read(&self.root, &record.location)
+    }
+
+    /// Whether a record reads back whole and matches its digest.
+    fn check(&self, record: &CaptureRecord) -> Result<(), ArchiveError> {
+        self.record(record)?;
+        if record.record != RecordType::Revisit {
+            self.payload(record)?;
+        }
+        Ok(())
     }
 
     /// Rewrites the page JSON of one capture (after the extractor improved).
@@ -454,29 +969,9 @@ impl Archive {
         page: &Page,
     ) -> Result<(), ArchiveError> {
         let path = self.page_path(&record.url, &record.timestamp, &record.sha256);
-        self.write_atomic(&path, &pretty(page)?, true)
-    }
-
-    fn read_index(&self, path: &Path) -> Result<Option<Index>, ArchiveError> {
-        match fs::read(path) {
-            Ok(bytes) => {
-                serde_json::from_slice(&bytes)
-                    .map(Some)
-                    .map_err(|e| ArchiveError::Damaged {
-                        path: path.to_path_buf(),
-                        reason: e.to_string(),
-                    })
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io(path)(e)),
-        }
-    }
-
-    fn object_path(&self, sha256: &str) -> PathBuf {
-        self.root
-            .join("objects")
-            .join(sha256.get(..2).unwrap_or("00"))
-            .join(sha256)
+        let mut staged = Staged::new(&self.root);
+        staged.add(path, &pretty(page)?, true)?;
+        staged.commit()
     }
 
     fn page_dir(&self, url: &str) -> PathBuf {
@@ -485,16 +980,67 @@ impl Archive {
     }
 
     /// The page JSON file of one capture.
-    fn page_path(&self, url: &str, timestamp: &Timestamp, sha256: &str) -> PathBuf {
+    pub fn page_path(&self, url: &str, timestamp: &Timestamp, sha256: &str) -> PathBuf {
         let name = format!("{timestamp}-{}.json", sha256.get(..12).unwrap_or(sha256));
         self.page_dir(url).join(name)
     }
+}
 
-    /// One file, atomically: the same path as a batch of one.
-    fn write_atomic(&self, dest: &Path, bytes: &[u8], overwrite: bool) -> Result<(), ArchiveError> {
-        let mut staged = Staged::new(&self.root);
-        staged.add(dest.to_path_buf(), bytes, overwrite)?;
-        staged.commit()
+/// The whole lines of an index file: a journal's torn last line is left out.
+fn index_lines(path: &Path) -> Result<Vec<String>, ArchiveError> {
+    let text = match fs::read(path) {
+        Ok(t) => t,
+        // Settled (renamed) between the listing and the read.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(path)(e)),
+    };
+    let whole = match text.iter().rposition(|&b| b == b'\n') {
+        Some(i) => &text[..=i],
+        None if path.extension().is_some_and(|e| e == "open") => &[][..],
+        None => &text[..],
+    };
+    let text = std::str::from_utf8(whole).map_err(|e| ArchiveError::Damaged {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    Ok(text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Oldest first, and of one capture's records the order they were stored in.
+fn order_stored(records: &mut [CaptureRecord]) {
+    records.sort_by(|a, b| {
+        (
+            &a.timestamp,
+            &a.sha256,
+            &a.stored_at,
+            &a.location.filename,
+            a.location.offset,
+        )
+            .cmp(&(
+                &b.timestamp,
+                &b.sha256,
+                &b.stored_at,
+                &b.location.filename,
+                b.location.offset,
+            ))
+    });
+}
+
+/// Oldest first; of two records of one capture (URL, date, payload), the
+/// later stored (a repair) stands.
+fn order(records: &mut Vec<CaptureRecord>) {
+    order_stored(records);
+    let mut i = records.len();
+    while i > 1 {
+        i -= 1;
+        let (a, b) = (&records[i - 1], &records[i]);
+        if a.timestamp == b.timestamp && a.sha256 == b.sha256 && a.record == b.record {
+            records.remove(i - 1);
+        }
     }
 }
 
@@ -566,233 +1112,4 @@ pub fn url_key(url: &str) -> (String, String) {
         format!("{slug}-{}", &hash[..10])
     };
     (host, slug)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::{ParseOptions, parse_page};
-
-    fn temp() -> PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "sidarkiv-archive-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        let _ = fs::remove_dir_all(&d);
-        d
-    }
-
-    fn meta(url: &str, ts: &str) -> StoreMeta {
-        StoreMeta {
-            url: url.into(),
-            timestamp: ts.parse().expect("a test timestamp"),
-            kind: SourceKind::File,
-            original_url: None,
-            status: 200,
-            content_type: None,
-        }
-    }
-
-    fn stored(a: &Archive, raw: &[u8], url: &str, ts: &str) -> Stored {
-        let page = parse_page(raw, &ParseOptions::default()).expect("parses");
-        let lock = a.lock().expect("lock");
-        a.store(&lock, raw, &page, meta(url, ts)).expect("store")
-    }
-
-    #[test]
-    fn same_bytes_same_url_are_stored_once() {
-        let a = Archive::open(&temp()).expect("open");
-        let raw = b"<html><body><h1>Rubrik</h1><p>Text</p></body></html>";
-        assert!(stored(&a, raw, "http://x.se/a", "20100101000000").new);
-        assert!(!stored(&a, raw, "http://x.se/a", "20110101000000").new);
-        assert!(
-            stored(&a, raw, "http://x.se/b", "20100101000000").new,
-            "another URL keeps its own entry"
-        );
-        assert_eq!(a.list(None).expect("list").len(), 2);
-        let objects = walkdir::WalkDir::new(a.root().join("objects"))
-            .into_iter()
-            .flatten()
-            .filter(|e| e.file_type().is_file())
-            .count();
-        assert_eq!(objects, 1, "one object for identical bytes");
-    }
-
-    fn files_under(dir: &Path) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-            .into_iter()
-            .flatten()
-            .filter(|e| e.file_type().is_file() && e.file_name() != ".lock")
-            .map(|e| e.into_path())
-            .collect();
-        files.sort();
-        files
-    }
-
-    #[test]
-    fn prepared_captures_appear_only_when_committed() {
-        let dir = temp();
-        let a = Archive::open(&dir).expect("open");
-        let capture = |url: &str, raw: &[u8], ts: &str| {
-            let page = parse_page(raw, &ParseOptions::default()).expect("parses");
-            let mut c = Capture::new(raw.to_vec(), &page, meta(url, ts)).expect("capture");
-            a.prepare(&mut c);
-            c
-        };
-        let raw = b"<html><body><h1>Rubrik</h1><p>Text</p></body></html>";
-        let first = capture("http://x.se/a", raw, "20100101000000");
-        if cfg!(target_os = "linux") {
-            assert!(first.written.is_some() && first.raw.is_empty());
-        }
-        assert!(
-            files_under(&dir).is_empty(),
-            "nothing visible before the commit"
-        );
-        // A prepared duplicate is dropped; its unnamed files leave nothing behind.
-        let again = capture("http://x.se/a", raw, "20100101000000");
-        let lock = a.lock().expect("lock");
-        let stored = a.store_batch(&lock, vec![first, again]).expect("store");
-        assert_eq!((stored[0].new, stored[1].new), (true, false));
-        assert_eq!(files_under(&dir).len(), 3, "object, page JSON, index");
-        assert_eq!(a.raw(&stored[0].record).expect("raw"), raw);
-
-        // The same bytes under another URL, prepared after the object is
-        // stored: the object is kept as it is, the new URL gets its files.
-        let elsewhere = capture("http://x.se/b", raw, "20100101000000");
-        let stored = a.store_batch(&lock, vec![elsewhere]).expect("store");
-        assert!(stored[0].new);
-        assert_eq!(
-            files_under(&dir).len(),
-            5,
-            "one object, two page JSON, two indexes"
-        );
-        assert_eq!(a.raw(&stored[0].record).expect("raw"), raw);
-        assert_eq!(a.list(None).expect("list").len(), 2);
-
-        // A page JSON already there (an interrupted run, an older extractor)
-        // is replaced by a prepared one, atomically.
-        let other = b"<html><body><h1>Ny rubrik</h1><p>Text</p></body></html>";
-        let second = capture("http://x.se/a", other, "20110101000000");
-        let ts: Timestamp = "20110101000000".parse().expect("timestamp");
-        let stale = a.page_path("http://x.se/a", &ts, &second.sha256);
-        fs::write(&stale, b"stale").expect("stale");
-        let stored = a.store_batch(&lock, vec![second]).expect("store");
-        assert!(stored[0].new);
-        assert_eq!(
-            a.page(&stored[0].record).expect("page").title.as_deref(),
-            Some("Ny rubrik")
-        );
-        assert_eq!(fs::read_dir(dir.join("tmp")).expect("tmp").count(), 0);
-    }
-
-    #[test]
-    fn raw_bytes_come_back_unaltered_and_refs_resolve() {
-        let a = Archive::open(&temp()).expect("open");
-        let raw = b"<html><body><h1>K\xf6p</h1></body></html>";
-        let s = stored(&a, raw, "http://x.se/a", "20100426093512");
-        assert_eq!(a.raw(&s.record).expect("raw"), raw);
-        assert_eq!(
-            a.resolve("http://x.se/a@20100426093512")
-                .expect("by url")
-                .sha256,
-            s.record.sha256
-        );
-        assert_eq!(
-            a.resolve(&s.record.sha256[..12])
-                .expect("by prefix")
-                .timestamp,
-            "20100426093512"
-        );
-        assert!(matches!(
-            a.resolve("abc"),
-            Err(ArchiveError::BadReference(_))
-        ));
-        assert!(matches!(
-            a.resolve("http://x.se/a@20990101000000"),
-            Err(ArchiveError::NotFound(_))
-        ));
-        assert_eq!(
-            a.page(&s.record).expect("page").title.as_deref(),
-            Some("Köp")
-        );
-    }
-
-    #[test]
-    fn a_reference_naming_two_captures_is_ambiguous() {
-        let a = Archive::open(&temp()).expect("open");
-        let one = stored(&a, b"<h1>Ett</h1>", "http://x.se/a", "20110315120000");
-        let two = stored(&a, b"<h1>Tv\xe5</h1>", "http://x.se/a", "20110315120000");
-        let err = a.resolve("http://x.se/a@20110315120000");
-        assert!(matches!(err, Err(ArchiveError::Ambiguous { count: 2, .. })));
-        // The message names both, so the user can pick one.
-        let text = err.err().map(|e| e.to_string()).unwrap_or_default();
-        for s in [&one, &two] {
-            assert!(text.contains(&s.record.sha256[..16]), "{text}");
-        }
-        for s in [one, two] {
-            assert_eq!(
-                a.resolve(&s.record.sha256[..16]).expect("by sha").sha256,
-                s.record.sha256
-            );
-        }
-    }
-
-    #[test]
-    fn damaged_objects_are_detected() {
-        let a = Archive::open(&temp()).expect("open");
-        let s = stored(&a, b"<p>original</p>", "http://x.se/a", "20100101000000");
-        fs::write(a.object_path(&s.record.sha256), b"<p>altered</p>").expect("tamper");
-        assert!(matches!(
-            a.raw(&s.record),
-            Err(ArchiveError::Damaged { .. })
-        ));
-    }
-
-    #[test]
-    fn url_keys_cannot_escape() {
-        for url in [
-            "http://x.se/../../etc/passwd",
-            "file:///../../..",
-            "http://x.se/%2e%2e/",
-            "..",
-            "",
-            "http://X.se/Å/ä?q=1#f",
-        ] {
-            let (host, slug) = url_key(url);
-            for part in [&host, &slug] {
-                assert!(
-                    !part.is_empty() && !part.starts_with('.') && part.len() <= 91,
-                    "{url}: {part}"
-                );
-                assert!(
-                    part.chars().all(|c| c.is_ascii_lowercase()
-                        || c.is_ascii_digit()
-                        || c == '-'
-                        || c == '.'),
-                    "{part}"
-                );
-            }
-        }
-        assert_ne!(url_key("http://x.se/a?b=1"), url_key("http://x.se/a?b=2"));
-    }
-
-    #[test]
-    fn a_second_lock_waits_then_fails() {
-        let dir = temp();
-        let a = Archive::open(&dir).expect("open");
-        let _held = a.lock().expect("first");
-        let b = Archive::open(&dir)
-            .expect("open")
-            .with_lock_wait(Duration::from_millis(200));
-        assert!(matches!(b.lock(), Err(ArchiveError::Locked { .. })));
-    }
-
-    #[test]
-    fn leftovers_of_interrupted_writes_are_cleared() {
-        let a = Archive::open(&temp()).expect("open");
-        fs::write(a.root().join("tmp").join(".tmpXYZ"), b"half").expect("leftover");
-        drop(a.lock().expect("lock"));
-        assert_eq!(fs::read_dir(a.root().join("tmp")).expect("tmp").count(), 0);
-    }
 }

@@ -45,9 +45,16 @@ mod tests {
             sha1: String::new(),
             kind: SourceKind::Wayback,
             original_url: None,
-            status: 200,
+            status: Some(200),
             content_type: None,
             stored_at: String::new(),
+            record: crate::archive::RecordType::Response,
+            location: crate::archive::Location {
+                filename: String::new(),
+                offset: 0,
+                length: 0,
+            },
+            reconstructed: false,
         }
     }
 

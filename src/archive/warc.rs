@@ -14,6 +14,9 @@ const MAX_HEADERS: usize = 1024;
 /// One WARC record: its headers (names as written) and its block.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// The header block as read, version line and blank line included: with
+    /// the block and a CRLF CRLF, the record byte for byte.
+    pub head: Vec<u8>,
     pub headers: Vec<(String, String)>,
     pub block: Vec<u8>,
     /// Bytes passed over before this record because they did not read as
@@ -114,11 +117,13 @@ impl Reader {
             self.skip_to_record(&mut skipped_before)?
         };
         let mut headers = Vec::new();
+        let mut head = line.clone().into_bytes();
         loop {
             line.clear();
             if self.read_line(&mut line)? == 0 {
                 return Err(bad("the file ends inside a record's headers".into()));
             }
+            head.extend_from_slice(line.as_bytes());
             if headers.len() >= MAX_HEADERS {
                 return Err(bad(format!(
                     "a record with more than {MAX_HEADERS} header lines"
@@ -152,6 +157,7 @@ impl Reader {
             )));
         }
         Ok(Some(Record {
+            head,
             headers,
             block,
             skipped_before,
@@ -233,6 +239,14 @@ fn looks_like_markup(body: &[u8]) -> bool {
         .is_some_and(|&b| b == b'<')
 }
 
+/// An HTTP response's status and headers, without copying its body.
+pub fn parse_http_head(block: &[u8]) -> Option<HttpResponse> {
+    let end = memchr::memmem::find(block, b"\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| memchr::memmem::find(block, b"\n\n").map(|i| i + 2))?;
+    parse_http_response(&block[..end])
+}
+
 pub fn parse_http_response(block: &[u8]) -> Option<HttpResponse> {
     let end = memchr::memmem::find(block, b"\r\n\r\n")
         .map(|i| (i, i + 4))
@@ -304,6 +318,15 @@ pub fn write_record(
         out.write_all(block)?;
         out.write_all(b"\r\n\r\n")
     }
+}
+
+/// A `WARC-*-Digest` value: `sha1:` and the base32 SHA-1.
+pub fn sha1_digest(bytes: &[u8]) -> String {
+    use sha1::Digest;
+    format!(
+        "sha1:{}",
+        data_encoding::BASE32.encode(&sha1::Sha1::digest(bytes))
+    )
 }
 
 /// A record ID derived from content, so that exporting the same archive twice

@@ -16,7 +16,7 @@ use super::Failure;
 use super::store::{ArchiveArg, open_archive};
 use sidarkiv::archive::Archive;
 use sidarkiv::archive::warc::{self, Reader};
-use sidarkiv::archive::{Capture, StoreMeta};
+use sidarkiv::archive::{Received, StoreMeta};
 use sidarkiv::model::SourceKind;
 use sidarkiv::{ParseOptions, Timestamp, parse_page};
 
@@ -35,12 +35,13 @@ pub struct ImportArgs {
 /// One page to parse.
 enum Job {
     File(PathBuf),
+    /// A page's WARC record, whole: it is stored byte for byte.
     Record {
         input: String,
-        bytes: Vec<u8>,
+        head: Vec<u8>,
+        block: Vec<u8>,
         url: String,
         timestamp: Option<Timestamp>,
-        status: u16,
         content_type: Option<String>,
     },
     Failed {
@@ -72,7 +73,7 @@ type Source = usize;
 enum Done {
     Ok {
         input: String,
-        capture: Box<Capture>,
+        capture: Box<sidarkiv::archive::Capture>,
         warnings: Vec<String>,
     },
     Err {
@@ -141,6 +142,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         drop((job_rx, done_tx));
         let mut out = std::io::stdout().lock();
         let mut per_input = Inputs::default();
+        let mut lock: Option<sidarkiv::archive::Lock> = None;
         // Group commit: what is parsed within BATCH_WAIT is stored together.
         while let Ok(first) = done_rx.recv() {
             let deadline = std::time::Instant::now() + BATCH_WAIT;
@@ -173,10 +175,17 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
                     Done::Input(summary) => per_input.summary(source, summary),
                 }
             }
-            match archive
-                .lock()
-                .and_then(|lock| archive.store_batch(&lock, captures))
-            {
+            // One lock (and one segment) for the whole run, taken when
+            // there is something to store.
+            let stored = match &lock {
+                Some(l) => archive.store_batch(l, captures),
+                None if captures.is_empty() => Ok(Vec::new()),
+                None => archive.lock().and_then(|l| {
+                    let l = lock.insert(l);
+                    archive.store_batch(l, captures)
+                }),
+            };
+            match stored {
                 Ok(stored) => {
                     for ((source, input, warnings), stored) in inputs.iter().zip(stored) {
                         ok += 1;
@@ -204,6 +213,9 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
             progress.tick();
         }
         out.flush()?;
+        if let Some(l) = lock.take() {
+            l.finish().context("cannot close the archive's segment")?;
+        }
         Ok(())
     });
     progress.finish_and_clear();
@@ -535,9 +547,9 @@ fn read_warc(source: Source, path: &Path, max_body: u64, jobs: &SyncSender<(Sour
         // A page is a `response` (HTTP status, headers, body) or a
         // `resource` (the document itself, as ArchiveWeb.page and wget's
         // local files write them); every other record is counted by type.
-        let (status, content_type, body) = match kind.as_str() {
+        let content_type = match kind.as_str() {
             "response" => {
-                let Some(http) = warc::parse_http_response(&record.block) else {
+                let Some(http) = warc::parse_http_head(&record.block) else {
                     *done.skipped.entry("not_http").or_default() += 1;
                     continue;
                 };
@@ -551,7 +563,7 @@ fn read_warc(source: Source, path: &Path, max_body: u64, jobs: &SyncSender<(Sour
                     *done.skipped.entry("redirect").or_default() += 1;
                     continue;
                 }
-                (http.status, content_type, http.into_decoded_body(max_body))
+                content_type
             }
             "resource" => {
                 let content_type = record.header("Content-Type").map(str::to_owned);
@@ -559,8 +571,7 @@ fn read_warc(source: Source, path: &Path, max_body: u64, jobs: &SyncSender<(Sour
                     *done.skipped.entry("not_html").or_default() += 1;
                     continue;
                 }
-                let block = std::mem::take(&mut record.block);
-                (200, content_type, Ok(block))
+                content_type
             }
             _ => {
                 let key = match kind.as_str() {
@@ -578,20 +589,17 @@ fn read_warc(source: Source, path: &Path, max_body: u64, jobs: &SyncSender<(Sour
         };
         pages += 1;
         let input = format!("{name}#{n}");
-        let job = match body {
-            Ok(bytes) => Job::Record {
-                input,
-                url: record
-                    .header("WARC-Target-URI")
-                    .unwrap_or("")
-                    .trim_matches(['<', '>'])
-                    .to_owned(),
-                timestamp: record.header("WARC-Date").and_then(warc_date),
-                status,
-                content_type,
-                bytes,
-            },
-            Err(reason) => Job::Failed { input, reason },
+        let job = Job::Record {
+            input,
+            url: record
+                .header("WARC-Target-URI")
+                .unwrap_or("")
+                .trim_matches(['<', '>'])
+                .to_owned(),
+            timestamp: record.header("WARC-Date").and_then(warc_date),
+            content_type,
+            head: std::mem::take(&mut record.head),
+            block: std::mem::take(&mut record.block),
         };
         if !send(job, &mut done) {
             return false;
@@ -640,16 +648,15 @@ fn work(
             Job::File(path) => parse_file(&path, url, limits),
             Job::Record {
                 input,
-                bytes,
+                head,
+                block,
                 url: target,
                 timestamp,
-                status,
                 content_type,
             } => {
+                let target = Some(target).filter(|t| !t.is_empty());
                 let opts = ParseOptions {
-                    url: Some(target.clone())
-                        .filter(|t| !t.is_empty())
-                        .or(url.map(str::to_owned)),
+                    url: target.clone().or(url.map(str::to_owned)),
                     charset: content_type
                         .as_deref()
                         .and_then(sidarkiv::fetch::charset_of),
@@ -657,7 +664,25 @@ fn work(
                     timestamp,
                     budget: Some(limits.budget),
                 };
-                finish(input, bytes, opts, timestamp, status, content_type, None)
+                let response = warc::parse_http_head(&block).is_some();
+                let body = if response {
+                    warc::parse_http_response(&block)
+                        .ok_or_else(|| "not an HTTP response".to_owned())
+                        .and_then(|h| h.into_decoded_body(limits.max_body))
+                } else {
+                    Ok(block.clone())
+                };
+                match body {
+                    Ok(bytes) => {
+                        let at = Origin {
+                            url: target,
+                            timestamp,
+                            file: None,
+                        };
+                        finish(input, &bytes, opts, at, Received::Warc { head, block })
+                    }
+                    Err(reason) => Done::Err { input, reason },
+                }
             }
         };
         // The file writes happen here, in parallel, rather than on the committing thread.
@@ -692,22 +717,39 @@ fn parse_file(path: &Path, url: Option<&str>, limits: Limits) -> Done {
         timestamp: None,
         budget: Some(limits.budget),
     };
-    finish(input, bytes, opts, mtime, 200, None, Some(path))
+    let at = Origin {
+        url: None,
+        timestamp: mtime,
+        file: Some(path),
+    };
+    let received = Received::Document {
+        content_type: "text/html".into(),
+        body: bytes.clone(),
+    };
+    finish(input, &bytes, opts, at, received)
 }
 
-/// Parses and decides URL and timestamp: the page's own URL, else `--url`,
-/// else the file's `file://` URL (with a warning); the capture time a
-/// view-mode copy shows, else the WARC date, else the file's modification time.
+/// Where a capture was made, as far as its input says.
+struct Origin<'a> {
+    /// The URL crawled (a record's WARC-Target-URI).
+    url: Option<String>,
+    /// The WARC date, or a file's modification time.
+    timestamp: Option<Timestamp>,
+    file: Option<&'a Path>,
+}
+
+/// Parses and decides URL and timestamp: the URL crawled, else the page's
+/// own, else `--url`, else the file's `file://` URL (with a warning); the
+/// capture time a view-mode copy shows, else the WARC date, else the file's
+/// modification time.
 fn finish(
     input: String,
-    bytes: Vec<u8>,
+    bytes: &[u8],
     opts: ParseOptions,
-    fallback_ts: Option<Timestamp>,
-    status: u16,
-    content_type: Option<String>,
-    file: Option<&Path>,
+    at: Origin<'_>,
+    received: Received,
 ) -> Done {
-    let mut page = match parse_page(&bytes, &opts) {
+    let mut page = match parse_page(bytes, &opts) {
         Ok(p) => p,
         Err(e) => {
             return Done::Err {
@@ -718,10 +760,10 @@ fn finish(
     };
     // Resolved only when needed: canonicalize costs a readlink per path component.
     let file_url = || {
-        let path = std::fs::canonicalize(file?).ok()?;
+        let path = std::fs::canonicalize(at.file?).ok()?;
         url::Url::from_file_path(path).ok().map(String::from)
     };
-    let url = if let Some(u) = &page.url {
+    let url = if let Some(u) = at.url.as_ref().or(page.url.as_ref()) {
         u.clone()
     } else if let Some(f) = file_url() {
         page.warnings
@@ -733,7 +775,7 @@ fn finish(
             reason: "no URL: the page names none and no --url was given".into(),
         };
     };
-    let Some(timestamp) = page.source.timestamp.or(fallback_ts) else {
+    let Some(timestamp) = page.source.timestamp.or(at.timestamp) else {
         return Done::Err {
             input,
             reason: "no capture time known".into(),
@@ -745,10 +787,8 @@ fn finish(
         // parse_page already says `wayback` for a view-mode copy read from a file.
         kind: page.source.kind,
         original_url: page.source.original_url.clone(),
-        status,
-        content_type,
     };
-    match Capture::new(bytes, &page, meta) {
+    match sidarkiv::archive::Capture::new(received, &page, meta) {
         Ok(capture) => Done::Ok {
             input,
             capture: Box::new(capture),

@@ -48,6 +48,8 @@ enum Command {
     Reparse(store::ReparseArgs),
     /// Check every stored capture; one JSON line per problem; exit 1 on damage.
     Verify(store::VerifyArgs),
+    /// Convert an archive written in an earlier layout, losing nothing.
+    Upgrade(store::UpgradeArgs),
     /// One JSON line per archived URL, with the capture chosen for a date.
     Pages(store::PagesArgs),
     /// The scheduled job: fetch, store and diff new captures of every tracked page.
@@ -113,6 +115,7 @@ pub fn run() -> ExitCode {
         Command::Export(args) => store::export(args),
         Command::Reparse(args) => store::reparse(args),
         Command::Verify(args) => store::verify(args),
+        Command::Upgrade(args) => store::upgrade(args),
         Command::Pages(args) => store::pages(args),
         Command::Sync(args) => sync::sync(args),
         Command::Report(args) => sync::report(args),

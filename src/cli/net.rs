@@ -145,7 +145,10 @@ pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
         timestamp: capture.timestamp,
         budget: Some(settings.page_time_budget),
     };
-    let mut page = parse_page(&capture.body, &opts)
+    let body = capture
+        .decoded_body(settings.max_body_bytes)
+        .map_err(|reason| anyhow::anyhow!("{}: {reason}", capture.original_url))?;
+    let mut page = parse_page(&body, &opts)
         .with_context(|| format!("cannot parse {}", capture.original_url))?;
     if capture.status != 200 {
         page.warnings.push(format!(
@@ -159,11 +162,15 @@ pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
         timestamp: capture.timestamp.unwrap_or_else(Timestamp::now),
         kind: opts.kind,
         original_url: Some(capture.original_url.clone()),
-        status: capture.status,
-        content_type: capture.content_type.clone(),
+    };
+    let received = sidarkiv::archive::Received::Http {
+        status_line: capture.status_line,
+        headers: capture.headers,
+        body: capture.body,
     };
     let lock = archive.lock()?;
-    let stored = archive.store(&lock, &capture.body, &page, meta)?;
+    let stored = archive.store(&lock, received, &page, meta)?;
+    lock.finish()?;
     tracing::info!(sha256 = %stored.record.sha256, new = stored.new, "stored");
     print_json(&page)?;
     Ok(ExitCode::SUCCESS)

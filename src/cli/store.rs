@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{Failure, print_json};
-use sidarkiv::archive::warc;
-use sidarkiv::archive::{Archive, CaptureRecord};
+use sidarkiv::archive::Archive;
 use sidarkiv::config::{Overrides, Settings};
 use sidarkiv::model::Page;
 use sidarkiv::{ParseOptions, parse_page};
@@ -98,6 +97,10 @@ pub fn list(args: ListArgs) -> Result<ExitCode, Failure> {
 pub struct ShowArgs {
     /// URL@TIMESTAMP (14 digits) or a sha256 prefix of at least 12 hex digits.
     reference: String,
+    /// The capture exactly as received (status line, headers, body bytes),
+    /// not its page JSON.
+    #[arg(long)]
+    raw: bool,
     #[command(flatten)]
     archive: ArchiveArg,
 }
@@ -105,6 +108,13 @@ pub struct ShowArgs {
 pub fn show(args: ShowArgs) -> Result<ExitCode, Failure> {
     let archive = args.archive.open()?;
     let record = archive.resolve(&args.reference)?;
+    if args.raw {
+        let bytes = archive.received(&record)?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(&bytes)?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
+    }
     print_json(&archive.page(&record)?)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -127,122 +137,27 @@ pub struct ExportArgs {
 
 pub fn export(args: ExportArgs) -> Result<ExitCode, Failure> {
     let archive = args.archive.open()?;
-    let records = archive.list(None).context("cannot list the archive")?;
     let gzip = args
         .warc
         .to_string_lossy()
         .to_ascii_lowercase()
         .ends_with(".gz");
+    let filename = args
+        .warc
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut exported = None;
     super::write_output(&args.warc, |mut out| {
-        let info = format!(
-            "software: sidarkiv/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\ncaptures: {}\r\n",
-            env!("CARGO_PKG_VERSION"),
-            records.len()
-        );
-        let filename = args
-            .warc
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        warc::write_record(
-            &mut out,
-            &[
-                ("WARC-Type", "warcinfo".into()),
-                ("WARC-Record-ID", warc::record_id(info.as_bytes())),
-                ("WARC-Date", sidarkiv::Timestamp::now().iso()),
-                ("WARC-Filename", filename),
-                ("Content-Type", "application/warc-fields".into()),
-            ],
-            info.as_bytes(),
-            gzip,
-        )?;
-        for record in &records {
-            write_capture(&archive, record, &mut out, gzip)?;
-        }
+        exported = Some(archive.export_warc(&mut out, gzip, &filename)?);
         Ok(())
     })?;
-    print_json(&json!({"warc": args.warc.display().to_string(), "captures": records.len()}))?;
+    let done = exported.unwrap_or_default();
+    print_json(
+        &json!({"warc": args.warc.display().to_string(), "captures": done.captures,
+        "revisits": done.revisits, "pages": done.pages}),
+    )?;
     Ok(ExitCode::SUCCESS)
-}
-
-fn write_capture(
-    archive: &Archive,
-    record: &CaptureRecord,
-    out: &mut impl Write,
-    gzip: bool,
-) -> anyhow::Result<()> {
-    use data_encoding::BASE32;
-    use sha1::{Digest, Sha1};
-    let raw = archive.raw(record)?;
-    let page = archive.page(record)?;
-    let content_type = record
-        .content_type
-        .clone()
-        .unwrap_or_else(|| "text/html".into());
-    let content_type: String = content_type.chars().filter(|c| !c.is_control()).collect();
-    let mut block = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
-        record.status,
-        reason(record.status),
-        raw.len()
-    )
-    .into_bytes();
-    block.extend_from_slice(&raw);
-    let date = record.timestamp.iso();
-    let id =
-        warc::record_id(format!("{}{}{}", record.url, record.timestamp, record.sha256).as_bytes());
-    warc::write_record(
-        out,
-        &[
-            ("WARC-Type", "response".into()),
-            ("WARC-Record-ID", id.clone()),
-            ("WARC-Date", date.clone()),
-            ("WARC-Target-URI", record.url.clone()),
-            ("Content-Type", "application/http;msgtype=response".into()),
-            ("WARC-Payload-Digest", format!("sha1:{}", record.sha1)),
-            (
-                "WARC-Block-Digest",
-                format!("sha1:{}", BASE32.encode(&Sha1::digest(&block))),
-            ),
-        ],
-        &block,
-        gzip,
-    )?;
-    let mut json = serde_json::to_vec_pretty(&page)?;
-    json.push(b'\n');
-    warc::write_record(
-        out,
-        &[
-            ("WARC-Type", "metadata".into()),
-            (
-                "WARC-Record-ID",
-                warc::record_id(format!("metadata{id}").as_bytes()),
-            ),
-            ("WARC-Date", date),
-            ("WARC-Target-URI", record.url.clone()),
-            ("WARC-Refers-To", id),
-            ("Content-Type", "application/json".into()),
-            (
-                "WARC-Block-Digest",
-                format!("sha1:{}", BASE32.encode(&Sha1::digest(&json))),
-            ),
-        ],
-        &json,
-        gzip,
-    )?;
-    Ok(())
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        301 => "Moved Permanently",
-        302 => "Found",
-        404 => "Not Found",
-        410 => "Gone",
-        500 => "Internal Server Error",
-        _ => "Status",
-    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -258,7 +173,11 @@ pub fn reparse(args: ReparseArgs) -> Result<ExitCode, Failure> {
     let records = archive.list(None)?;
     let lock = archive.lock()?;
     let (mut done, mut failed) = (0usize, Vec::new());
-    for record in &records {
+    // A revisit shares its original's page JSON.
+    for record in records
+        .iter()
+        .filter(|r| r.record != sidarkiv::archive::RecordType::Revisit)
+    {
         let result = archive
             .raw(record)
             .map_err(anyhow::Error::from)
@@ -296,6 +215,21 @@ pub fn reparse(args: ReparseArgs) -> Result<ExitCode, Failure> {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct UpgradeArgs {
+    #[command(flatten)]
+    archive: ArchiveArg,
+}
+
+/// Converts an archive written in an earlier layout; prints what it did.
+pub fn upgrade(args: UpgradeArgs) -> Result<ExitCode, Failure> {
+    let root = args.archive.settings()?.archive;
+    let done = sidarkiv::archive::upgrade::upgrade(&root)
+        .with_context(|| format!("cannot upgrade {}", root.display()))?;
+    print_json(&json!({"archive": root.display().to_string(), "upgraded": done}))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
     #[command(flatten)]
     archive: ArchiveArg,
@@ -312,12 +246,17 @@ pub fn verify(args: VerifyArgs) -> Result<ExitCode, Failure> {
         out.write_all(b"\n")?;
     }
     out.flush()?;
+    let superseded = report
+        .problems
+        .iter()
+        .filter(|p| p.problem == sidarkiv::archive::verify::ProblemKind::Superseded)
+        .count();
     eprintln!(
-        "sidarkiv: verify: {} captures checked, {} problem(s)",
+        "sidarkiv: verify: {} captures checked, {} problem(s), {superseded} superseded record(s)",
         report.captures,
-        report.problems.len()
+        report.problems.len() - superseded
     );
-    Ok(if report.problems.is_empty() {
+    Ok(if !report.damaged() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -1,0 +1,274 @@
+//! WARC segments: append-only `.warc.gz` files, one gzip member per record,
+//! written by one lock holder at a time, each with its index beside it.
+//!
+//! While a writer works, its index lines go to `indexes/<segment>.cdxj.open`
+//! (a journal, appended after the records it names are durable); when it is
+//! done, the journal becomes the sorted `indexes/<segment>.cdxj`. A writer
+//! killed on the way leaves a journal; the next lock holder settles it: torn
+//! lines and lines past the segment's end are dropped, the segment is cut
+//! after its last indexed record (a torn tail goes), and the rest is sorted.
+//! So the index never names a byte that is not a whole, durable record.
+
+use std::fs::{self, File};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use super::{ArchiveError, Location, io, warc};
+
+/// A segment is closed and another begun past this size.
+pub(super) const SEGMENT_MAX: u64 = 1 << 30;
+const JOURNAL: &str = ".cdxj.open";
+
+pub(super) fn warcs(root: &Path) -> PathBuf {
+    root.join("warcs")
+}
+
+pub(super) fn indexes(root: &Path) -> PathBuf {
+    root.join("indexes")
+}
+
+/// The segment being written and its journal.
+pub(super) struct Writer {
+    pub(super) name: String,
+    segment: File,
+    journal: File,
+    pub(super) len: u64,
+}
+
+impl Writer {
+    /// A new segment, named by the time and process so that writers never
+    /// share one, starting with a `warcinfo` record.
+    pub(super) fn create(root: &Path) -> Result<Writer, ArchiveError> {
+        let now = crate::timestamp::Timestamp::now();
+        // Names sort in the order segments were begun (a repair's copy
+        // after the record it replaces).
+        let nanos = jiff::Timestamp::now().subsec_nanosecond();
+        let name = format!("sidarkiv-{now}{nanos:09}-{}.warc.gz", std::process::id());
+        let (wdir, idir) = (warcs(root), indexes(root));
+        for d in [&wdir, &idir] {
+            fs::create_dir_all(d).map_err(io(d))?;
+        }
+        // The journal first: a segment is never without one to settle it.
+        let jpath = journal_path(root, &name);
+        let journal = File::options()
+            .create_new(true)
+            .append(true)
+            .open(&jpath)
+            .map_err(io(&jpath))?;
+        let spath = wdir.join(&name);
+        let mut segment = File::options()
+            .create_new(true)
+            .read(true)
+            .append(true)
+            .open(&spath)
+            .map_err(io(&spath))?;
+        let info = format!(
+            "software: sidarkiv/{}\r\nformat: WARC File Format 1.1\r\nconformsTo: https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/\r\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        let mut member = Vec::new();
+        warc::write_record(
+            &mut member,
+            &[
+                ("WARC-Type", "warcinfo".into()),
+                (
+                    "WARC-Record-ID",
+                    warc::record_id(format!("{name}{info}").as_bytes()),
+                ),
+                ("WARC-Date", now.iso()),
+                ("WARC-Filename", name.clone()),
+                ("Content-Type", "application/warc-fields".into()),
+            ],
+            info.as_bytes(),
+            true,
+        )
+        .map_err(io(&spath))?;
+        segment.write_all(&member).map_err(io(&spath))?;
+        for d in [&wdir, &idir] {
+            File::open(d).and_then(|f| f.sync_all()).map_err(io(d))?;
+        }
+        Ok(Writer {
+            name,
+            segment,
+            journal,
+            len: member.len() as u64,
+        })
+    }
+
+    /// Appends gzip members; their offset. On failure (a full disk) the
+    /// segment is cut back to where it was.
+    pub(super) fn append(&mut self, root: &Path, members: &[u8]) -> Result<u64, ArchiveError> {
+        let at = self.len;
+        let path = warcs(root).join(&self.name);
+        if let Err(e) = self.segment.write_all(members) {
+            let _ = self.segment.set_len(at);
+            return Err(io(&path)(e));
+        }
+        self.len += members.len() as u64;
+        Ok(at)
+    }
+
+    /// Makes the appended records durable.
+    pub(super) fn sync(&self, root: &Path) -> Result<(), ArchiveError> {
+        let path = warcs(root).join(&self.name);
+        self.segment.sync_data().map_err(io(&path))
+    }
+
+    /// Appends index lines (records already durable) and makes them durable:
+    /// the commit point.
+    pub(super) fn journal(&mut self, root: &Path, lines: &str) -> Result<(), ArchiveError> {
+        let path = journal_path(root, &self.name);
+        self.journal
+            .write_all(lines.as_bytes())
+            .and_then(|()| self.journal.sync_data())
+            .map_err(io(&path))
+    }
+
+    /// Turns the journal into the segment's sorted index.
+    pub(super) fn close(self, root: &Path) -> Result<(), ArchiveError> {
+        let name = self.name.clone();
+        drop(self);
+        settle(root, &name)
+    }
+}
+
+fn journal_path(root: &Path, segment: &str) -> PathBuf {
+    indexes(root).join(format!("{segment}{JOURNAL}"))
+}
+
+pub(super) fn index_path(root: &Path, segment: &str) -> PathBuf {
+    indexes(root).join(format!("{segment}.cdxj"))
+}
+
+/// Segments whose journals were left by writers that did not finish.
+pub(super) fn unsettled(root: &Path) -> Vec<String> {
+    let Ok(dir) = fs::read_dir(indexes(root)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = dir
+        .flatten()
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(JOURNAL))
+                .map(str::to_owned)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Settles one segment's journal into its sorted index (see the module doc).
+pub(super) fn settle(root: &Path, segment: &str) -> Result<(), ArchiveError> {
+    let jpath = journal_path(root, segment);
+    let spath = warcs(root).join(segment);
+    let text = match fs::read(&jpath) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(&jpath)(e)),
+    };
+    let size = match fs::metadata(&spath) {
+        Ok(m) => m.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(io(&spath)(e)),
+    };
+    let whole = match text.iter().rposition(|&b| b == b'\n') {
+        Some(i) => &text[..=i],
+        None => &[][..],
+    };
+    let mut lines: Vec<String> = Vec::new();
+    let mut end = 0u64;
+    for line in String::from_utf8_lossy(whole).lines() {
+        let Ok(record) = super::index::parse(line) else {
+            continue;
+        };
+        let stop = record.location.offset + record.location.length;
+        if record.location.filename != segment || stop > size {
+            continue;
+        }
+        end = end.max(stop);
+        lines.push(format!("{line}\n"));
+    }
+    if lines.is_empty() {
+        let _ = fs::remove_file(&spath);
+    } else {
+        if size > end {
+            let f = File::options()
+                .write(true)
+                .open(&spath)
+                .map_err(io(&spath))?;
+            f.set_len(end)
+                .and_then(|()| f.sync_all())
+                .map_err(io(&spath))?;
+        }
+        super::index::sort(&mut lines);
+        let ipath = index_path(root, segment);
+        let mut staged = super::commit::Staged::new(root);
+        staged.add(ipath, lines.concat().as_bytes(), true)?;
+        staged.commit()?;
+    }
+    fs::remove_file(&jpath).map_err(io(&jpath))?;
+    let dir = indexes(root);
+    File::open(&dir)
+        .and_then(|f| f.sync_all())
+        .map_err(io(&dir))
+}
+
+/// The index files to read: settled ones and the journals of writers at
+/// work (whose torn last line, if any, is left out by the reader).
+pub(super) fn index_files(root: &Path) -> Result<Vec<PathBuf>, ArchiveError> {
+    let dir = indexes(root);
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(&dir)(e)),
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let n = p.to_string_lossy();
+            n.ends_with(".cdxj") || n.ends_with(JOURNAL)
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The bytes of one record, as written: its gzip member undone.
+pub(super) fn read(root: &Path, at: &Location) -> Result<Vec<u8>, ArchiveError> {
+    // The file name comes from an index line: it must name a segment, not a path.
+    if at.filename.contains(['/', '\\']) || at.filename.starts_with('.') {
+        return Err(ArchiveError::Damaged {
+            path: indexes(root),
+            reason: format!("{:?} is not a segment name", at.filename),
+        });
+    }
+    let path = warcs(root).join(&at.filename);
+    let mut file = File::open(&path).map_err(io(&path))?;
+    file.seek(SeekFrom::Start(at.offset)).map_err(io(&path))?;
+    let mut member = Vec::new();
+    (&mut file)
+        .take(at.length)
+        .read_to_end(&mut member)
+        .map_err(io(&path))?;
+    if (member.len() as u64) < at.length {
+        return Err(ArchiveError::Damaged {
+            path,
+            reason: format!(
+                "the record at offset {} is cut short: {} of {} bytes",
+                at.offset,
+                member.len(),
+                at.length
+            ),
+        });
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(member.as_slice())
+        .read_to_end(&mut out)
+        .map_err(|e| ArchiveError::Damaged {
+            path: path.clone(),
+            reason: format!("the record at offset {} does not inflate: {e}", at.offset),
+        })?;
+    Ok(out)
+}
