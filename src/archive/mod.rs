@@ -1113,3 +1113,283 @@ pub fn url_key(url: &str) -> (String, String) {
     };
     (host, slug)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ParseOptions, parse_page};
+
+    fn temp() -> PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "sidarkiv-archive-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let _ = fs::remove_dir_all(&d);
+        d
+    }
+
+    fn meta(url: &str, ts: &str) -> StoreMeta {
+        StoreMeta {
+            url: url.into(),
+            timestamp: ts.parse().expect("a test timestamp"),
+            kind: SourceKind::Wayback,
+            original_url: None,
+        }
+    }
+
+    fn http(body: &[u8]) -> Received {
+        Received::Http {
+            status_line: "HTTP/1.1 200 OK".into(),
+            headers: vec![
+                (
+                    "Content-Type".into(),
+                    "text/html; charset=iso-8859-1".into(),
+                ),
+                (
+                    "Last-Modified".into(),
+                    "Mon, 26 Apr 2010 09:35:12 GMT".into(),
+                ),
+            ],
+            body: body.to_vec(),
+        }
+    }
+
+    fn stored(a: &Archive, raw: &[u8], url: &str, ts: &str) -> Stored {
+        let page = parse_page(raw, &ParseOptions::default()).expect("parses");
+        let lock = a.lock().expect("lock");
+        let s = a
+            .store(&lock, http(raw), &page, meta(url, ts))
+            .expect("store");
+        lock.finish().expect("finish");
+        s
+    }
+
+    #[test]
+    fn what_was_received_comes_back_as_it_was() {
+        let a = Archive::open(&temp()).expect("open");
+        let raw = b"<html><body><h1>K\xf6p</h1></body></html>";
+        let s = stored(&a, raw, "http://x.se/a", "20100426093512");
+        assert_eq!(s.record.record, RecordType::Response);
+        assert_eq!(s.record.status, Some(200));
+        assert_eq!(a.raw(&s.record).expect("raw"), raw);
+        let received = a.received(&s.record).expect("received");
+        assert!(received.starts_with(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=iso-8859-1\r\nLast-Modified: Mon, 26 Apr 2010"));
+        assert!(received.ends_with(raw));
+        assert_eq!(
+            a.resolve("http://x.se/a@20100426093512")
+                .expect("by url")
+                .sha256,
+            s.record.sha256
+        );
+        assert_eq!(
+            a.resolve(&s.record.sha256[..12])
+                .expect("by prefix")
+                .timestamp,
+            "20100426093512"
+        );
+        assert!(matches!(
+            a.resolve("abc"),
+            Err(ArchiveError::BadReference(_))
+        ));
+        assert!(matches!(
+            a.resolve("http://x.se/a@20990101000000"),
+            Err(ArchiveError::NotFound(_))
+        ));
+        assert_eq!(
+            a.page(&s.record).expect("page").title.as_deref(),
+            Some("Köp")
+        );
+    }
+
+    #[test]
+    fn the_same_bytes_again_are_a_revisit_and_a_revert_keeps_its_date() {
+        let a = Archive::open(&temp()).expect("open");
+        let (one, two) = (
+            b"<html><body><h1>Ett</h1></body></html>".as_slice(),
+            b"<html><body><h1>Tva</h1></body></html>".as_slice(),
+        );
+        let first = stored(&a, one, "http://x.se/a", "20100101000000");
+        stored(&a, two, "http://x.se/a", "20110101000000");
+        let back = stored(&a, one, "http://x.se/a", "20120101000000");
+        assert!(back.new);
+        assert_eq!(back.record.record, RecordType::Revisit);
+        // A re-run stores nothing.
+        assert!(!stored(&a, one, "http://x.se/a", "20120101000000").new);
+        let listed = a.list(Some("http://x.se/a")).expect("list");
+        let kinds: Vec<RecordType> = listed.iter().map(|r| r.record).collect();
+        assert_eq!(
+            kinds,
+            [
+                RecordType::Response,
+                RecordType::Response,
+                RecordType::Revisit
+            ]
+        );
+        // The revisit reads as its original, with its own date.
+        let page = a.page(&back.record).expect("page");
+        assert_eq!(page.title.as_deref(), Some("Ett"));
+        assert_eq!(page.source.timestamp, Some(back.record.timestamp));
+        assert_eq!(a.raw(&back.record).expect("raw"), one);
+        // A sha256 names the content: its first capture.
+        assert_eq!(
+            a.resolve(&first.record.sha256).expect("by sha").timestamp,
+            first.record.timestamp
+        );
+        // Another URL with the same bytes keeps its own record.
+        let other = stored(&a, one, "http://x.se/b", "20100101000000");
+        assert_eq!(other.record.record, RecordType::Response);
+        // The index survives a new process: read back from the files.
+        let again = Archive::open(a.root()).expect("open");
+        assert_eq!(again.list(None).expect("list").len(), 4);
+    }
+
+    #[test]
+    fn a_reference_naming_two_captures_of_one_second_is_ambiguous() {
+        let a = Archive::open(&temp()).expect("open");
+        let one = stored(&a, b"<h1>Ett</h1>", "http://x.se/a", "20110315120000");
+        let two = stored(&a, b"<h1>Tv\xe5</h1>", "http://x.se/a", "20110315120000");
+        assert!(one.new && two.new);
+        let err = a.resolve("http://x.se/a@20110315120000");
+        assert!(matches!(err, Err(ArchiveError::Ambiguous { count: 2, .. })));
+        let text = err.err().map(|e| e.to_string()).unwrap_or_default();
+        for s in [&one, &two] {
+            assert!(text.contains(&s.record.sha256[..16]), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_url_with_a_line_break_is_refused() {
+        let page = parse_page(b"<h1>x</h1>", &ParseOptions::default()).expect("parses");
+        for url in ["http://x.se/a\r\nWARC-Type: metadata", "http://x.se/\u{7}"] {
+            let err = Capture::new(http(b"<h1>x</h1>"), &page, meta(url, "20100101000000"));
+            assert!(matches!(err, Err(ArchiveError::BadUrl(_))), "{url:?}");
+        }
+    }
+
+    #[test]
+    fn a_local_file_is_a_resource_record() {
+        let a = Archive::open(&temp()).expect("open");
+        let raw = b"<html><h1>Lokal</h1></html>";
+        let page = parse_page(raw, &ParseOptions::default()).expect("parses");
+        let lock = a.lock().expect("lock");
+        let received = Received::Document {
+            content_type: "text/html".into(),
+            body: raw.to_vec(),
+        };
+        let s = a
+            .store(
+                &lock,
+                received,
+                &page,
+                meta("file:///tmp/lokal.html", "20100101000000"),
+            )
+            .expect("store");
+        assert_eq!(
+            (s.record.record, s.record.status),
+            (RecordType::Resource, None)
+        );
+        assert_eq!(a.received(&s.record).expect("received"), raw);
+        let rec = a.record(&s.record).expect("record");
+        assert!(
+            rec.headers
+                .iter()
+                .any(|(k, v)| k == "WARC-Type" && v == "resource")
+        );
+    }
+
+    #[test]
+    fn a_killed_writer_leaves_an_archive_the_next_lock_settles() {
+        let dir = temp();
+        let a = Archive::open(&dir).expect("open");
+        let s = stored(&a, b"<h1>Kvar</h1>", "http://x.se/a", "20100101000000");
+        // A writer killed mid-batch: its journal has a whole line and a torn
+        // one, its segment a torn record after the last indexed one.
+        let lock = a.lock().expect("lock");
+        let page = parse_page(b"<h1>Halv</h1>", &ParseOptions::default()).expect("parses");
+        a.store(
+            &lock,
+            http(b"<h1>Halv</h1>"),
+            &page,
+            meta("http://x.se/b", "20100101000000"),
+        )
+        .expect("store");
+        // Killed: the writer never closes; the lock's file is let go.
+        let writer = lock
+            .writer
+            .lock()
+            .expect("writer")
+            .take()
+            .expect("a writer");
+        let segment_name = writer.name.clone();
+        std::mem::forget(writer);
+        drop(lock);
+        let journal = segment::indexes(&dir).join(format!("{segment_name}.cdxj.open"));
+        let mut text = fs::read(&journal).expect("journal");
+        text.extend_from_slice(b"se,x)/c 2010 {\"url\":");
+        fs::write(&journal, text).expect("torn line");
+        let seg = segment::warcs(&dir).join(&segment_name);
+        let before = fs::metadata(&seg).expect("segment").len();
+        let mut bytes = fs::read(&seg).expect("segment");
+        bytes.extend_from_slice(&[0x1f, 0x8b, 8, 0, 1, 2, 3]);
+        fs::write(&seg, bytes).expect("torn tail");
+        // Readers meanwhile see the whole lines only.
+        let reader = Archive::open(&dir).expect("open");
+        assert_eq!(reader.list(None).expect("list").len(), 2);
+        // The next lock holder settles it.
+        let b = Archive::open(&dir).expect("open");
+        let lock = b.lock().expect("lock");
+        assert!(!journal.exists(), "the journal is settled");
+        assert_eq!(
+            fs::metadata(&seg).expect("segment").len(),
+            before,
+            "torn tail cut"
+        );
+        assert!(segment::index_path(&dir, &segment_name).exists());
+        assert_eq!(b.list(None).expect("list").len(), 2);
+        for r in b.list(None).expect("list") {
+            assert!(b.check(&r).is_ok(), "{r:?}");
+        }
+        assert!(b.check(&s.record).is_ok());
+        drop(lock);
+    }
+
+    #[test]
+    fn url_keys_cannot_escape() {
+        for url in [
+            "http://x.se/../../etc/passwd",
+            "file:///../../..",
+            "http://x.se/%2e%2e/",
+            "..",
+            "",
+            "http://X.se/Å/ä?q=1#f",
+        ] {
+            let (host, slug) = url_key(url);
+            for part in [&host, &slug] {
+                assert!(
+                    !part.is_empty() && !part.starts_with('.') && part.len() <= 91,
+                    "{url}: {part}"
+                );
+                assert!(
+                    part.chars().all(|c| c.is_ascii_lowercase()
+                        || c.is_ascii_digit()
+                        || c == '-'
+                        || c == '.'),
+                    "{part}"
+                );
+            }
+        }
+        assert_ne!(url_key("http://x.se/a?b=1"), url_key("http://x.se/a?b=2"));
+    }
+
+    #[test]
+    fn a_second_lock_waits_then_fails() {
+        let dir = temp();
+        let a = Archive::open(&dir).expect("open");
+        let _held = a.lock().expect("first");
+        let b = Archive::open(&dir)
+            .expect("open")
+            .with_lock_wait(Duration::from_millis(200));
+        assert!(matches!(b.lock(), Err(ArchiveError::Locked { .. })));
+    }
+}
