@@ -13,3 +13,4 @@ mod server;
 mod sync;
 mod trust;
 mod util;
+mod warc_tools;

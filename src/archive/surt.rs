@@ -35,11 +35,8 @@ pub fn surt(raw: &str) -> String {
     };
     let host = host.trim_end_matches('.');
     let host = strip_www(host);
-    let mut key = if host.parse::<std::net::Ipv4Addr>().is_ok() {
-        host.to_owned()
-    } else {
-        host.split('.').rev().collect::<Vec<_>>().join(",")
-    };
+    // An IP address is reversed like a name (`1,0,0,127)`), as the package does.
+    let mut key = host.split('.').rev().collect::<Vec<_>>().join(",");
     if let Some(port) = url.port() {
         key.push_str(&format!(":{port}"));
     }
@@ -118,6 +115,7 @@ mod tests {
             ),
             ("http://x.se/a b", "se,x)/a%20b"),
             ("file:///tmp/x.html", "file:/tmp/x.html"),
+            ("http://127.0.0.1:8080/a", "1,0,0,127:8080)/a"),
             ("urn:sidarkiv:x", "urn:sidarkiv:x"),
         ] {
             assert_eq!(surt(url), key, "{url}");
