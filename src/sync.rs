@@ -7,14 +7,14 @@
 //! page stops at its first failed capture, so the cursor never passes a
 //! capture that was not stored and the next run picks up exactly there.
 
-use data_encoding::BASE32;
 use serde::Serialize;
-use sha1::{Digest, Sha1};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use thiserror::Error;
 use tracing::{info, warn};
 
-use crate::archive::{Archive, ArchiveError, Lock, Received, StoreMeta};
+use crate::archive::{
+    Archive, ArchiveError, Capture, CaptureRecord, Lock, Received, RecordType, StoreMeta,
+};
 use crate::config::TrackedPage;
 use crate::diff::{PageDiff, Summary, diff};
 use crate::error::chain;
@@ -89,11 +89,14 @@ pub const CDX_PAGE_ROWS: usize = 1000;
 #[derive(Debug, Serialize)]
 pub struct PageOutcome {
     pub url: String,
-    /// Distinct captures (by digest) CDX listed after the cursor.
+    /// Captures CDX listed after the cursor.
     pub captures_found: usize,
-    /// Of those, the ones not stored yet.
+    /// Distinct payloads among them not stored yet: the downloads.
     pub captures_new: usize,
     pub captures_stored: usize,
+    /// Captures listed with a payload already stored: revisit records
+    /// written from the listing, nothing downloaded.
+    pub revisits_stored: usize,
     /// New captures left for a later run when `--max-captures` was reached.
     pub captures_remaining: usize,
     pub changes: Vec<ChangeSummary>,
@@ -136,6 +139,7 @@ pub async fn sync_page(
         captures_found: 0,
         captures_new: 0,
         captures_stored: 0,
+        revisits_stored: 0,
         captures_remaining: 0,
         changes: Vec::new(),
         warnings: Vec::new(),
@@ -166,27 +170,53 @@ async fn run(
 ) -> Result<(), SyncError> {
     let stored = archive.list(Some(&page.url)).map_err(SyncError::Archive)?;
     let cursor = stored.iter().map(|c| c.timestamp).max();
-    let mut known: HashSet<String> = stored.iter().map(|c| c.sha1.clone()).collect();
+    // The payloads stored for this URL, by their CDX digest: a row with one
+    // of them is a revisit, written from the row without downloading.
+    let mut known: HashMap<String, CaptureRecord> = stored
+        .iter()
+        .filter(|c| c.record != RecordType::Revisit)
+        .map(|c| (c.sha1.clone(), c.clone()))
+        .collect();
     let mut previous: Option<Page> = match stored.last() {
         Some(last) => Some(archive.page(last).map_err(SyncError::Archive)?),
         None => None,
     };
     let from = cursor.or(page.from);
     let rows = list_captures(fetcher, &page.url, from, page.to).await?;
-    let mut seen = HashSet::new();
     let rows: Vec<_> = rows
         .into_iter()
         .filter(|r| cursor.as_ref().is_none_or(|c| &r.timestamp > c))
-        .filter(|r| seen.insert(r.digest.clone()))
         .collect();
     outcome.captures_found = rows.len();
-    let rows: Vec<_> = rows
-        .into_iter()
-        .filter(|r| !known.contains(&r.digest))
-        .collect();
-    outcome.captures_new = rows.len();
+    let mut unseen = HashSet::new();
+    outcome.captures_new = rows
+        .iter()
+        .filter(|r| !known.contains_key(&r.digest) && unseen.insert(r.digest.clone()))
+        .count();
     let total = rows.len();
     for (done, row) in rows.into_iter().enumerate() {
+        if let Some(original) = known.get(&row.digest) {
+            let timestamp = row.timestamp;
+            let meta = StoreMeta {
+                url: page.url.clone(),
+                timestamp,
+                kind: SourceKind::Wayback,
+                original_url: Some(wayback::normalize_url(&row.original)),
+            };
+            let mime = Some(row.mimetype.as_str()).filter(|m| !m.is_empty() && *m != "-");
+            let result = Capture::seen_again(original, meta, row.statuscode.parse().ok(), mime)
+                .and_then(|c| archive.store_batch(lock, vec![c]))
+                .map_err(|source| SyncError::Store { timestamp, source })?;
+            if let Some(stored) = result.into_iter().next().filter(|s| s.new) {
+                outcome.revisits_stored += 1;
+                let now = archive
+                    .page(&stored.record)
+                    .map_err(|source| SyncError::Store { timestamp, source })?;
+                note_change(previous.as_ref(), &now, outcome, diffs);
+                previous = Some(now);
+            }
+            continue;
+        }
         // Oldest first and the cursor after the last stored: the next run
         // goes on from here.
         if *budget == Some(0) {
@@ -221,7 +251,8 @@ async fn run(
             .map_err(|reason| SyncError::Body { timestamp, reason })?;
         let mut parsed =
             parse_page(&body, &opts).map_err(|source| SyncError::Parse { timestamp, source })?;
-        let sha1 = BASE32.encode(&Sha1::digest(&capture.body));
+        let sha1 = crate::archive::warc::sha1_digest(&capture.body);
+        let sha1 = sha1.trim_start_matches("sha1:");
         if !row.digest.is_empty() && row.digest != sha1 {
             parsed.warnings.push(format!(
                 "the CDX digest {} differs from the bytes received ({sha1}); the archive may have recompressed them",
@@ -248,7 +279,9 @@ async fn run(
         let result = archive
             .store(lock, received, &parsed, meta)
             .map_err(|source| SyncError::Store { timestamp, source })?;
-        known.insert(sha1);
+        if result.record.record != RecordType::Revisit {
+            known.insert(result.record.sha1.clone(), result.record.clone());
+        }
         if !result.new {
             continue;
         }
@@ -257,23 +290,36 @@ async fn run(
             *left = left.saturating_sub(1);
         }
         info!(url = %page.url, timestamp = %result.record.timestamp, "stored");
-        if let Some(prev) = &previous {
-            let d = diff(prev, &parsed);
-            if d.changed {
-                outcome.changes.push(ChangeSummary {
-                    from: d.from.timestamp,
-                    to: d.to.timestamp,
-                    summary: d.summary.clone(),
-                });
-                diffs.push(FoundDiff {
-                    title: parsed.title.clone().or_else(|| prev.title.clone()),
-                    diff: d,
-                });
-            }
-        }
+        note_change(previous.as_ref(), &parsed, outcome, diffs);
         previous = Some(parsed);
     }
     Ok(())
+}
+
+/// A change from the previous capture's page to this one, if any, for the
+/// summary and the report. Consecutive captures are compared, so a page
+/// that goes back to an earlier text shows a change back.
+fn note_change(
+    previous: Option<&Page>,
+    now: &Page,
+    outcome: &mut PageOutcome,
+    diffs: &mut Vec<FoundDiff>,
+) {
+    let Some(prev) = previous else {
+        return;
+    };
+    let d = diff(prev, now);
+    if d.changed {
+        outcome.changes.push(ChangeSummary {
+            from: d.from.timestamp,
+            to: d.to.timestamp,
+            summary: d.summary.clone(),
+        });
+        diffs.push(FoundDiff {
+            title: now.title.clone().or_else(|| prev.title.clone()),
+            diff: d,
+        });
+    }
 }
 
 /// Every capture CDX lists for `url` in the range, oldest first.

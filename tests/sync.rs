@@ -256,8 +256,11 @@ fn first_run_stores_the_distinct_captures_second_run_fetches_nothing() {
     let s = summary(&out);
     assert_eq!(s["pages"], 3);
     assert_eq!(s["captures_stored"], 6, "{s:#}");
+    // The same payload again is kept as a revisit with its own date,
+    // written from the listing without a download.
+    assert_eq!(s["revisits_stored"], 1, "{s:#}");
     assert_eq!(s["offline"], false);
-    assert_eq!(stored(&dir).len(), 6);
+    assert_eq!(stored(&dir).len(), 7);
     let archived_404 = stored(&dir)
         .into_iter()
         .find(|(u, t, _)| u == B && t == "20110101000000");
@@ -466,8 +469,9 @@ fn offline_sync_replays_the_bundled_recording() {
             s["captures_found"].as_u64(),
             s["captures_stored"].as_u64()
         ),
-        (Some(true), Some(2), Some(2))
+        (Some(true), Some(3), Some(2))
     );
+    assert_eq!(s["revisits_stored"], 1, "seen unchanged on 2010-06-15");
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report");
     assert!(md.contains("Nätverket **CPMR** har lagts till"), "{md}");
     let again = summary(&sync(&dir, &["--offline"], &[]));
@@ -644,10 +648,11 @@ fn pages_shows_each_url_as_of_a_date() {
     let latest = pages(&[]);
     assert_eq!(latest.len(), 1);
     assert_eq!(latest[0]["capture"]["timestamp"], "20110315120000");
-    assert_eq!(latest[0]["captures"], 2);
+    assert_eq!(latest[0]["captures"], 3);
     assert_eq!(latest[0]["title"], "Internationella nätverk");
     let in_2010 = pages(&["--at", "2010"]);
-    assert_eq!(in_2010[0]["capture"]["timestamp"], "20100426093512");
+    // Last seen in 2010 on 2010-06-15, unchanged since April (a revisit).
+    assert_eq!(in_2010[0]["capture"]["timestamp"], "20100615080102");
     assert_eq!(in_2010[0]["updated"], "2010-04-26");
     assert!(in_2010[0]["warning"].is_null());
     let before_any = pages(&["--at", "2008-06"]);
@@ -681,4 +686,72 @@ fn pages_shows_each_url_as_of_a_date() {
         "{}",
         damaged[0]
     );
+}
+
+#[test]
+fn a_page_that_goes_back_to_an_earlier_text_is_a_change_back() {
+    let dir = temp_dir("sync-revert");
+    let before = small_page("Vänorter", "Karlskrona har fyra vänorter.");
+    let after = small_page("Vänorter", "Karlskrona har fem vänorter.");
+    let server = wayback(
+        vec![Site {
+            url: C.into(),
+            captures: vec![
+                ("20100301000000".into(), 200, before.clone()),
+                ("20100901000000".into(), 200, after),
+                ("20110301000000".into(), 200, before.clone()),
+                ("20110901000000".into(), 200, before),
+            ],
+        }],
+        |_, _| None,
+    );
+    config(&dir, &server, &[C], "captures_per_second = 50");
+    let out = sync(&dir, &[], &[]);
+    assert_exit(&out, 0);
+    let s = summary(&out);
+    assert_eq!(
+        (
+            &s["captures_found"],
+            &s["captures_stored"],
+            &s["revisits_stored"]
+        ),
+        (&Value::from(4), &Value::from(2), &Value::from(2)),
+        "{s:#}"
+    );
+    // fyra → fem, then fem → fyra; the last capture repeats the third.
+    assert_eq!(s["changes"], 2, "{s:#}");
+    let downloads = server
+        .hits()
+        .iter()
+        .filter(|h| h.target.contains("id_/"))
+        .count();
+    assert_eq!(downloads, 2, "the revisits were written from the listing");
+    // Every date is kept, each marked as what it is.
+    let list = sidarkiv()
+        .current_dir(&dir)
+        .args(["list", "--archive", "archive"])
+        .output()
+        .expect("list");
+    let kinds: Vec<String> = String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json")["record"].to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["\"response\"", "\"response\"", "\"revisit\"", "\"revisit\""]
+    );
+    let report = sidarkiv()
+        .current_dir(&dir)
+        .args(["report", "--format", "json"])
+        .output()
+        .expect("report");
+    let text = String::from_utf8_lossy(&report.stdout);
+    assert!(
+        text.contains("20110301000000"),
+        "the change back is reported: {text}"
+    );
+    // A second run finds nothing new.
+    let again = summary(&sync(&dir, &[], &[]));
+    assert_eq!(again["captures_stored"], 0);
+    assert_eq!(again["revisits_stored"], 0);
 }

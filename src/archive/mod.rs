@@ -290,6 +290,8 @@ pub struct Capture {
     /// The page JSON already written, unnamed, by [`Archive::prepare`].
     written: Option<Unnamed>,
     reconstructed: bool,
+    /// Known only by its digest ([`Capture::seen_again`]): a revisit or nothing.
+    revisit_only: bool,
 }
 
 impl Capture {
@@ -319,6 +321,51 @@ impl Capture {
             member: None,
             written: None,
             reconstructed: false,
+            revisit_only: false,
+        })
+    }
+
+    /// A capture seen again whose payload is `original`'s, known without
+    /// downloading it (a CDX row with the stored digest): a revisit record
+    /// with the status and type the listing gives.
+    pub fn seen_again(
+        original: &CaptureRecord,
+        meta: StoreMeta,
+        status: Option<u16>,
+        mime: Option<&str>,
+    ) -> Result<Capture, ArchiveError> {
+        clean_url(&meta.url)?;
+        let status_line = status.map(|s| {
+            let reason = reqwest::StatusCode::from_u16(s)
+                .ok()
+                .and_then(|c| c.canonical_reason())
+                .unwrap_or("");
+            format!("HTTP/1.1 {s} {reason}").trim_end().to_owned()
+        });
+        let received = match status_line {
+            Some(status_line) => Received::Http {
+                status_line,
+                headers: mime
+                    .filter(|m| !m.chars().any(char::is_control))
+                    .map(|m| vec![("Content-Type".to_owned(), m.to_owned())])
+                    .unwrap_or_default(),
+                body: Vec::new(),
+            },
+            None => Received::Document {
+                content_type: mime.unwrap_or("").to_owned(),
+                body: Vec::new(),
+            },
+        };
+        Ok(Capture {
+            received,
+            sha256: original.sha256.clone(),
+            sha1: original.sha1.clone(),
+            page_json: Vec::new(),
+            meta,
+            member: None,
+            written: None,
+            reconstructed: false,
+            revisit_only: true,
         })
     }
 
@@ -401,6 +448,12 @@ impl Capture {
     fn revisit_member(&self, original: &CaptureRecord) -> std::io::Result<Vec<u8>> {
         let block = self.received.http_head().unwrap_or_default();
         let mut fields = self.fields("revisit");
+        if self.revisit_only {
+            fields.push((
+                "WARC-Sidarkiv-Seen",
+                "listed by the archive with this payload digest; not downloaded again".into(),
+            ));
+        }
         fields.extend([
             (
                 "WARC-Profile",
@@ -706,6 +759,12 @@ impl Archive {
             }
             let (member, kind) = match &original {
                 Some(o) => (item.revisit_member(o), RecordType::Revisit),
+                None if item.revisit_only => {
+                    return Err(ArchiveError::NotFound(format!(
+                        "{} with payload {}: nothing stored to revisit",
+                        item.meta.url, item.sha256
+                    )));
+                }
                 None => {
                     let kind = match item.received {
                         Received::Document { .. } => RecordType::Resource,

@@ -136,6 +136,7 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
         "captures_found": outcomes.iter().map(|o| o.captures_found).sum::<usize>(),
         "captures_new": outcomes.iter().map(|o| o.captures_new).sum::<usize>(),
         "captures_stored": outcomes.iter().map(|o| o.captures_stored).sum::<usize>(),
+        "revisits_stored": outcomes.iter().map(|o| o.revisits_stored).sum::<usize>(),
         "captures_remaining": outcomes.iter().map(|o| o.captures_remaining).sum::<usize>(),
         "pages_not_reached": settings.pages.len() - outcomes.len(),
         "changes": diffs.len(),
