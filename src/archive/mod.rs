@@ -37,7 +37,7 @@ use commit::{Staged, Unnamed};
 pub use export::Exported;
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -510,27 +510,85 @@ pub struct RecordBytes {
 /// Every URL's records, oldest first.
 type ByUrl = HashMap<String, Vec<CaptureRecord>>;
 
-/// An archive directory.
+/// The index as read so far: every URL's records, and how far each index
+/// file was read, so that taking the lock reads only what others added.
+#[derive(Default)]
+struct Cache {
+    by_url: ByUrl,
+    /// Records taken in, by where they are: a journal's line and its
+    /// settled index's line are one record.
+    seen: HashSet<(String, u64)>,
+    /// Bytes of whole lines taken in, per index file.
+    read: HashMap<PathBuf, u64>,
+}
+
+impl Cache {
+    /// Takes in the lines added since the last read: new index files, and
+    /// what journals gained. A settled index never changes.
+    fn refresh(&mut self, root: &Path) -> Result<(), ArchiveError> {
+        let mut touched: HashSet<String> = HashSet::new();
+        for path in segment::index_files(root)? {
+            let from = self.read.get(&path).copied().unwrap_or(0);
+            if from > 0 && !is_journal(&path) {
+                continue;
+            }
+            let (lines, upto) = index_lines_from(&path, from)?;
+            self.read.insert(path.clone(), upto);
+            for line in lines {
+                let record = index::parse(&line).map_err(|reason| ArchiveError::Damaged {
+                    path: path.clone(),
+                    reason,
+                })?;
+                if self
+                    .seen
+                    .insert((record.location.filename.clone(), record.location.offset))
+                {
+                    touched.insert(record.url.clone());
+                    self.by_url
+                        .entry(record.url.clone())
+                        .or_default()
+                        .push(record);
+                }
+            }
+        }
+        for url in touched {
+            if let Some(records) = self.by_url.get_mut(&url) {
+                order(records);
+            }
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, record: &CaptureRecord) {
+        self.seen
+            .insert((record.location.filename.clone(), record.location.offset));
+        let list = self.by_url.entry(record.url.clone()).or_default();
+        list.push(record.clone());
+        order(list);
+    }
+}
+
+/// An archive directory. Dropping it closes the segment it wrote to.
 pub struct Archive {
     root: PathBuf,
     lock_wait: Duration,
-    /// Every URL's records, oldest first, read from the index on first use.
-    cache: Mutex<Option<ByUrl>>,
-}
-
-/// Held while writing; released on drop, which also closes the segment
-/// being written.
-pub struct Lock {
-    _file: File,
-    root: PathBuf,
+    /// The index, read on first use and brought up to date with each lock.
+    cache: Mutex<Option<Cache>>,
+    /// This process's segment, kept from one lock to the next: each writer
+    /// process appends to its own.
     writer: Mutex<Option<segment::Writer>>,
 }
 
-impl Lock {
-    /// Closes the segment being written: its journal becomes its sorted
-    /// index. Dropping the lock does the same, without a word on failure
-    /// (the next writer settles the journal then).
-    pub fn finish(self) -> Result<(), ArchiveError> {
+/// Held while writing; released on drop.
+pub struct Lock {
+    _file: File,
+}
+
+impl Archive {
+    /// Closes the segment this process wrote to: its journal becomes its
+    /// sorted index. Dropping the archive does the same, without a word on
+    /// failure (the next writer settles the journal then).
+    pub fn finish(&self) -> Result<(), ArchiveError> {
         let writer = self.writer.lock().ok().and_then(|mut w| w.take());
         match writer {
             Some(w) => w.close(&self.root),
@@ -539,7 +597,7 @@ impl Lock {
     }
 }
 
-impl Drop for Lock {
+impl Drop for Archive {
     fn drop(&mut self) {
         if let Some(w) = self.writer.get_mut().ok().and_then(Option::take) {
             let _ = w.close(&self.root);
@@ -574,6 +632,7 @@ impl Archive {
             root: root.to_path_buf(),
             lock_wait: Duration::from_secs(30),
             cache: Mutex::new(None),
+            writer: Mutex::new(None),
         })
     }
 
@@ -588,7 +647,8 @@ impl Archive {
     }
 
     /// Takes the write lock, waiting a bounded time for another process to
-    /// release it, then settles what interrupted writers left.
+    /// release it, then settles what interrupted writers left and reads
+    /// what other writers added.
     pub fn lock(&self) -> Result<Lock, ArchiveError> {
         let path = self.root.join(".lock");
         let file = File::options()
@@ -620,15 +680,12 @@ impl Archive {
         for name in segment::unsettled(&self.root) {
             segment::settle(&self.root, &name)?;
         }
-        // Another process may have written since the index was read.
-        if let Ok(mut c) = self.cache.lock() {
-            *c = None;
+        if let Ok(mut guard) = self.cache.lock()
+            && let Some(cache) = guard.as_mut()
+        {
+            cache.refresh(&self.root)?;
         }
-        Ok(Lock {
-            _file: file,
-            root: self.root.clone(),
-            writer: Mutex::new(None),
-        })
+        Ok(Lock { _file: file })
     }
 
     /// Stores one capture.
@@ -661,34 +718,19 @@ impl Archive {
         }
     }
 
-    fn cache(&self) -> Result<MutexGuard<'_, Option<ByUrl>>, ArchiveError> {
+    /// The index, read whole on first use: every URL's records, oldest
+    /// first; of records of one capture (a repaired one), the last stored.
+    fn cache(&self) -> Result<MutexGuard<'_, Option<Cache>>, ArchiveError> {
         let mut guard = self.cache.lock().map_err(|_| ArchiveError::Damaged {
             path: self.root.clone(),
             reason: "the index cache was poisoned by a panic".into(),
         })?;
         if guard.is_none() {
-            *guard = Some(self.read_indexes()?);
+            let mut cache = Cache::default();
+            cache.refresh(&self.root)?;
+            *guard = Some(cache);
         }
         Ok(guard)
-    }
-
-    /// Every record the index files list, by URL, oldest first; of records
-    /// of the same capture (a repaired one), the last stored stands.
-    fn read_indexes(&self) -> Result<ByUrl, ArchiveError> {
-        let mut by_url = ByUrl::new();
-        for path in segment::index_files(&self.root)? {
-            for line in index_lines(&path)? {
-                let record = index::parse(&line).map_err(|reason| ArchiveError::Damaged {
-                    path: path.clone(),
-                    reason,
-                })?;
-                by_url.entry(record.url.clone()).or_default().push(record);
-            }
-        }
-        for records in by_url.values_mut() {
-            order(records);
-        }
-        Ok(by_url)
     }
 
     /// Stores many captures with one group commit: the records appended to
@@ -697,10 +739,10 @@ impl Archive {
     /// fully stored and listed, or unlisted.
     pub fn store_batch(
         &self,
-        lock: &Lock,
+        _lock: &Lock,
         items: Vec<Capture>,
     ) -> Result<Vec<Stored>, ArchiveError> {
-        let mut writer_slot = lock.writer.lock().map_err(|_| ArchiveError::Damaged {
+        let mut writer_slot = self.writer.lock().map_err(|_| ArchiveError::Damaged {
             path: self.root.clone(),
             reason: "the segment writer was poisoned by a panic".into(),
         })?;
@@ -721,7 +763,7 @@ impl Archive {
             });
         };
         let mut cache_guard = self.cache()?;
-        let cache = cache_guard.get_or_insert_with(HashMap::new);
+        let cache = cache_guard.get_or_insert_with(Cache::default);
         let now = jiff::Timestamp::now()
             .round(jiff::Unit::Second)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
@@ -732,7 +774,11 @@ impl Archive {
         let mut out: Vec<(usize, bool)> = Vec::with_capacity(items.len());
         let mut existing: Vec<CaptureRecord> = Vec::new();
         for mut item in items {
-            let earlier = cache.get(&item.meta.url).map(Vec::as_slice).unwrap_or(&[]);
+            let earlier = cache
+                .by_url
+                .get(&item.meta.url)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             let same_url = earlier
                 .iter()
                 .chain(added.iter().filter(|r| r.url == item.meta.url));
@@ -802,9 +848,7 @@ impl Archive {
             let lines: String = added.iter().map(index::line).collect();
             writer.journal(&self.root, &lines)?;
             for r in &added {
-                let list = cache.entry(r.url.clone()).or_default();
-                list.push(r.clone());
-                order(list);
+                cache.add(r);
             }
         }
         Ok(out
@@ -823,7 +867,7 @@ impl Archive {
     /// Every stored capture, URL by URL (sorted), oldest first per URL.
     pub fn list(&self, url: Option<&str>) -> Result<Vec<CaptureRecord>, ArchiveError> {
         let guard = self.cache()?;
-        let Some(cache) = guard.as_ref() else {
+        let Some(cache) = guard.as_ref().map(|c| &c.by_url) else {
             return Ok(Vec::new());
         };
         if let Some(url) = url {
@@ -1045,28 +1089,46 @@ impl Archive {
     }
 }
 
+fn is_journal(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "open")
+}
+
 /// The whole lines of an index file: a journal's torn last line is left out.
 fn index_lines(path: &Path) -> Result<Vec<String>, ArchiveError> {
-    let text = match fs::read(path) {
-        Ok(t) => t,
+    index_lines_from(path, 0).map(|(lines, _)| lines)
+}
+
+/// The whole lines from byte `from` on, and the byte after the last of them.
+fn index_lines_from(path: &Path, from: u64) -> Result<(Vec<String>, u64), ArchiveError> {
+    use std::io::{Read, Seek};
+    let mut text = Vec::new();
+    let read = File::open(path).and_then(|mut f| {
+        f.seek(std::io::SeekFrom::Start(from))?;
+        f.read_to_end(&mut text)
+    });
+    match read {
+        Ok(_) => {}
         // Settled (renamed) between the listing and the read.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), from)),
         Err(e) => return Err(io(path)(e)),
-    };
+    }
     let whole = match text.iter().rposition(|&b| b == b'\n') {
         Some(i) => &text[..=i],
-        None if path.extension().is_some_and(|e| e == "open") => &[][..],
+        None if is_journal(path) => &[][..],
         None => &text[..],
     };
+    let upto = from + whole.len() as u64;
     let text = std::str::from_utf8(whole).map_err(|e| ArchiveError::Damaged {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    Ok(text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_owned)
-        .collect())
+    Ok((
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_owned)
+            .collect(),
+        upto,
+    ))
 }
 
 /// Oldest first, and of one capture's records the order they were stored in.
@@ -1220,7 +1282,8 @@ mod tests {
         let s = a
             .store(&lock, http(raw), &page, meta(url, ts))
             .expect("store");
-        lock.finish().expect("finish");
+        drop(lock);
+        a.finish().expect("finish");
         s
     }
 
@@ -1373,15 +1436,10 @@ mod tests {
             meta("http://x.se/b", "20100101000000"),
         )
         .expect("store");
-        // Killed: the writer never closes; the lock's file is let go.
-        let writer = lock
-            .writer
-            .lock()
-            .expect("writer")
-            .take()
-            .expect("a writer");
+        // Killed: the writer's files close without it settling its journal.
+        let writer = a.writer.lock().expect("writer").take().expect("a writer");
         let segment_name = writer.name.clone();
-        std::mem::forget(writer);
+        drop(writer);
         drop(lock);
         let journal = segment::indexes(&dir).join(format!("{segment_name}.cdxj.open"));
         let mut text = fs::read(&journal).expect("journal");

@@ -2,12 +2,14 @@
 //! written by one lock holder at a time, each with its index beside it.
 //!
 //! While a writer works, its index lines go to `indexes/<segment>.cdxj.open`
-//! (a journal, appended after the records it names are durable); when it is
-//! done, the journal becomes the sorted `indexes/<segment>.cdxj`. A writer
-//! killed on the way leaves a journal; the next lock holder settles it: torn
-//! lines and lines past the segment's end are dropped, the segment is cut
-//! after its last indexed record (a torn tail goes), and the rest is sorted.
-//! So the index never names a byte that is not a whole, durable record.
+//! (a journal, appended after the records it names are durable, and locked
+//! by its writer while it lives); when it is done, the journal becomes the
+//! sorted `indexes/<segment>.cdxj`. A writer killed on the way leaves a
+//! journal whose lock the system has let go; the next lock holder settles
+//! it: torn lines and lines past the segment's end are dropped, the segment
+//! is cut after its last indexed record (a torn tail goes), and the rest is
+//! sorted. So the index never names a byte that is not a whole, durable
+//! record. Writers of several processes each have their own segment.
 
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -55,6 +57,8 @@ impl Writer {
             .append(true)
             .open(&jpath)
             .map_err(io(&jpath))?;
+        // Held while this writer lives: others settle only dead writers' journals.
+        journal.try_lock().map_err(|e| io(&jpath)(e.into()))?;
         let spath = wdir.join(&name);
         let mut segment = File::options()
             .create_new(true)
@@ -126,9 +130,14 @@ impl Writer {
 
     /// Turns the journal into the segment's sorted index.
     pub(super) fn close(self, root: &Path) -> Result<(), ArchiveError> {
-        let name = self.name.clone();
-        drop(self);
-        settle(root, &name)
+        let Writer {
+            name,
+            segment,
+            journal,
+            ..
+        } = self;
+        drop(segment);
+        settle_held(root, &name, journal).map(drop)
     }
 }
 
@@ -158,13 +167,29 @@ pub(super) fn unsettled(root: &Path) -> Vec<String> {
     out
 }
 
-/// Settles one segment's journal into its sorted index (see the module doc).
-pub(super) fn settle(root: &Path, segment: &str) -> Result<(), ArchiveError> {
+/// Settles the journal of a writer that is gone (see the module doc);
+/// false when its writer still lives.
+pub(super) fn settle(root: &Path, segment: &str) -> Result<bool, ArchiveError> {
+    let jpath = journal_path(root, segment);
+    let journal = match File::open(&jpath) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(io(&jpath)(e)),
+    };
+    match journal.try_lock() {
+        Ok(()) => settle_held(root, segment, journal),
+        Err(fs::TryLockError::WouldBlock) => Ok(false),
+        Err(fs::TryLockError::Error(e)) => Err(io(&jpath)(e)),
+    }
+}
+
+/// Settles a journal whose lock `journal` holds.
+fn settle_held(root: &Path, segment: &str, journal: File) -> Result<bool, ArchiveError> {
     let jpath = journal_path(root, segment);
     let spath = warcs(root).join(segment);
     let text = match fs::read(&jpath) {
         Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
         Err(e) => return Err(io(&jpath)(e)),
     };
     let size = match fs::metadata(&spath) {
@@ -208,10 +233,12 @@ pub(super) fn settle(root: &Path, segment: &str) -> Result<(), ArchiveError> {
         staged.commit()?;
     }
     fs::remove_file(&jpath).map_err(io(&jpath))?;
+    drop(journal);
     let dir = indexes(root);
     File::open(&dir)
         .and_then(|f| f.sync_all())
-        .map_err(io(&dir))
+        .map_err(io(&dir))?;
+    Ok(true)
 }
 
 /// The index files to read: settled ones and the journals of writers at

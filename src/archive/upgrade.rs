@@ -85,7 +85,8 @@ pub fn upgrade(root: &Path) -> Result<Upgraded, ArchiveError> {
             }
         }
     }
-    lock.finish()?;
+    drop(lock);
+    archive.finish()?;
     // Every capture is in a segment and listed: the old files can go.
     for index_path in &indexes {
         fs::remove_file(index_path).map_err(io(index_path))?;

@@ -142,7 +142,6 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         drop((job_rx, done_tx));
         let mut out = std::io::stdout().lock();
         let mut per_input = Inputs::default();
-        let mut lock: Option<sidarkiv::archive::Lock> = None;
         // Group commit: what is parsed within BATCH_WAIT is stored together.
         while let Ok(first) = done_rx.recv() {
             let deadline = std::time::Instant::now() + BATCH_WAIT;
@@ -175,15 +174,14 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
                     Done::Input(summary) => per_input.summary(source, summary),
                 }
             }
-            // One lock (and one segment) for the whole run, taken when
-            // there is something to store.
-            let stored = match &lock {
-                Some(l) => archive.store_batch(l, captures),
-                None if captures.is_empty() => Ok(Vec::new()),
-                None => archive.lock().and_then(|l| {
-                    let l = lock.insert(l);
-                    archive.store_batch(l, captures)
-                }),
+            // The lock is held per batch, so that two imports share the
+            // archive; each appends to its own segment.
+            let stored = if captures.is_empty() {
+                Ok(Vec::new())
+            } else {
+                archive
+                    .lock()
+                    .and_then(|lock| archive.store_batch(&lock, captures))
             };
             match stored {
                 Ok(stored) => {
@@ -213,9 +211,9 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
             progress.tick();
         }
         out.flush()?;
-        if let Some(l) = lock.take() {
-            l.finish().context("cannot close the archive's segment")?;
-        }
+        archive
+            .finish()
+            .context("cannot close the archive's segment")?;
         Ok(())
     });
     progress.finish_and_clear();

@@ -170,7 +170,8 @@ pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
     };
     let lock = archive.lock()?;
     let stored = archive.store(&lock, received, &page, meta)?;
-    lock.finish()?;
+    drop(lock);
+    archive.finish()?;
     tracing::info!(sha256 = %stored.record.sha256, new = stored.new, "stored");
     print_json(&page)?;
     Ok(ExitCode::SUCCESS)

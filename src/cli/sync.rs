@@ -106,6 +106,11 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
         anyhow::Ok(outcomes)
     })?;
     drop(lock);
+    // The run's segment gets its sorted index; what failed here is settled
+    // by the next writer, and nothing stored is lost.
+    if let Err(e) = archive.finish() {
+        tracing::warn!("{}", chain(&e));
+    }
     let failures: Vec<_> = outcomes
         .iter()
         .filter_map(|o| {
