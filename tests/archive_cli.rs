@@ -1018,3 +1018,96 @@ fn a_record_with_a_wrong_length_does_not_end_the_reading_of_the_file() {
         "the damage is named: {pages:?}"
     );
 }
+
+#[test]
+fn upgrade_converts_an_archive_of_the_old_layout_losing_nothing() {
+    let dir = temp_dir("upgrade");
+    let archive = dir.join("archive");
+    for entry in walkdir::WalkDir::new(fixture("archive-v0"))
+        .into_iter()
+        .flatten()
+    {
+        let rel = entry
+            .path()
+            .strip_prefix(fixture("archive-v0"))
+            .expect("under the fixture");
+        let to = archive.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).expect("dir");
+        } else {
+            std::fs::copy(entry.path(), &to).expect("copy");
+        }
+    }
+    // Before: every command names the way forward.
+    let refused = run(&["list", "--archive", s(&archive)], None);
+    assert_exit(&refused, 2);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("sidarkiv upgrade"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let pages_before: Vec<(String, Value)> = walkdir::WalkDir::new(archive.join("pages"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_name() != "captures.json" && e.file_type().is_file())
+        .map(|e| {
+            let page: Value =
+                serde_json::from_slice(&std::fs::read(e.path()).expect("page")).expect("json");
+            (
+                page["source"]["sha256"].as_str().unwrap_or("").to_owned(),
+                page,
+            )
+        })
+        .collect();
+    assert_eq!(pages_before.len(), 4);
+
+    let out = run(&["upgrade", "--archive", s(&archive)], None);
+    assert_exit(&out, 0);
+    let done: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(done["upgraded"]["captures"], 4, "{done}");
+    assert!(
+        !archive.join("objects").exists(),
+        "the old objects are gone"
+    );
+
+    // The same captures, the same pages.
+    let old = json_lines(&std::fs::read(fixture("archive-v0.list.jsonl")).expect("old list"));
+    let new = list(&archive);
+    let key = |c: &Value| {
+        (
+            c["url"].to_string(),
+            c["timestamp"].to_string(),
+            c["sha256"].to_string(),
+            c["sha1"].to_string(),
+            c["kind"].to_string(),
+            c["original_url"].to_string(),
+        )
+    };
+    assert_eq!(
+        old.iter().map(key).collect::<Vec<_>>(),
+        new.iter().map(key).collect::<Vec<_>>()
+    );
+    for c in &new {
+        assert_eq!(c["reconstructed"], true, "{c}");
+        let expected = if c["kind"] == "file" {
+            "resource"
+        } else {
+            "response"
+        };
+        assert_eq!(c["record"], expected, "{c}");
+    }
+    for (sha, before) in &pages_before {
+        let shown = run(&["show", sha, "--archive", s(&archive)], None);
+        assert_exit(&shown, 0);
+        let after: Value = serde_json::from_slice(&shown.stdout).expect("page JSON");
+        assert_eq!(&after, before, "{sha}");
+        let raw = run(&["show", "--raw", sha, "--archive", s(&archive)], None);
+        assert_exit(&raw, 0);
+    }
+    assert_exit(&run(&["verify", "--archive", s(&archive)], None), 0);
+    // A second upgrade has nothing to do.
+    let again = run(&["upgrade", "--archive", s(&archive)], None);
+    assert_exit(&again, 0);
+    let again: Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert_eq!(again["upgraded"]["captures"], 0);
+}
