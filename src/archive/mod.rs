@@ -507,8 +507,49 @@ pub struct RecordBytes {
     pub block: Vec<u8>,
 }
 
-/// Every URL's records, oldest first.
-type ByUrl = HashMap<String, Vec<CaptureRecord>>;
+/// One URL's records, in the order taken in and sorted when read, with
+/// their positions by payload: storing the 60,000th capture of a URL costs
+/// what storing the first did.
+#[derive(Default)]
+struct UrlRecords {
+    records: Vec<CaptureRecord>,
+    by_sha: HashMap<String, Vec<usize>>,
+    sorted: bool,
+}
+
+impl UrlRecords {
+    fn push(&mut self, record: CaptureRecord) {
+        self.by_sha
+            .entry(record.sha256.clone())
+            .or_default()
+            .push(self.records.len());
+        self.records.push(record);
+        self.sorted = false;
+    }
+
+    fn same_payload<'a>(&'a self, sha256: &str) -> impl Iterator<Item = &'a CaptureRecord> {
+        self.by_sha
+            .get(sha256)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.records.get(i))
+    }
+
+    /// Oldest first; of records of one capture (a repaired one), the last stored.
+    fn sorted(&mut self) -> &[CaptureRecord] {
+        if !self.sorted {
+            order(&mut self.records);
+            self.by_sha.clear();
+            for (i, r) in self.records.iter().enumerate() {
+                self.by_sha.entry(r.sha256.clone()).or_default().push(i);
+            }
+            self.sorted = true;
+        }
+        &self.records
+    }
+}
+
+type ByUrl = HashMap<String, UrlRecords>;
 
 /// The index as read so far: every URL's records, and how far each index
 /// file was read, so that taking the lock reads only what others added.
@@ -526,7 +567,6 @@ impl Cache {
     /// Takes in the lines added since the last read: new index files, and
     /// what journals gained. A settled index never changes.
     fn refresh(&mut self, root: &Path) -> Result<(), ArchiveError> {
-        let mut touched: HashSet<String> = HashSet::new();
         for path in segment::index_files(root)? {
             let from = self.read.get(&path).copied().unwrap_or(0);
             if from > 0 && !is_journal(&path) {
@@ -543,17 +583,11 @@ impl Cache {
                     .seen
                     .insert((record.location.filename.clone(), record.location.offset))
                 {
-                    touched.insert(record.url.clone());
                     self.by_url
                         .entry(record.url.clone())
                         .or_default()
                         .push(record);
                 }
-            }
-        }
-        for url in touched {
-            if let Some(records) = self.by_url.get_mut(&url) {
-                order(records);
             }
         }
         Ok(())
@@ -562,9 +596,10 @@ impl Cache {
     fn add(&mut self, record: &CaptureRecord) {
         self.seen
             .insert((record.location.filename.clone(), record.location.offset));
-        let list = self.by_url.entry(record.url.clone()).or_default();
-        list.push(record.clone());
-        order(list);
+        self.by_url
+            .entry(record.url.clone())
+            .or_default()
+            .push(record.clone());
     }
 }
 
@@ -774,23 +809,26 @@ impl Archive {
         let mut out: Vec<(usize, bool)> = Vec::with_capacity(items.len());
         let mut existing: Vec<CaptureRecord> = Vec::new();
         for mut item in items {
-            let earlier = cache
+            let same_payload = cache
                 .by_url
                 .get(&item.meta.url)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            let same_url = earlier
-                .iter()
-                .chain(added.iter().filter(|r| r.url == item.meta.url));
-            let mut original = None;
+                .into_iter()
+                .flat_map(|u| u.same_payload(&item.sha256))
+                .chain(
+                    added
+                        .iter()
+                        .filter(|r| r.url == item.meta.url && r.sha256 == item.sha256),
+                );
+            // The last stored record of this very capture; the oldest
+            // record holding the payload.
+            let mut original: Option<CaptureRecord> = None;
             let mut again = None;
-            for r in same_url {
-                if r.sha256 != item.sha256 {
-                    continue;
-                }
+            for r in same_payload {
                 if r.timestamp == item.meta.timestamp {
                     again = Some(r.clone());
-                } else if r.record != RecordType::Revisit && original.is_none() {
+                } else if r.record != RecordType::Revisit
+                    && original.as_ref().is_none_or(|o| r.timestamp < o.timestamp)
+                {
                     original = Some(r.clone());
                 }
             }
@@ -866,18 +904,21 @@ impl Archive {
 
     /// Every stored capture, URL by URL (sorted), oldest first per URL.
     pub fn list(&self, url: Option<&str>) -> Result<Vec<CaptureRecord>, ArchiveError> {
-        let guard = self.cache()?;
-        let Some(cache) = guard.as_ref().map(|c| &c.by_url) else {
+        let mut guard = self.cache()?;
+        let Some(cache) = guard.as_mut().map(|c| &mut c.by_url) else {
             return Ok(Vec::new());
         };
         if let Some(url) = url {
-            return Ok(cache.get(url).cloned().unwrap_or_default());
+            return Ok(cache
+                .get_mut(url)
+                .map(|u| u.sorted().to_vec())
+                .unwrap_or_default());
         }
-        let mut urls: Vec<&String> = cache.keys().collect();
-        urls.sort();
+        let mut urls: Vec<(&String, &mut UrlRecords)> = cache.iter_mut().collect();
+        urls.sort_by(|a, b| a.0.cmp(b.0));
         Ok(urls
             .into_iter()
-            .flat_map(|u| cache[u].iter().cloned())
+            .flat_map(|(_, u)| u.sorted().iter().cloned())
             .collect())
     }
 
