@@ -1111,3 +1111,50 @@ fn upgrade_converts_an_archive_of_the_old_layout_losing_nothing() {
     let again: Value = serde_json::from_slice(&again.stdout).expect("JSON");
     assert_eq!(again["upgraded"]["captures"], 0);
 }
+
+#[test]
+fn a_url_with_a_line_break_is_refused_and_never_reaches_a_header() {
+    let dir = temp_dir("crlf");
+    let archive = dir.join("archive");
+    let page = dir.join("sida.html");
+    std::fs::write(
+        &page,
+        "<html><head><link rel=\"canonical\" href=\"http://www.karlskrona.se/sv/a&#13;&#10;WARC-Type: metadata\"></head><body><h1>Rubrik</h1><p>Text</p></body></html>",
+    )
+    .expect("page");
+    let plain = dir.join("utan-lank.html");
+    std::fs::write(
+        &plain,
+        "<html><body><h1>Rubrik</h1><p>Text</p></body></html>",
+    )
+    .expect("page");
+    let by_link = run(&["import", s(&page), "--archive", s(&archive)], None);
+    let by_flag = run(
+        &[
+            "import",
+            s(&plain),
+            "--url",
+            "http://x.se/a\r\nX: y",
+            "--archive",
+            s(&archive),
+        ],
+        None,
+    );
+    for out in [&by_link, &by_flag] {
+        assert_exit(out, 2);
+        let line = &page_lines(&out.stdout)[0];
+        assert_eq!(line["status"], "error");
+        assert!(
+            line["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("control characters")),
+            "{line}"
+        );
+    }
+    let stored = walkdir::WalkDir::new(archive.join("warcs"))
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .count();
+    assert_eq!(stored, 0, "nothing written");
+}
