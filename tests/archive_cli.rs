@@ -578,6 +578,32 @@ fn sigkill_at_any_moment_leaves_a_readable_archive_and_a_rerun_completes_it() {
         0,
         "leftovers cleared"
     );
+    // Every killed writer's journal is settled, every segment's tail whole.
+    let verify = run(&["verify", "--archive", s(&archive)], None);
+    assert_exit(&verify, 0);
+    let journals = std::fs::read_dir(archive.join("indexes"))
+        .expect("indexes")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".open"))
+        .count();
+    assert_eq!(journals, 0, "no journal left unsettled");
+    if available("Python's warcio", python_has_warcio()) {
+        for seg in std::fs::read_dir(archive.join("warcs"))
+            .expect("warcs")
+            .flatten()
+        {
+            let check = Command::new("python3")
+                .args(["-m", "warcio.cli", "check", s(&seg.path())])
+                .output()
+                .expect("warcio");
+            assert!(
+                check.status.success(),
+                "warcio check {}: {}",
+                seg.path().display(),
+                String::from_utf8_lossy(&check.stdout)
+            );
+        }
+    }
 }
 
 #[test]
