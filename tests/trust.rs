@@ -59,6 +59,68 @@ fn an_import_that_can_store_nothing_exits_2() {
 }
 
 #[test]
+fn with_little_room_left_what_fits_is_stored_and_the_import_exits_3() {
+    // A file size limit stands in for a nearly full disk: the segment can
+    // take some of the pages' records, not all.
+    let dir = temp_dir("trust-little-room");
+    let pages = dir.join("pages");
+    std::fs::create_dir_all(&pages).expect("dir");
+    let mut rng = 7u64;
+    for i in 0..30 {
+        // 8 KB of text that does not compress: about 8 KB per record.
+        let words: Vec<String> = (0..1000)
+            .map(|_| {
+                rng = rng
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                format!("{:07x}", rng >> 36)
+            })
+            .collect();
+        let html = format!(
+            "<html><body><h1>Sida {i}</h1><p>{}</p><p>L\u{e4}nk till sidan: <a href=\"http://example.se/{i}\">x</a></p></body></html>",
+            words.join(" ")
+        );
+        std::fs::write(pages.join(format!("p{i:02}.html")), html).expect("write");
+    }
+    let archive = dir.join("archive");
+    let out = Command::new("bash")
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 100 && exec \"$0\" import \"$1\" --archive \"$2\"",
+            env!("CARGO_BIN_EXE_sidarkiv"),
+            s(&pages),
+            s(&archive),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash");
+    assert_exit(&out, 3);
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .filter(|l: &serde_json::Value| l["type"] == "page")
+        .collect();
+    let ok = lines.iter().filter(|l| l["status"] == "ok").count();
+    let failed: Vec<&serde_json::Value> = lines.iter().filter(|l| l["status"] == "error").collect();
+    assert!(
+        ok >= 5 && !failed.is_empty(),
+        "{ok} stored, {} failed",
+        failed.len()
+    );
+    assert!(
+        failed.iter().all(|l| l["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("too large"))),
+        "the cause is named: {failed:?}"
+    );
+    // What was stored is whole and listed; nothing half-written is.
+    let listed = run(&["list", "--archive", s(&archive)], None);
+    assert_exit(&listed, 0);
+    assert_eq!(String::from_utf8_lossy(&listed.stdout).lines().count(), ok);
+    assert_exit(&run(&["verify", "--archive", s(&archive)], None), 0);
+}
+
+#[test]
 fn os_causes_are_printed_once() {
     // Regression: "Permission denied (os error 13): Permission denied (os error 13)".
     let dir = temp_dir("trust-cause-once");

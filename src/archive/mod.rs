@@ -75,6 +75,9 @@ pub enum ArchiveError {
         "{0:?} is not a reference: use URL@TIMESTAMP (14 digits) or a sha256 prefix of at least 12 hex digits"
     )]
     BadReference(String),
+    /// The failure of the group commit this capture was part of.
+    #[error("{0}")]
+    Batch(String),
     #[error("the URL {0:?} holds control characters (a line break?): it cannot name a capture")]
     BadUrl(String),
     #[error(
@@ -490,6 +493,22 @@ impl Capture {
     }
 }
 
+/// A capture on its way into a group commit.
+struct Pending {
+    /// Its place among the batch's outcomes.
+    slot: usize,
+    /// Its index entry, `offset` set once appended.
+    record: CaptureRecord,
+    member: Vec<u8>,
+    /// Its page JSON and where it goes (none for a revisit).
+    page: Option<(PathBuf, PageBody)>,
+}
+
+enum PageBody {
+    Unnamed(Unnamed),
+    Bytes(Vec<u8>),
+}
+
 /// The outcome of [`Archive::store`].
 #[derive(Debug, Clone)]
 pub struct Stored {
@@ -768,15 +787,27 @@ impl Archive {
         Ok(guard)
     }
 
+    /// Stores many captures with one group commit; fails whole if any
+    /// capture fails (see [`Archive::store_each`]).
+    pub fn store_batch(
+        &self,
+        lock: &Lock,
+        items: Vec<Capture>,
+    ) -> Result<Vec<Stored>, ArchiveError> {
+        self.store_each(lock, items)?.into_iter().collect()
+    }
+
     /// Stores many captures with one group commit: the records appended to
     /// the segment and made durable, the page JSON named, then the index
     /// lines journaled. A crash at any point leaves each capture either
-    /// fully stored and listed, or unlisted.
-    pub fn store_batch(
+    /// fully stored and listed, or unlisted. When the batch does not fit
+    /// (a full disk), the captures that fit are stored and the others get
+    /// the error. `Err` when nothing could be tried at all.
+    pub fn store_each(
         &self,
         _lock: &Lock,
         items: Vec<Capture>,
-    ) -> Result<Vec<Stored>, ArchiveError> {
+    ) -> Result<Vec<Result<Stored, ArchiveError>>, ArchiveError> {
         let mut writer_slot = self.writer.lock().map_err(|_| ArchiveError::Damaged {
             path: self.root.clone(),
             reason: "the segment writer was poisoned by a panic".into(),
@@ -803,22 +834,16 @@ impl Archive {
             .round(jiff::Unit::Second)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
             .to_string();
-        let mut staged = Staged::new(&self.root);
-        let mut members: Vec<u8> = Vec::new();
-        let mut added: Vec<CaptureRecord> = Vec::new();
-        let mut out: Vec<(usize, bool)> = Vec::with_capacity(items.len());
-        let mut existing: Vec<CaptureRecord> = Vec::new();
+        let mut out: Vec<Option<Result<Stored, ArchiveError>>> = Vec::with_capacity(items.len());
+        let mut pending: Vec<Pending> = Vec::new();
         for mut item in items {
+            let in_batch = pending.iter().map(|p| &p.record);
             let same_payload = cache
                 .by_url
                 .get(&item.meta.url)
                 .into_iter()
                 .flat_map(|u| u.same_payload(&item.sha256))
-                .chain(
-                    added
-                        .iter()
-                        .filter(|r| r.url == item.meta.url && r.sha256 == item.sha256),
-                );
+                .chain(in_batch.filter(|r| r.url == item.meta.url && r.sha256 == item.sha256));
             // The last stored record of this very capture; the oldest
             // record holding the payload.
             let mut original: Option<CaptureRecord> = None;
@@ -835,19 +860,22 @@ impl Archive {
             // The same capture again: nothing to store, unless what is
             // stored for it no longer reads back (then this copy repairs it).
             if let Some(r) = again
-                && (added.contains(&r) || self.check(&r).is_ok())
+                && (pending.iter().any(|p| p.record == r) || self.check(&r).is_ok())
             {
-                existing.push(r);
-                out.push((existing.len() - 1, false));
+                out.push(Some(Ok(Stored {
+                    record: r,
+                    new: false,
+                })));
                 continue;
             }
             let (member, kind) = match &original {
                 Some(o) => (item.revisit_member(o), RecordType::Revisit),
                 None if item.revisit_only => {
-                    return Err(ArchiveError::NotFound(format!(
+                    out.push(Some(Err(ArchiveError::NotFound(format!(
                         "{} with payload {}: nothing stored to revisit",
                         item.meta.url, item.sha256
-                    )));
+                    )))));
+                    continue;
                 }
                 None => {
                     let kind = match item.received {
@@ -862,44 +890,150 @@ impl Archive {
                     (item.member.take().map_or_else(|| item.member(), Ok), kind)
                 }
             };
-            let member = member.map_err(io(&self.root))?;
+            let member = match member {
+                Ok(m) => m,
+                Err(e) => {
+                    out.push(Some(Err(io(&self.root)(e))));
+                    continue;
+                }
+            };
+            let page = (kind != RecordType::Revisit).then(|| {
+                let path = self.page_path(&item.meta.url, &item.meta.timestamp, &item.sha256);
+                match item.written.take() {
+                    Some(file) => (path, PageBody::Unnamed(file)),
+                    None => (path, PageBody::Bytes(std::mem::take(&mut item.page_json))),
+                }
+            });
             let location = Location {
                 filename: writer.name.clone(),
-                offset: writer.len + members.len() as u64,
+                offset: 0,
                 length: member.len() as u64,
             };
-            members.extend_from_slice(&member);
-            if kind != RecordType::Revisit {
-                let page_path = self.page_path(&item.meta.url, &item.meta.timestamp, &item.sha256);
-                match item.written.take() {
-                    Some(file) => staged.add_unnamed(page_path, file, true),
-                    None => staged.add(page_path, &item.page_json, true)?,
-                }
-            }
-            added.push(item.record(kind, location, &now));
-            out.push((added.len() - 1, true));
+            pending.push(Pending {
+                slot: out.len(),
+                record: item.record(kind, location, &now),
+                member,
+                page,
+            });
+            out.push(None);
         }
-        if !added.is_empty() {
-            writer.append(&self.root, &members)?;
-            writer.sync(&self.root)?;
-            staged.commit()?;
-            let lines: String = added.iter().map(index::line).collect();
-            writer.journal(&self.root, &lines)?;
-            for r in &added {
-                cache.add(r);
+        if !pending.is_empty() {
+            let outcome = self.commit(writer, &mut pending);
+            for (p, result) in pending.into_iter().zip(outcome) {
+                let result = result.map(|()| {
+                    cache.add(&p.record);
+                    Stored {
+                        record: p.record,
+                        new: true,
+                    }
+                });
+                if let Some(slot) = out.get_mut(p.slot) {
+                    *slot = Some(result);
+                }
             }
         }
         Ok(out
             .into_iter()
-            .map(|(i, new)| Stored {
-                record: if new {
-                    added[i].clone()
-                } else {
-                    existing[i].clone()
-                },
-                new,
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(ArchiveError::Damaged {
+                        path: self.root.clone(),
+                        reason: "a capture was left without an outcome".into(),
+                    })
+                })
             })
             .collect())
+    }
+
+    /// Appends the pending records (all at once, else one by one as far as
+    /// they fit), syncs them, names their page JSON, journals their index
+    /// lines; each pending capture's outcome. What fails after the append
+    /// takes the batch's records back off the segment.
+    fn commit(
+        &self,
+        writer: &mut segment::Writer,
+        pending: &mut [Pending],
+    ) -> Vec<Result<(), ArchiveError>> {
+        let start = writer.len;
+        let mut outcome: Vec<Result<(), ArchiveError>> = Vec::with_capacity(pending.len());
+        let whole: Vec<u8> = pending
+            .iter()
+            .flat_map(|p| p.member.iter().copied())
+            .collect();
+        match writer.append(&self.root, &whole) {
+            Ok(mut at) => {
+                for p in pending.iter_mut() {
+                    p.record.location.offset = at;
+                    at += p.record.location.length;
+                    outcome.push(Ok(()));
+                }
+            }
+            // A full disk: store what fits.
+            Err(first) => {
+                let mut first = Some(first);
+                for p in pending.iter_mut() {
+                    match writer.append(&self.root, &p.member) {
+                        Ok(at) => {
+                            p.record.location.offset = at;
+                            outcome.push(Ok(()));
+                        }
+                        Err(e) => outcome.push(Err(first.take().unwrap_or(e))),
+                    }
+                }
+            }
+        }
+        let kept = || outcome.iter().filter(|o| o.is_ok()).count();
+        if kept() == 0 {
+            return outcome;
+        }
+        let fail_all = |outcome: &mut Vec<Result<(), ArchiveError>>,
+                        writer: &mut segment::Writer,
+                        e: ArchiveError| {
+            let _ = writer.truncate(&self.root, start);
+            let cause = crate::error::chain(&e);
+            for o in outcome.iter_mut().filter(|o| o.is_ok()) {
+                *o = Err(ArchiveError::Batch(cause.clone()));
+            }
+            if let Some(first) = outcome.iter_mut().find(|o| o.is_err()) {
+                *first = Err(e);
+            }
+        };
+        if let Err(e) = writer.sync(&self.root) {
+            fail_all(&mut outcome, writer, e);
+            return outcome;
+        }
+        let mut staged = Staged::new(&self.root);
+        for (p, o) in pending.iter_mut().zip(&outcome) {
+            if o.is_err() {
+                continue;
+            }
+            let staged_page = match p.page.take() {
+                Some((path, PageBody::Unnamed(file))) => {
+                    staged.add_unnamed(path, file, true);
+                    Ok(())
+                }
+                Some((path, PageBody::Bytes(bytes))) => staged.add(path, &bytes, true),
+                None => Ok(()),
+            };
+            if let Err(e) = staged_page {
+                fail_all(&mut outcome, writer, e);
+                return outcome;
+            }
+        }
+        if let Err(e) = staged.commit() {
+            fail_all(&mut outcome, writer, e);
+            return outcome;
+        }
+        let lines: String = pending
+            .iter()
+            .zip(&outcome)
+            .filter(|(_, o)| o.is_ok())
+            .map(|(p, _)| index::line(&p.record))
+            .collect();
+        if let Err(e) = writer.journal(&self.root, &lines) {
+            fail_all(&mut outcome, writer, e);
+        }
+        outcome
     }
 
     /// Every stored capture, URL by URL (sorted), oldest first per URL.

@@ -112,6 +112,15 @@ impl Writer {
         Ok(at)
     }
 
+    /// Takes records appended after `len` back off (a commit that failed
+    /// after its append).
+    pub(super) fn truncate(&mut self, root: &Path, len: u64) -> Result<(), ArchiveError> {
+        let path = warcs(root).join(&self.name);
+        self.segment.set_len(len).map_err(io(&path))?;
+        self.len = len;
+        Ok(())
+    }
+
     /// Makes the appended records durable.
     pub(super) fn sync(&self, root: &Path) -> Result<(), ArchiveError> {
         let path = warcs(root).join(&self.name);
@@ -122,10 +131,17 @@ impl Writer {
     /// the commit point.
     pub(super) fn journal(&mut self, root: &Path, lines: &str) -> Result<(), ArchiveError> {
         let path = journal_path(root, &self.name);
-        self.journal
+        let before = self.journal.metadata().map_err(io(&path))?.len();
+        let written = self
+            .journal
             .write_all(lines.as_bytes())
-            .and_then(|()| self.journal.sync_data())
-            .map_err(io(&path))
+            .and_then(|()| self.journal.sync_data());
+        if let Err(e) = written {
+            // No torn line for the next append to run into.
+            let _ = self.journal.set_len(before);
+            return Err(io(&path)(e));
+        }
+        Ok(())
     }
 
     /// Turns the journal into the segment's sorted index.

@@ -181,20 +181,29 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
             } else {
                 archive
                     .lock()
-                    .and_then(|lock| archive.store_batch(&lock, captures))
+                    .and_then(|lock| archive.store_each(&lock, captures))
             };
-            match stored {
-                Ok(stored) => {
-                    for ((source, input, warnings), stored) in inputs.iter().zip(stored) {
+            // Per capture: on a full disk, what fits is stored.
+            let stored: Vec<Result<_, String>> = match stored {
+                Ok(each) => each
+                    .into_iter()
+                    .map(|r| r.map_err(|e| sidarkiv::error::chain(&e)))
+                    .collect(),
+                Err(e) => {
+                    let reason = sidarkiv::error::chain(&e);
+                    inputs.iter().map(|_| Err(reason.clone())).collect()
+                }
+            };
+            for ((source, input, warnings), stored) in inputs.iter().zip(stored) {
+                match stored {
+                    Ok(stored) => {
                         ok += 1;
                         per_input.page(*source, true);
                         lines.push(json!({"type": "page", "input": input, "status": "ok", "url": stored.record.url, "timestamp": stored.record.timestamp,
-                               "sha256": stored.record.sha256, "new": stored.new, "warnings": warnings}));
+                               "sha256": stored.record.sha256, "record": stored.record.record, "new": stored.new, "warnings": warnings}));
                     }
-                }
-                Err(e) => {
-                    let reason = format!("cannot store: {}", sidarkiv::error::chain(&e));
-                    for (source, input, _) in &inputs {
+                    Err(e) => {
+                        let reason = format!("cannot store: {e}");
                         failed += 1;
                         per_input.page(*source, false);
                         first_failure.get_or_insert_with(|| format!("{input}: {reason}"));
