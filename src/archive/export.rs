@@ -50,7 +50,7 @@ impl Archive {
             let bytes = self.record_bytes(record)?;
             if gzip {
                 let mut gz =
-                    flate2::write::GzEncoder::new(&mut *out, flate2::Compression::default());
+                    flate2::write::GzEncoder::new(&mut *out, warc::LEVEL);
                 gz.write_all(&bytes)
                     .and_then(|()| gz.finish().map(drop))
                     .map_err(failed)?;

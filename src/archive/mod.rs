@@ -372,6 +372,15 @@ impl Capture {
         })
     }
 
+    /// Compresses the record ahead of the commit, on the caller's thread:
+    /// parallel importers share that work. (A revisit, decided at commit,
+    /// does not use it.)
+    pub fn compress(&mut self) {
+        if self.member.is_none() {
+            self.member = self.member().ok();
+        }
+    }
+
     /// Marks a capture rebuilt from a body kept without its headers.
     pub fn reconstructed(mut self) -> Capture {
         self.reconstructed = true;
@@ -399,7 +408,7 @@ impl Capture {
         match &self.received {
             Received::Warc { head, block } => {
                 let mut gz =
-                    flate2::write::GzEncoder::new(&mut out, flate2::Compression::default());
+                    flate2::write::GzEncoder::new(&mut out, warc::LEVEL);
                 std::io::Write::write_all(&mut gz, head)?;
                 std::io::Write::write_all(&mut gz, block)?;
                 std::io::Write::write_all(&mut gz, b"\r\n\r\n")?;
@@ -622,8 +631,21 @@ impl Cache {
     }
 }
 
+/// Where a writer's group commits spent their time, summed.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CommitTimes {
+    /// Appending the records to the segment.
+    pub append: Duration,
+    /// Making the segment and the journal durable.
+    pub sync: Duration,
+    /// The page JSON named, with its own barriers.
+    pub name: Duration,
+    pub commits: usize,
+}
+
 /// An archive directory. Dropping it closes the segment it wrote to.
 pub struct Archive {
+    times: Mutex<CommitTimes>,
     root: PathBuf,
     lock_wait: Duration,
     /// The index, read on first use and brought up to date with each lock.
@@ -639,6 +661,11 @@ pub struct Lock {
 }
 
 impl Archive {
+    /// Where this process's group commits spent their time.
+    pub fn commit_times(&self) -> CommitTimes {
+        self.times.lock().map(|t| *t).unwrap_or_default()
+    }
+
     /// Closes the segment this process wrote to: its journal becomes its
     /// sorted index. Dropping the archive does the same, without a word on
     /// failure (the next writer settles the journal then).
@@ -687,6 +714,7 @@ impl Archive {
             lock_wait: Duration::from_secs(30),
             cache: Mutex::new(None),
             writer: Mutex::new(None),
+            times: Mutex::new(CommitTimes::default()),
         })
     }
 
@@ -758,14 +786,10 @@ impl Archive {
         })
     }
 
-    /// Does a capture's costly writing ahead of [`Archive::store_batch`], on
-    /// the caller's thread and without the lock: the record compressed, the
-    /// page JSON written unnamed (nothing visible until a commit names it).
-    /// Importers call this on their parsing threads.
+    /// Writes a capture's page JSON ahead of [`Archive::store_batch`], on
+    /// the caller's thread and without the lock: unnamed, nothing visible
+    /// until a commit names it. Importers call this on their parsing threads.
     pub fn prepare(&self, capture: &mut Capture) {
-        if capture.member.is_none() {
-            capture.member = capture.member().ok();
-        }
         if capture.written.is_none() {
             let page = self.page_path(&capture.meta.url, &capture.meta.timestamp, &capture.sha256);
             capture.written = commit::write_unnamed(&page, &capture.page_json);
@@ -955,6 +979,33 @@ impl Archive {
         pending: &mut [Pending],
     ) -> Vec<Result<(), ArchiveError>> {
         let start = writer.len;
+        let clock = Instant::now();
+        let mut times = CommitTimes {
+            commits: 1,
+            ..CommitTimes::default()
+        };
+        let outcome = self.commit_timed(writer, pending, start, &mut times, clock);
+        if let Ok(mut t) = self.times.lock() {
+            t.append += times.append;
+            t.sync += times.sync;
+            t.name += times.name;
+            t.commits += times.commits;
+        }
+        outcome
+    }
+
+    fn commit_timed(
+        &self,
+        writer: &mut segment::Writer,
+        pending: &mut [Pending],
+        start: u64,
+        times: &mut CommitTimes,
+        mut clock: Instant,
+    ) -> Vec<Result<(), ArchiveError>> {
+        let mut lap = |into: &mut Duration| {
+            *into += clock.elapsed();
+            clock = Instant::now();
+        };
         let mut outcome: Vec<Result<(), ArchiveError>> = Vec::with_capacity(pending.len());
         let whole: Vec<u8> = pending
             .iter()
@@ -982,8 +1033,8 @@ impl Archive {
                 }
             }
         }
-        let kept = || outcome.iter().filter(|o| o.is_ok()).count();
-        if kept() == 0 {
+        lap(&mut times.append);
+        if outcome.iter().all(Result::is_err) {
             return outcome;
         }
         let fail_all = |outcome: &mut Vec<Result<(), ArchiveError>>,
@@ -1002,6 +1053,7 @@ impl Archive {
             fail_all(&mut outcome, writer, e);
             return outcome;
         }
+        lap(&mut times.sync);
         let mut staged = Staged::new(&self.root);
         for (p, o) in pending.iter_mut().zip(&outcome) {
             if o.is_err() {
@@ -1024,6 +1076,7 @@ impl Archive {
             fail_all(&mut outcome, writer, e);
             return outcome;
         }
+        lap(&mut times.name);
         let lines: String = pending
             .iter()
             .zip(&outcome)
@@ -1033,6 +1086,7 @@ impl Archive {
         if let Err(e) = writer.journal(&self.root, &lines) {
             fail_all(&mut outcome, writer, e);
         }
+        lap(&mut times.sync);
         outcome
     }
 

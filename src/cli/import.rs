@@ -126,6 +126,8 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
     let (mut ok, mut failed) = (0usize, 0usize);
     let mut first_failure: Option<String> = None;
+    let stages = Stages::default();
+    let started = std::time::Instant::now();
     let result: anyhow::Result<()> = std::thread::scope(|s| {
         // Every channel end is owned by the thread that uses it, so that when
         // this loop stops early (stdout closed: `import … | head -1`) the
@@ -137,7 +139,8 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         for _ in 0..workers {
             let (rx, tx, url) = (job_rx.clone(), done_tx.clone(), args.url.clone());
             let archive = plan.prepare.then_some(&archive);
-            s.spawn(move || work(&rx, &tx, url.as_deref(), limits, archive));
+            let stages = &stages;
+            s.spawn(move || work(&rx, &tx, url.as_deref(), limits, archive, stages));
         }
         drop((job_rx, done_tx));
         let mut out = std::io::stdout().lock();
@@ -226,6 +229,18 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
         Ok(())
     });
     progress.finish_and_clear();
+    let commits = archive.commit_times();
+    tracing::info!(
+        "import: {ok} stored, {failed} failed in {:.2} s; workers (all threads): parse {:.2} s, compress {:.2} s, write page JSON {:.2} s; {} commits: append {:.2} s, sync {:.2} s, name page JSON {:.2} s",
+        started.elapsed().as_secs_f64(),
+        stages.parse.secs(),
+        stages.compress.secs(),
+        stages.write.secs(),
+        commits.commits,
+        commits.append.as_secs_f64(),
+        commits.sync.as_secs_f64(),
+        commits.name.as_secs_f64(),
+    );
     result?;
     match (ok, failed) {
         (0, 0) => Err(anyhow::anyhow!(
@@ -636,12 +651,36 @@ struct Limits {
     budget: std::time::Duration,
 }
 
+/// Time the workers spent, summed over threads: reading and parsing,
+/// compressing records, writing page JSON ahead of the commit.
+#[derive(Default)]
+struct Stages {
+    parse: Nanos,
+    compress: Nanos,
+    write: Nanos,
+}
+
+#[derive(Default)]
+struct Nanos(std::sync::atomic::AtomicU64);
+
+impl Nanos {
+    fn add(&self, d: std::time::Duration) {
+        let n = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn secs(&self) -> f64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1e9
+    }
+}
+
 fn work(
     jobs: &Mutex<Receiver<(Source, Job)>>,
     done: &SyncSender<(Source, Done)>,
     url: Option<&str>,
     limits: Limits,
     archive: Option<&Archive>,
+    stages: &Stages,
 ) {
     loop {
         let job = match jobs.lock() {
@@ -649,6 +688,7 @@ fn work(
             Err(_) => return,
         };
         let Ok((source, job)) = job else { return };
+        let clock = std::time::Instant::now();
         let mut result = match job {
             Job::Failed { input, reason } => Done::Err { input, reason },
             Job::Input(summary) => Done::Input(summary),
@@ -692,9 +732,18 @@ fn work(
                 }
             }
         };
-        // The file writes happen here, in parallel, rather than on the committing thread.
-        if let (Done::Ok { capture, .. }, Some(archive)) = (&mut result, archive) {
-            archive.prepare(capture);
+        stages.parse.add(clock.elapsed());
+        // Compression and the page JSON's write happen here, in parallel,
+        // rather than on the committing thread.
+        if let Done::Ok { capture, .. } = &mut result {
+            let clock = std::time::Instant::now();
+            capture.compress();
+            stages.compress.add(clock.elapsed());
+            if let Some(archive) = archive {
+                let clock = std::time::Instant::now();
+                archive.prepare(capture);
+                stages.write.add(clock.elapsed());
+            }
         }
         if done.send((source, result)).is_err() {
             return;
