@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Generates N old-style karlskrona.se pages (2010 template, windows-1252, 5–40 KB,
 varied text) into a folder, for the import benchmark. Deterministic for a seed.
+Each file's modification time is its capture time: page i at 2010-01-01 plus
+i seconds. With `one-url`, every page names the same URL ("Länk till sidan"):
+N captures of one URL, for the scale benchmark (`scale.sh`).
 
-usage: gen_pages.py OUT_DIR [N] [SEED]
+usage: gen_pages.py OUT_DIR [N] [SEED] [one-url]
 """
+import os
 import random
 import sys
 from pathlib import Path
@@ -25,9 +29,9 @@ def paragraph(rng):
     return " ".join(sentence(rng) for _ in range(rng.randint(3, 7)))
 
 
-def page(i, rng):
+def page(i, rng, one_url=False):
     target = rng.randint(5_000, 40_000)
-    url = f"http://www.karlskrona.se/sv/Om-kommunen/sida-{i}/"
+    url = "http://www.karlskrona.se/sv/Om-kommunen/" if one_url else f"http://www.karlskrona.se/sv/Om-kommunen/sida-{i}/"
     head = f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
 <html xmlns="http://www.w3.org/1999/xhtml" xml:lang="sv" lang="sv">
 <head>
@@ -70,13 +74,17 @@ def main():
     out = Path(sys.argv[1])
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 2010
+    one_url = len(sys.argv) > 4 and sys.argv[4] == "one-url"
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     total = 0
     for i in range(n):
-        data = page(i, rng)
+        data = page(i, rng, one_url)
         total += len(data)
-        (out / f"sida-{i:05d}.html").write_bytes(data)
+        path = out / f"sida-{i:06d}.html"
+        path.write_bytes(data)
+        when = 1262304000 + i  # 2010-01-01T00:00:00Z + i s
+        os.utime(path, (when, when))
     print(f"{n} pages, {total / 1e6:.1f} MB, mean {total / n / 1024:.1f} KiB", file=sys.stderr)
 
 

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """The same work as `sidarkiv import`, written as one would in Python, for the
 benchmark: decode, parse, extract the same fields (title, intro, sections,
-contacts, organisation number and addresses, update date, page URL), write the
-raw bytes content-addressed and the JSON beside them, durably (tmp file,
-fsync, rename, directory fsync).
+contacts, organisation number and addresses, update date, page URL), and
+write the same outputs as sidarkiv's archive: each page as a WARC `resource`
+record (warcio, gzip per record) appended to one segment, the page JSON
+beside it, and a sorted CDXJ index; durably (the segment fsynced after each
+record, each JSON file through a tmp file, fsync, rename, directory fsync).
 
 usage: py_import.py bs4|selectolax IN_DIR OUT_DIR
 """
+import datetime
 import hashlib
+import io
 import json
 import os
 import re
@@ -110,18 +114,41 @@ def write_durably(path, data, tmpdir):
 
 
 def main():
+    from surt import surt
+    from warcio.warcwriter import WARCWriter
+
     kind, src, out = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     extract = extract_bs4 if kind == "bs4" else extract_selectolax
     tmpdir = out / "tmp"
     tmpdir.mkdir(parents=True, exist_ok=True)
+    (out / "warcs").mkdir(parents=True, exist_ok=True)
+    (out / "indexes").mkdir(parents=True, exist_ok=True)
+    name = "segment.warc.gz"
+    lines = []
     n = 0
-    for path in sorted(src.rglob("*.html")):
-        raw = path.read_bytes()
-        sha = hashlib.sha256(raw).hexdigest()
-        doc = page_json(*extract(decode(raw)))
-        write_durably(out / "objects" / sha[:2] / sha, raw, tmpdir)
-        write_durably(out / "pages" / f"{sha}.json", json.dumps(doc, ensure_ascii=False, indent=2).encode(), tmpdir)
-        n += 1
+    with open(out / "warcs" / name, "wb") as seg:
+        writer = WARCWriter(seg, gzip=True)
+        for path in sorted(src.rglob("*.html")):
+            raw = path.read_bytes()
+            sha = hashlib.sha256(raw).hexdigest()
+            doc = page_json(*extract(decode(raw)))
+            url = doc["url"] or path.resolve().as_uri()
+            mtime = datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.timezone.utc)
+            date = mtime.strftime("%Y-%m-%dT%H:%M:%SZ")
+            offset = seg.tell()
+            record = writer.create_warc_record(
+                url, "resource", payload=io.BytesIO(raw),
+                warc_content_type="text/html", warc_headers_dict={"WARC-Date": date})
+            writer.write_record(record)
+            seg.flush()
+            os.fsync(seg.fileno())
+            ts = mtime.strftime("%Y%m%d%H%M%S")
+            fields = {"url": url, "mime": "text/html", "digest": record.rec_headers.get_header("WARC-Payload-Digest"),
+                      "length": str(seg.tell() - offset), "offset": str(offset), "filename": name, "sha256": sha}
+            lines.append(f"{surt(url)} {ts} {json.dumps(fields)}\n")
+            write_durably(out / "pages" / f"{ts}-{sha[:12]}.json", json.dumps(doc, ensure_ascii=False, indent=2).encode(), tmpdir)
+            n += 1
+    write_durably(out / "indexes" / f"{name}.cdxj", "".join(sorted(lines)).encode(), tmpdir)
     print(n, file=sys.stderr)
 
 

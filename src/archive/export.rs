@@ -49,8 +49,7 @@ impl Archive {
         for record in &records {
             let bytes = self.record_bytes(record)?;
             if gzip {
-                let mut gz =
-                    flate2::write::GzEncoder::new(&mut *out, warc::LEVEL);
+                let mut gz = flate2::write::GzEncoder::new(&mut *out, warc::LEVEL);
                 gz.write_all(&bytes)
                     .and_then(|()| gz.finish().map(drop))
                     .map_err(failed)?;

@@ -214,6 +214,22 @@ impl Received {
         }
     }
 
+    /// Lets go of the payload, keeping what describes it (its headers).
+    fn drop_payload(&mut self) {
+        match self {
+            Received::Http { body, .. } | Received::Document { body, .. } => *body = Vec::new(),
+            Received::Warc { head, block } => {
+                let keep = if warc_type(head).eq_ignore_ascii_case("response") {
+                    http_body_start(block).unwrap_or(block.len())
+                } else {
+                    0
+                };
+                block.truncate(keep);
+                block.shrink_to_fit();
+            }
+        }
+    }
+
     /// The HTTP status line and headers a revisit record repeats.
     fn http_head(&self) -> Option<Vec<u8>> {
         match self {
@@ -379,6 +395,11 @@ impl Capture {
         if self.member.is_none() {
             self.member = self.member().ok();
         }
+        // The payload is in the member now; the headers stay, for a revisit
+        // record and the index entry. A queue of captures holds less.
+        if self.member.is_some() {
+            self.received.drop_payload();
+        }
     }
 
     /// Marks a capture rebuilt from a body kept without its headers.
@@ -407,8 +428,7 @@ impl Capture {
         let mut out = Vec::new();
         match &self.received {
             Received::Warc { head, block } => {
-                let mut gz =
-                    flate2::write::GzEncoder::new(&mut out, warc::LEVEL);
+                let mut gz = flate2::write::GzEncoder::new(&mut out, warc::LEVEL);
                 std::io::Write::write_all(&mut gz, head)?;
                 std::io::Write::write_all(&mut gz, block)?;
                 std::io::Write::write_all(&mut gz, b"\r\n\r\n")?;
