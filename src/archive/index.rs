@@ -100,8 +100,3 @@ pub(super) fn parse(line: &str) -> Result<CaptureRecord, String> {
         reconstructed: f.reconstructed,
     })
 }
-
-/// Sorts lines as pywb expects: bytewise, as `LC_ALL=C sort` does.
-pub(super) fn sort(lines: &mut [String]) {
-    lines.sort_unstable();
-}

@@ -25,6 +25,7 @@
 mod commit;
 mod export;
 mod index;
+mod known;
 mod segment;
 pub mod select;
 pub mod surt;
@@ -37,7 +38,7 @@ use commit::{Staged, Unnamed};
 pub use export::Exported;
 
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -555,102 +556,6 @@ pub struct RecordBytes {
     pub block: Vec<u8>,
 }
 
-/// One URL's records, in the order taken in and sorted when read, with
-/// their positions by payload: storing the 60,000th capture of a URL costs
-/// what storing the first did.
-#[derive(Default)]
-struct UrlRecords {
-    records: Vec<CaptureRecord>,
-    by_sha: HashMap<String, Vec<usize>>,
-    sorted: bool,
-}
-
-impl UrlRecords {
-    fn push(&mut self, record: CaptureRecord) {
-        self.by_sha
-            .entry(record.sha256.clone())
-            .or_default()
-            .push(self.records.len());
-        self.records.push(record);
-        self.sorted = false;
-    }
-
-    fn same_payload<'a>(&'a self, sha256: &str) -> impl Iterator<Item = &'a CaptureRecord> {
-        self.by_sha
-            .get(sha256)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| self.records.get(i))
-    }
-
-    /// Oldest first; of records of one capture (a repaired one), the last stored.
-    fn sorted(&mut self) -> &[CaptureRecord] {
-        if !self.sorted {
-            order(&mut self.records);
-            self.by_sha.clear();
-            for (i, r) in self.records.iter().enumerate() {
-                self.by_sha.entry(r.sha256.clone()).or_default().push(i);
-            }
-            self.sorted = true;
-        }
-        &self.records
-    }
-}
-
-type ByUrl = HashMap<String, UrlRecords>;
-
-/// The index as read so far: every URL's records, and how far each index
-/// file was read, so that taking the lock reads only what others added.
-#[derive(Default)]
-struct Cache {
-    by_url: ByUrl,
-    /// Records taken in, by where they are: a journal's line and its
-    /// settled index's line are one record.
-    seen: HashSet<(String, u64)>,
-    /// Bytes of whole lines taken in, per index file.
-    read: HashMap<PathBuf, u64>,
-}
-
-impl Cache {
-    /// Takes in the lines added since the last read: new index files, and
-    /// what journals gained. A settled index never changes.
-    fn refresh(&mut self, root: &Path) -> Result<(), ArchiveError> {
-        for path in segment::index_files(root)? {
-            let from = self.read.get(&path).copied().unwrap_or(0);
-            if from > 0 && !is_journal(&path) {
-                continue;
-            }
-            let (lines, upto) = index_lines_from(&path, from)?;
-            self.read.insert(path.clone(), upto);
-            for line in lines {
-                let record = index::parse(&line).map_err(|reason| ArchiveError::Damaged {
-                    path: path.clone(),
-                    reason,
-                })?;
-                if self
-                    .seen
-                    .insert((record.location.filename.clone(), record.location.offset))
-                {
-                    self.by_url
-                        .entry(record.url.clone())
-                        .or_default()
-                        .push(record);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn add(&mut self, record: &CaptureRecord) {
-        self.seen
-            .insert((record.location.filename.clone(), record.location.offset));
-        self.by_url
-            .entry(record.url.clone())
-            .or_default()
-            .push(record.clone());
-    }
-}
-
 /// Where a writer's group commits spent their time, summed.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CommitTimes {
@@ -668,8 +573,9 @@ pub struct Archive {
     times: Mutex<CommitTimes>,
     root: PathBuf,
     lock_wait: Duration,
-    /// The index, read on first use and brought up to date with each lock.
-    cache: Mutex<Option<Cache>>,
+    /// What the index holds, read on first use and brought up to date with
+    /// each lock.
+    cache: Mutex<Option<known::Known>>,
     /// This process's segment, kept from one lock to the next: each writer
     /// process appends to its own.
     writer: Mutex<Option<segment::Writer>>,
@@ -691,6 +597,10 @@ impl Archive {
     /// failure (the next writer settles the journal then).
     pub fn finish(&self) -> Result<(), ArchiveError> {
         let writer = self.writer.lock().ok().and_then(|mut w| w.take());
+        // What was read points into the journal, which is now an index.
+        if let Ok(mut c) = self.cache.lock() {
+            *c = None;
+        }
         match writer {
             Some(w) => w.close(&self.root),
             None => Ok(()),
@@ -813,18 +723,21 @@ impl Archive {
         if capture.written.is_none() {
             let page = self.page_path(&capture.meta.url, &capture.meta.timestamp, &capture.sha256);
             capture.written = commit::write_unnamed(&page, &capture.page_json);
+            if capture.written.is_some() {
+                capture.page_json = Vec::new();
+            }
         }
     }
 
     /// The index, read whole on first use: every URL's records, oldest
     /// first; of records of one capture (a repaired one), the last stored.
-    fn cache(&self) -> Result<MutexGuard<'_, Option<Cache>>, ArchiveError> {
+    fn cache(&self) -> Result<MutexGuard<'_, Option<known::Known>>, ArchiveError> {
         let mut guard = self.cache.lock().map_err(|_| ArchiveError::Damaged {
             path: self.root.clone(),
             reason: "the index cache was poisoned by a panic".into(),
         })?;
         if guard.is_none() {
-            let mut cache = Cache::default();
+            let mut cache = known::Known::default();
             cache.refresh(&self.root)?;
             *guard = Some(cache);
         }
@@ -873,7 +786,7 @@ impl Archive {
             });
         };
         let mut cache_guard = self.cache()?;
-        let cache = cache_guard.get_or_insert_with(Cache::default);
+        let cache = cache_guard.get_or_insert_with(known::Known::default);
         let now = jiff::Timestamp::now()
             .round(jiff::Unit::Second)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
@@ -881,12 +794,19 @@ impl Archive {
         let mut out: Vec<Option<Result<Stored, ArchiveError>>> = Vec::with_capacity(items.len());
         let mut pending: Vec<Pending> = Vec::new();
         for mut item in items {
+            let mut stored_before = Vec::new();
+            for e in cache.same_payload(&item.meta.url, &item.sha256) {
+                // Only what could matter is read back: this date, or an original.
+                if e.timestamp == item.meta.timestamp || !e.revisit {
+                    let r = cache.load(&e)?;
+                    if r.url == item.meta.url {
+                        stored_before.push(r);
+                    }
+                }
+            }
             let in_batch = pending.iter().map(|p| &p.record);
-            let same_payload = cache
-                .by_url
-                .get(&item.meta.url)
-                .into_iter()
-                .flat_map(|u| u.same_payload(&item.sha256))
+            let same_payload = stored_before
+                .iter()
                 .chain(in_batch.filter(|r| r.url == item.meta.url && r.sha256 == item.sha256));
             // The last stored record of this very capture; the oldest
             // record holding the payload.
@@ -963,9 +883,10 @@ impl Archive {
         }
         if !pending.is_empty() {
             let outcome = self.commit(writer, &mut pending);
+            let journal = segment::journal_path(&self.root, &writer.name);
             for (p, result) in pending.into_iter().zip(outcome) {
-                let result = result.map(|()| {
-                    cache.add(&p.record);
+                let result = result.map(|line| {
+                    cache.add(&p.record, &journal, line);
                     Stored {
                         record: p.record,
                         new: true,
@@ -993,11 +914,13 @@ impl Archive {
     /// they fit), syncs them, names their page JSON, journals their index
     /// lines; each pending capture's outcome. What fails after the append
     /// takes the batch's records back off the segment.
+    /// Each pending capture's outcome: the byte its index line starts at
+    /// in the journal.
     fn commit(
         &self,
         writer: &mut segment::Writer,
         pending: &mut [Pending],
-    ) -> Vec<Result<(), ArchiveError>> {
+    ) -> Vec<Result<u64, ArchiveError>> {
         let start = writer.len;
         let clock = Instant::now();
         let mut times = CommitTimes {
@@ -1021,12 +944,12 @@ impl Archive {
         start: u64,
         times: &mut CommitTimes,
         mut clock: Instant,
-    ) -> Vec<Result<(), ArchiveError>> {
+    ) -> Vec<Result<u64, ArchiveError>> {
         let mut lap = |into: &mut Duration| {
             *into += clock.elapsed();
             clock = Instant::now();
         };
-        let mut outcome: Vec<Result<(), ArchiveError>> = Vec::with_capacity(pending.len());
+        let mut outcome: Vec<Result<u64, ArchiveError>> = Vec::with_capacity(pending.len());
         let whole: Vec<u8> = pending
             .iter()
             .flat_map(|p| p.member.iter().copied())
@@ -1036,7 +959,7 @@ impl Archive {
                 for p in pending.iter_mut() {
                     p.record.location.offset = at;
                     at += p.record.location.length;
-                    outcome.push(Ok(()));
+                    outcome.push(Ok(0));
                 }
             }
             // A full disk: store what fits.
@@ -1046,7 +969,7 @@ impl Archive {
                     match writer.append(&self.root, &p.member) {
                         Ok(at) => {
                             p.record.location.offset = at;
-                            outcome.push(Ok(()));
+                            outcome.push(Ok(0));
                         }
                         Err(e) => outcome.push(Err(first.take().unwrap_or(e))),
                     }
@@ -1057,7 +980,7 @@ impl Archive {
         if outcome.iter().all(Result::is_err) {
             return outcome;
         }
-        let fail_all = |outcome: &mut Vec<Result<(), ArchiveError>>,
+        let fail_all = |outcome: &mut Vec<Result<u64, ArchiveError>>,
                         writer: &mut segment::Writer,
                         e: ArchiveError| {
             let _ = writer.truncate(&self.root, start);
@@ -1097,36 +1020,69 @@ impl Archive {
             return outcome;
         }
         lap(&mut times.name);
-        let lines: String = pending
-            .iter()
-            .zip(&outcome)
-            .filter(|(_, o)| o.is_ok())
-            .map(|(p, _)| index::line(&p.record))
-            .collect();
-        if let Err(e) = writer.journal(&self.root, &lines) {
-            fail_all(&mut outcome, writer, e);
+        let mut lines = String::new();
+        for (p, o) in pending.iter().zip(outcome.iter_mut()) {
+            if let Ok(at) = o {
+                *at = lines.len() as u64;
+                lines.push_str(&index::line(&p.record));
+            }
+        }
+        match writer.journal(&self.root, &lines) {
+            Ok(start) => {
+                for at in outcome.iter_mut().flatten() {
+                    *at += start;
+                }
+            }
+            Err(e) => fail_all(&mut outcome, writer, e),
         }
         lap(&mut times.sync);
         outcome
     }
 
-    /// Every stored capture, URL by URL (sorted), oldest first per URL.
+    /// Every stored capture, URL by URL (sorted), oldest first per URL; of
+    /// records of one capture (a repaired one), the last stored.
     pub fn list(&self, url: Option<&str>) -> Result<Vec<CaptureRecord>, ArchiveError> {
-        let mut guard = self.cache()?;
-        let Some(cache) = guard.as_mut().map(|c| &mut c.by_url) else {
+        let Some(url) = url else {
+            return self.list_all();
+        };
+        let guard = self.cache()?;
+        let Some(known) = guard.as_ref() else {
             return Ok(Vec::new());
         };
-        if let Some(url) = url {
-            return Ok(cache
-                .get_mut(url)
-                .map(|u| u.sorted().to_vec())
-                .unwrap_or_default());
+        let mut records = Vec::new();
+        for e in known.entries(url) {
+            let r = known.load(&e)?;
+            if r.url == url {
+                records.push(r);
+            }
         }
-        let mut urls: Vec<(&String, &mut UrlRecords)> = cache.iter_mut().collect();
-        urls.sort_by(|a, b| a.0.cmp(b.0));
-        Ok(urls
-            .into_iter()
-            .flat_map(|(_, u)| u.sorted().iter().cloned())
+        order(&mut records);
+        Ok(records)
+    }
+
+    /// Every index line read, as it is on disk now.
+    fn list_all(&self) -> Result<Vec<CaptureRecord>, ArchiveError> {
+        let mut by_url: std::collections::BTreeMap<String, Vec<CaptureRecord>> =
+            std::collections::BTreeMap::new();
+        let mut seen: HashSet<(String, u64)> = HashSet::new();
+        for path in segment::index_files(&self.root)? {
+            known::each_line_from(&path, 0, |_, line| {
+                let r = index::parse(line).map_err(|reason| ArchiveError::Damaged {
+                    path: path.clone(),
+                    reason,
+                })?;
+                if seen.insert((r.location.filename.clone(), r.location.offset)) {
+                    by_url.entry(r.url.clone()).or_default().push(r);
+                }
+                Ok(())
+            })?;
+        }
+        Ok(by_url
+            .into_values()
+            .flat_map(|mut records| {
+                order(&mut records);
+                records
+            })
             .collect())
     }
 
@@ -1344,40 +1300,12 @@ fn is_journal(path: &Path) -> bool {
 
 /// The whole lines of an index file: a journal's torn last line is left out.
 fn index_lines(path: &Path) -> Result<Vec<String>, ArchiveError> {
-    index_lines_from(path, 0).map(|(lines, _)| lines)
-}
-
-/// The whole lines from byte `from` on, and the byte after the last of them.
-fn index_lines_from(path: &Path, from: u64) -> Result<(Vec<String>, u64), ArchiveError> {
-    use std::io::{Read, Seek};
-    let mut text = Vec::new();
-    let read = File::open(path).and_then(|mut f| {
-        f.seek(std::io::SeekFrom::Start(from))?;
-        f.read_to_end(&mut text)
-    });
-    match read {
-        Ok(_) => {}
-        // Settled (renamed) between the listing and the read.
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), from)),
-        Err(e) => return Err(io(path)(e)),
-    }
-    let whole = match text.iter().rposition(|&b| b == b'\n') {
-        Some(i) => &text[..=i],
-        None if is_journal(path) => &[][..],
-        None => &text[..],
-    };
-    let upto = from + whole.len() as u64;
-    let text = std::str::from_utf8(whole).map_err(|e| ArchiveError::Damaged {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+    let mut lines = Vec::new();
+    known::each_line_from(path, 0, |_, line| {
+        lines.push(line.to_owned());
+        Ok(())
     })?;
-    Ok((
-        text.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(str::to_owned)
-            .collect(),
-        upto,
-    ))
+    Ok(lines)
 }
 
 /// Oldest first, and of one capture's records the order they were stored in.

@@ -128,8 +128,8 @@ impl Writer {
     }
 
     /// Appends index lines (records already durable) and makes them durable:
-    /// the commit point.
-    pub(super) fn journal(&mut self, root: &Path, lines: &str) -> Result<(), ArchiveError> {
+    /// the commit point. The byte the first of them starts at.
+    pub(super) fn journal(&mut self, root: &Path, lines: &str) -> Result<u64, ArchiveError> {
         let path = journal_path(root, &self.name);
         let before = self.journal.metadata().map_err(io(&path))?.len();
         let written = self
@@ -141,7 +141,7 @@ impl Writer {
             let _ = self.journal.set_len(before);
             return Err(io(&path)(e));
         }
-        Ok(())
+        Ok(before)
     }
 
     /// Turns the journal into the segment's sorted index.
@@ -157,7 +157,7 @@ impl Writer {
     }
 }
 
-fn journal_path(root: &Path, segment: &str) -> PathBuf {
+pub(super) fn journal_path(root: &Path, segment: &str) -> PathBuf {
     indexes(root).join(format!("{segment}{JOURNAL}"))
 }
 
@@ -203,34 +203,33 @@ pub(super) fn settle(root: &Path, segment: &str) -> Result<bool, ArchiveError> {
 fn settle_held(root: &Path, segment: &str, journal: File) -> Result<bool, ArchiveError> {
     let jpath = journal_path(root, segment);
     let spath = warcs(root).join(segment);
-    let text = match fs::read(&jpath) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(io(&jpath)(e)),
-    };
+    if !jpath.exists() {
+        return Ok(false);
+    }
     let size = match fs::metadata(&spath) {
         Ok(m) => m.len(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
         Err(e) => return Err(io(&spath)(e)),
     };
-    let whole = match text.iter().rposition(|&b| b == b'\n') {
-        Some(i) => &text[..=i],
-        None => &[][..],
-    };
-    let mut lines: Vec<String> = Vec::new();
+    // The lines to keep, by their sort key (SURT key and date) and where
+    // they are in the journal: read as a stream, the lines themselves
+    // copied afterwards, so a journal of 100,000 lines is not held whole.
+    let mut keep: Vec<(String, u64, usize)> = Vec::new();
     let mut end = 0u64;
-    for line in String::from_utf8_lossy(whole).lines() {
+    super::known::each_line_from(&jpath, 0, |at, line| {
         let Ok(record) = super::index::parse(line) else {
-            continue;
+            return Ok(());
         };
         let stop = record.location.offset + record.location.length;
         if record.location.filename != segment || stop > size {
-            continue;
+            return Ok(());
         }
         end = end.max(stop);
-        lines.push(format!("{line}\n"));
-    }
-    if lines.is_empty() {
+        let key = line.splitn(3, ' ').take(2).collect::<Vec<_>>().join(" ");
+        keep.push((key, at, line.len()));
+        Ok(())
+    })?;
+    if keep.is_empty() {
         let _ = fs::remove_file(&spath);
     } else {
         if size > end {
@@ -242,11 +241,27 @@ fn settle_held(root: &Path, segment: &str, journal: File) -> Result<bool, Archiv
                 .and_then(|()| f.sync_all())
                 .map_err(io(&spath))?;
         }
-        super::index::sort(&mut lines);
+        keep.sort_unstable();
         let ipath = index_path(root, segment);
-        let mut staged = super::commit::Staged::new(root);
-        staged.add(ipath, lines.concat().as_bytes(), true)?;
-        staged.commit()?;
+        let mut tmp = super::commit::temp_file_in(&root.join("tmp")).map_err(io(&ipath))?;
+        {
+            let mut source = File::open(&jpath).map_err(io(&jpath))?;
+            let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+            let mut line = Vec::new();
+            for (_, at, len) in &keep {
+                line.resize(*len, 0);
+                source
+                    .seek(SeekFrom::Start(*at))
+                    .and_then(|_| source.read_exact(&mut line))
+                    .map_err(io(&jpath))?;
+                out.write_all(&line)
+                    .and_then(|()| out.write_all(b"\n"))
+                    .map_err(io(&ipath))?;
+            }
+            out.flush().map_err(io(&ipath))?;
+        }
+        tmp.as_file().sync_all().map_err(io(&ipath))?;
+        tmp.persist(&ipath).map_err(|e| io(&ipath)(e.error))?;
     }
     fs::remove_file(&jpath).map_err(io(&jpath))?;
     drop(journal);
