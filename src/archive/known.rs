@@ -21,13 +21,19 @@ pub(super) struct Entry {
     /// The index file (by number) and the byte its line starts at.
     file: u32,
     line: u64,
+    /// The URL's entry taken in before this one ([`NONE`] for its first):
+    /// one list threaded through one vector costs a URL no allocation.
+    next: u32,
 }
+
+const NONE: u32 = u32::MAX;
 
 #[derive(Default)]
 pub(super) struct Known {
-    /// Entries by a hash of their URL; a record read back is checked
-    /// against the URL asked for.
-    by_url: HashMap<u64, Vec<Entry>>,
+    entries: Vec<Entry>,
+    /// The latest entry of each URL, by a hash of the URL; a record read
+    /// back is checked against the URL asked for.
+    by_url: HashMap<u64, u32>,
     files: Vec<PathBuf>,
     file_ids: HashMap<PathBuf, u32>,
     /// Bytes of whole lines taken in, per index file.
@@ -106,16 +112,29 @@ impl Known {
         if !self.seen.insert((segment, record.location.offset)) {
             return;
         }
-        self.by_url
-            .entry(url_hash(&record.url))
-            .or_default()
-            .push(Entry {
-                sha256: sha_bytes(&record.sha256),
-                timestamp: record.timestamp,
-                revisit: record.record == RecordType::Revisit,
-                file,
-                line,
-            });
+        let Ok(at) = u32::try_from(self.entries.len()) else {
+            return;
+        };
+        let head = self.by_url.entry(url_hash(&record.url)).or_insert(NONE);
+        self.entries.push(Entry {
+            sha256: sha_bytes(&record.sha256),
+            timestamp: record.timestamp,
+            revisit: record.record == RecordType::Revisit,
+            file,
+            line,
+            next: *head,
+        });
+        *head = at;
+    }
+
+    /// A URL's entries, latest taken in first.
+    fn chain(&self, url: &str) -> impl Iterator<Item = &Entry> {
+        let mut at = self.by_url.get(&url_hash(url)).copied().unwrap_or(NONE);
+        std::iter::from_fn(move || {
+            let e = self.entries.get(at as usize)?;
+            at = e.next;
+            Some(e)
+        })
     }
 
     /// A record just journaled at byte `line` of `journal`.
@@ -128,17 +147,20 @@ impl Known {
     /// another URL of the same hash: check what [`Known::load`] gives).
     pub(super) fn same_payload(&self, url: &str, sha256: &str) -> Vec<Entry> {
         let sha = sha_bytes(sha256);
-        self.by_url
-            .get(&url_hash(url))
-            .into_iter()
-            .flatten()
+        let mut out: Vec<Entry> = self
+            .chain(url)
             .filter(|e| e.sha256 == sha)
             .copied()
-            .collect()
+            .collect();
+        out.reverse();
+        out
     }
 
+    /// A URL's entries in the order taken in.
     pub(super) fn entries(&self, url: &str) -> Vec<Entry> {
-        self.by_url.get(&url_hash(url)).cloned().unwrap_or_default()
+        let mut out: Vec<Entry> = self.chain(url).copied().collect();
+        out.reverse();
+        out
     }
 
     /// The record an entry stands for, read back from its index line.
