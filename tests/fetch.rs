@@ -544,3 +544,86 @@ fn capture_urls_lose_the_default_port_and_host_case() {
     let page = stdout_json(&out);
     assert_eq!(page["source"]["original_url"], PAGE);
 }
+
+#[test]
+fn a_capture_is_kept_as_received_headers_and_compressed_body_and_all() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&raw_page()).expect("gzip");
+    let compressed = gz.finish().expect("gzip");
+    let body = compressed.clone();
+    let server = Server::start(move |hit, _| {
+        if hit.target == capture_path(TS, PAGE) {
+            Reply::ok(
+                body.clone(),
+                &[
+                    MEMENTO,
+                    LATIN1,
+                    ("Content-Type", "text/html; charset=ISO-8859-1"),
+                    ("Content-Encoding", "gzip"),
+                    (
+                        "x-archive-orig-last-modified",
+                        "Mon, 26 Apr 2010 09:00:00 GMT",
+                    ),
+                    ("Link", "<http://www.karlskrona.se/>; rel=\"original\""),
+                ],
+            )
+        } else {
+            Reply::status(404, "not here", &[])
+        }
+    });
+    let dir = crate::util::temp_dir("fetch-as-received");
+    let archive = dir.join("archive");
+    let archive = archive.to_str().expect("utf-8");
+    // The page is read from the decompressed body.
+    let page = stdout_json(&fetch(&server, &["--at", TS, "--archive", archive], &[]));
+    assert_eq!(page["title"], "Internationella nätverk");
+    // The client asked for no compression; the server sent it anyway.
+    let asked = server.hits();
+    assert!(
+        asked
+            .iter()
+            .all(|h| !h.headers.contains_key("accept-encoding"))
+    );
+    // What was received comes back as it was: status line, the archive's
+    // headers and the site's (x-archive-orig-*), the body still gzip.
+    let raw = crate::util::run(
+        &[
+            "show",
+            "--raw",
+            &format!("{PAGE}@{TS}"),
+            "--archive",
+            archive,
+        ],
+        None,
+    );
+    assert!(
+        raw.status.success(),
+        "{}",
+        String::from_utf8_lossy(&raw.stderr)
+    );
+    let split = raw
+        .stdout
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP head");
+    let head = String::from_utf8_lossy(&raw.stdout[..split]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200 ok"), "{head}");
+    for header in [
+        "content-encoding: gzip",
+        "x-archive-orig-last-modified: mon, 26 apr 2010 09:00:00 gmt",
+        "memento-datetime: mon, 26 apr 2010 09:35:12 gmt",
+        "link: <http://www.karlskrona.se/>",
+    ] {
+        assert!(head.contains(header), "{header} missing: {head}");
+    }
+    assert_eq!(&raw.stdout[split + 4..], compressed.as_slice());
+    // The record's payload digest is the digest of the bytes received.
+    let listed = crate::util::run(&["list", "--archive", archive], None);
+    let record: Value =
+        serde_json::from_slice(listed.stdout.split(|&b| b == b'\n').next().unwrap_or(b"{}"))
+            .expect("list line");
+    use sha1::Digest;
+    let sha1 = data_encoding::BASE32.encode(&sha1::Sha1::digest(&compressed));
+    assert_eq!(record["sha1"], sha1.as_str());
+}

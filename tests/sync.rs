@@ -668,11 +668,7 @@ fn pages_shows_each_url_as_of_a_date() {
     let page_json = walkdir::WalkDir::new(dir.join("archive/pages"))
         .into_iter()
         .flatten()
-        .find(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("20110315120000")
-        })
+        .find(|e| e.file_name().to_string_lossy().contains(".20110315120000-"))
         .expect("the 2011 page JSON")
         .into_path();
     std::fs::write(&page_json, "{ damaged").expect("write");

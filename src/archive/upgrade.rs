@@ -3,8 +3,9 @@
 //! today's. Each body becomes a record: a `resource` for a local file, a
 //! `response` with a rebuilt status line and Content-Type otherwise, marked
 //! as reconstructed since its original headers were never kept. The page
-//! JSON stays where it is. The old files go only once every capture is
-//! stored and listed; a capture that cannot be read keeps them all.
+//! JSON, unchanged, moves from its URL's folder to its host's. The old
+//! files go only once every capture is stored and listed; a capture that
+//! cannot be read keeps them all.
 
 use serde::Deserialize;
 use std::fs;
@@ -54,6 +55,7 @@ pub fn upgrade(root: &Path) -> Result<Upgraded, ArchiveError> {
     let archive = Archive::open_any(root)?;
     let lock = archive.lock()?;
     let mut indexes: Vec<PathBuf> = Vec::new();
+    let mut old_pages: Vec<PathBuf> = Vec::new();
     let pages = root.join("pages");
     for entry in walkdir::WalkDir::new(&pages).min_depth(3).max_depth(3) {
         let entry = entry.map_err(|e| ArchiveError::Io {
@@ -74,7 +76,8 @@ pub fn upgrade(root: &Path) -> Result<Upgraded, ArchiveError> {
             })?;
         let mut batch = Vec::new();
         for old in index.captures {
-            batch.push(convert(root, &archive, old)?);
+            old_pages.push(old_page_path(root, &old));
+            batch.push(convert(root, old)?);
         }
         for stored in archive.store_batch(&lock, batch)? {
             done.captures += 1;
@@ -91,18 +94,38 @@ pub fn upgrade(root: &Path) -> Result<Upgraded, ArchiveError> {
     for index_path in &indexes {
         fs::remove_file(index_path).map_err(io(index_path))?;
     }
+    // The page JSON is now beside the others in its host's folder.
+    for page in &old_pages {
+        fs::remove_file(page).map_err(io(page))?;
+    }
+    for index_path in &indexes {
+        if let Some(dir) = index_path.parent() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
     let objects = root.join("objects");
     fs::remove_dir_all(&objects).map_err(io(&objects))?;
     Ok(done)
 }
 
-fn convert(root: &Path, archive: &Archive, old: OldRecord) -> Result<Capture, ArchiveError> {
+/// Where the old layout kept a capture's page JSON: a folder per URL.
+fn old_page_path(root: &Path, old: &OldRecord) -> PathBuf {
+    let (host, slug) = super::url_key(&old.url);
+    let name = format!(
+        "{}-{}.json",
+        old.timestamp,
+        old.sha256.get(..12).unwrap_or(&old.sha256)
+    );
+    root.join("pages").join(host).join(slug).join(name)
+}
+
+fn convert(root: &Path, old: OldRecord) -> Result<Capture, ArchiveError> {
     let object = root
         .join("objects")
         .join(old.sha256.get(..2).unwrap_or("00"))
         .join(&old.sha256);
     let body = fs::read(&object).map_err(io(&object))?;
-    let page_path = archive.page_path(&old.url, &old.timestamp, &old.sha256);
+    let page_path = old_page_path(root, &old);
     let page_bytes = fs::read(&page_path).map_err(io(&page_path))?;
     let page: Page = serde_json::from_slice(&page_bytes).map_err(|e| ArchiveError::Damaged {
         path: page_path.clone(),

@@ -231,7 +231,7 @@ pub fn import(args: ImportArgs) -> Result<ExitCode, Failure> {
     progress.finish_and_clear();
     let commits = archive.commit_times();
     tracing::info!(
-        "import: {ok} stored, {failed} failed in {:.2} s; workers (all threads): parse {:.2} s, compress {:.2} s, write page JSON {:.2} s; {} commits: append {:.2} s, sync {:.2} s, name page JSON {:.2} s",
+        "import: {ok} stored, {failed} failed in {:.2} s; worker CPU (all threads): parse {:.2} s, compress {:.2} s, write page JSON {:.2} s; {} commits (wall): append {:.2} s, sync {:.2} s, name page JSON {:.2} s",
         started.elapsed().as_secs_f64(),
         stages.parse.secs(),
         stages.compress.secs(),
@@ -651,13 +651,31 @@ struct Limits {
     budget: std::time::Duration,
 }
 
-/// Time the workers spent, summed over threads: reading and parsing,
+/// CPU time the workers spent, summed over threads: reading and parsing,
 /// compressing records, writing page JSON ahead of the commit.
 #[derive(Default)]
 struct Stages {
     parse: Nanos,
     compress: Nanos,
     write: Nanos,
+}
+
+/// This thread's CPU time (user and system), where the system tells it;
+/// else the wall clock since the process began.
+fn cpu_now() -> std::time::Duration {
+    #[cfg(target_os = "linux")]
+    {
+        let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        std::time::Duration::new(
+            u64::try_from(t.tv_sec).unwrap_or(0),
+            u32::try_from(t.tv_nsec).unwrap_or(0),
+        )
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed()
+    }
 }
 
 #[derive(Default)]
@@ -688,7 +706,7 @@ fn work(
             Err(_) => return,
         };
         let Ok((source, job)) = job else { return };
-        let clock = std::time::Instant::now();
+        let clock = cpu_now();
         let mut result = match job {
             Job::Failed { input, reason } => Done::Err { input, reason },
             Job::Input(summary) => Done::Input(summary),
@@ -732,17 +750,17 @@ fn work(
                 }
             }
         };
-        stages.parse.add(clock.elapsed());
+        stages.parse.add(cpu_now().saturating_sub(clock));
         // Compression and the page JSON's write happen here, in parallel,
         // rather than on the committing thread.
         if let Done::Ok { capture, .. } = &mut result {
-            let clock = std::time::Instant::now();
+            let clock = cpu_now();
             capture.compress();
-            stages.compress.add(clock.elapsed());
+            stages.compress.add(cpu_now().saturating_sub(clock));
             if let Some(archive) = archive {
-                let clock = std::time::Instant::now();
+                let clock = cpu_now();
                 archive.prepare(capture);
-                stages.write.add(clock.elapsed());
+                stages.write.add(cpu_now().saturating_sub(clock));
             }
         }
         if done.send((source, result)).is_err() {
@@ -844,7 +862,7 @@ fn finish(
         kind: page.source.kind,
         original_url: page.source.original_url.clone(),
     };
-    match sidarkiv::archive::Capture::new(received, &page, meta) {
+    match sidarkiv::archive::Capture::parsed_from(received, &page, meta, Some(bytes)) {
         Ok(capture) => Done::Ok {
             input,
             capture: Box::new(capture),
