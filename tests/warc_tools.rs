@@ -193,6 +193,29 @@ fn a_wget_crawl_round_trips_and_the_field_s_tools_read_the_archive() {
         assert!(!source[url].is_null(), "wget recorded {url}: {source}");
         assert_eq!(exported[url], source[url], "{url}");
     }
+    // Indexed, the export has one line per capture for each page's URL:
+    // the page JSON beside it is indexed under its own urn, never the page's.
+    let indexed = Command::new("cdxj-indexer")
+        .arg(s(&export))
+        .output()
+        .expect("cdxj-indexer");
+    assert!(indexed.status.success());
+    let indexed = String::from_utf8_lossy(&indexed.stdout).into_owned();
+    for url in &pages {
+        let lines = indexed
+            .lines()
+            .filter(|l| l.contains(&format!("\"url\": \"{url}\"")))
+            .count();
+        assert_eq!(lines, 1, "{url} in the export's index:\n{indexed}");
+    }
+    assert_eq!(
+        indexed
+            .lines()
+            .filter(|l| l.starts_with("urn:sidarkiv:page:"))
+            .count(),
+        3,
+        "{indexed}"
+    );
 
     // cdxj-indexer over the segments gives the lines of sidarkiv's index.
     let names: Vec<String> = segs

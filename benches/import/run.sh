@@ -9,9 +9,12 @@
 # usage: benches/import/run.sh [N]     (N pages, default 10000)
 #        ONLY=sidarkiv benches/import/run.sh 100000   (sidarkiv alone)
 #
-# Runs back to back are not comparable on ext4 without a journal: the trap
-# below deletes tens of thousands of files, and for a few minutes after that
-# the inode allocator skips the freed inodes one by one. Wait ~6 minutes.
+# Every run writes a fresh archive and none is deleted before the end: on
+# ext4 a file created soon after tens of thousands were deleted costs up to
+# ten times as much (the inode allocator skips recently freed inodes one by
+# one), which made later runs slower than the first. For the same reason,
+# wait ~6 minutes after an invocation before the next (the trap below
+# deletes everything).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N=${1:-10000}
@@ -31,7 +34,6 @@ sync
 declare -A times
 measure() { # name, run, command...
   local name=$1 run=$2; shift 2
-  rm -rf "$work/archive"
   sync
   /usr/bin/time -v "$@" >"$work/out" 2>"$work/time"
   local secs rss
@@ -49,10 +51,10 @@ measure() { # name, run, command...
 
 echo "pages: $N   cores: $(nproc)"
 for run in $(seq 1 "$RUNS"); do
-  measure sidarkiv "$run" target/release/sidarkiv -v import "$work/pages" --archive "$work/archive"
+  measure sidarkiv "$run" target/release/sidarkiv -v import "$work/pages" --archive "$work/a-sidarkiv-$run"
   if [ "${ONLY:-}" != sidarkiv ]; then
-    measure selectolax "$run" python3 benches/import/py_import.py selectolax "$work/pages" "$work/archive"
-    measure bs4+lxml "$run" python3 benches/import/py_import.py bs4 "$work/pages" "$work/archive"
+    measure selectolax "$run" python3 benches/import/py_import.py selectolax "$work/pages" "$work/a-selectolax-$run"
+    measure bs4+lxml "$run" python3 benches/import/py_import.py bs4 "$work/pages" "$work/a-bs4-$run"
   fi
 done
 
