@@ -435,3 +435,156 @@ fn index_keys_are_the_surt_package_s() {
         assert_eq!(ours, theirs, "{url}");
     }
 }
+
+/// A child process killed (SIGKILL) on drop, for servers a test starts.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port(ip: &str) -> u16 {
+    std::net::TcpListener::bind((ip, 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn wait_for(ip: &str, port: u16) {
+    let started = Instant::now();
+    while std::net::TcpStream::connect((ip, port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "nothing listens on {ip}:{port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_warcprox_recording_round_trips_with_its_payload_digests() {
+    let tools = has("warcprox", "--version") && has("warcio", "--help");
+    if !available("warcprox and warcio", tools) {
+        return;
+    }
+    let dir = temp_dir("warcprox");
+    let site = dir.join("site");
+    std::fs::create_dir_all(&site).expect("site");
+    std::fs::write(
+        site.join("natverk.html"),
+        b"<html><head><meta charset=\"iso-8859-1\"><title>N\xe4tverk</title></head><body><h1>Internationella n\xe4tverk</h1><p>UBC och CPMR.</p></body></html>".as_slice(),
+    )
+    .expect("page");
+    std::fs::write(
+        site.join("kontakt.html"),
+        "<html><body><h1>Kontakt</h1><p>Per Nilsson, 0455-30 31 11</p></body></html>",
+    )
+    .expect("page");
+    // warcprox refuses to proxy to 127.0.0.1 itself; the site answers on
+    // another loopback address.
+    let site_port = free_port("127.0.0.2");
+    let _site = Running(
+        Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &site_port.to_string(),
+                "--bind",
+                "127.0.0.2",
+            ])
+            .arg("--directory")
+            .arg(&site)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("http.server"),
+    );
+    let proxy_port = free_port("127.0.0.1");
+    let warcs = dir.join("warcs");
+    let mut proxy = Running(
+        Command::new("warcprox")
+            .current_dir(&dir)
+            .args([
+                "-b",
+                "127.0.0.1",
+                "-p",
+                &proxy_port.to_string(),
+                "-z",
+                "-n",
+                "crawl",
+            ])
+            .arg("-d")
+            .arg(&warcs)
+            .arg("--certs-dir")
+            .arg(dir.join("certs"))
+            .arg("-c")
+            .arg(dir.join("ca.pem"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("warcprox"),
+    );
+    wait_for("127.0.0.2", site_port);
+    wait_for("127.0.0.1", proxy_port);
+    let base = format!("http://127.0.0.2:{site_port}");
+    let fetch = format!(
+        "import urllib.request\no = urllib.request.build_opener(urllib.request.ProxyHandler({{'http': 'http://127.0.0.1:{proxy_port}'}}))\nfor p in ('/natverk.html', '/kontakt.html'):\n    o.open('{base}' + p).read()"
+    );
+    let fetched = Command::new("python3")
+        .args(["-c", &fetch])
+        .output()
+        .expect("python");
+    assert!(
+        fetched.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fetched.stderr)
+    );
+    // SIGINT: warcprox finishes its records and closes its WARC file.
+    let pid = proxy.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .is_ok_and(|s| s.success())
+    );
+    let started = Instant::now();
+    while proxy.0.try_wait().ok().flatten().is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "warcprox did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let crawl = std::fs::read_dir(&warcs)
+        .expect("warcprox's WARC folder")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".warc.gz"))
+        .expect("a closed WARC file");
+
+    let archive = dir.join("archive");
+    let out = run(&["import", s(&crawl), "--archive", s(&archive)], None);
+    assert_exit(&out, 0);
+    let export = dir.join("export.warc.gz");
+    assert_exit(
+        &run(
+            &["export", "--warc", s(&export), "--archive", s(&archive)],
+            None,
+        ),
+        0,
+    );
+    warcio_check(&export);
+    for seg in segments(&archive) {
+        warcio_check(&seg);
+    }
+    let source = payload_digests(&crawl);
+    let exported = payload_digests(&export);
+    for page in ["/natverk.html", "/kontakt.html"] {
+        let url = format!("{base}{page}");
+        assert!(!source[&url].is_null(), "warcprox recorded {url}: {source}");
+        assert_eq!(exported[&url], source[&url], "{url}");
+    }
+}
