@@ -626,4 +626,15 @@ fn a_capture_is_kept_as_received_headers_and_compressed_body_and_all() {
     use sha1::Digest;
     let sha1 = data_encoding::BASE32.encode(&sha1::Sha1::digest(&compressed));
     assert_eq!(record["sha1"], sha1.as_str());
+    // Read again from the record (decompressed to parse), the page still
+    // names the bytes received, and the archive checks clean.
+    for cmd in ["reparse", "verify"] {
+        let out = crate::util::run(&[cmd, "--archive", archive], None);
+        assert!(
+            out.status.success(),
+            "{cmd}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

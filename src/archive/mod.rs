@@ -26,6 +26,7 @@ mod commit;
 mod export;
 mod index;
 mod known;
+pub mod reparse;
 mod segment;
 pub mod select;
 pub mod surt;

@@ -11,7 +11,6 @@ use super::{Failure, print_json};
 use sidarkiv::archive::Archive;
 use sidarkiv::config::{Overrides, Settings};
 use sidarkiv::model::Page;
-use sidarkiv::{ParseOptions, parse_page};
 
 #[derive(Debug, clap::Args)]
 pub struct ArchiveArg {
@@ -170,40 +169,10 @@ pub struct ReparseArgs {
 pub fn reparse(args: ReparseArgs) -> Result<ExitCode, Failure> {
     let settings = args.archive.settings()?;
     let archive = args.archive.open()?;
-    let records = archive.list(None)?;
     let lock = archive.lock()?;
-    let (mut done, mut failed) = (0usize, Vec::new());
-    // A revisit shares its original's page JSON.
-    for record in records
-        .iter()
-        .filter(|r| r.record != sidarkiv::archive::RecordType::Revisit)
-    {
-        let result = archive
-            .raw(record)
-            .map_err(anyhow::Error::from)
-            .and_then(|raw| {
-                let opts = ParseOptions {
-                    url: record
-                        .original_url
-                        .clone()
-                        .or_else(|| Some(record.url.clone())),
-                    charset: record
-                        .content_type
-                        .as_deref()
-                        .and_then(sidarkiv::fetch::charset_of),
-                    kind: record.kind,
-                    timestamp: Some(record.timestamp),
-                    budget: Some(settings.page_time_budget),
-                };
-                let page = parse_page(&raw, &opts)?;
-                archive.rewrite_page(&lock, record, &page)?;
-                Ok(())
-            });
-        match result {
-            Ok(()) => done += 1,
-            Err(e) => failed.push(format!("{}@{}: {e:#}", record.url, record.timestamp)),
-        }
-    }
+    let sidarkiv::archive::reparse::Reparsed { done, failed } =
+        archive.reparse(&lock, settings.page_time_budget)?;
+    drop(lock);
     print_json(&json!({"reparsed": done, "failed": failed}))?;
     if failed.is_empty() {
         Ok(ExitCode::SUCCESS)

@@ -1,0 +1,58 @@
+//! `reparse`: every capture's page JSON read again from its record, after
+//! the extractor improved. The page names the record's payload, as at import.
+
+use std::time::Duration;
+
+use super::{Archive, ArchiveError, Lock, RecordType};
+use crate::{ParseOptions, parse_page};
+
+/// What a reparse did: pages rewritten, and `URL@TIMESTAMP: why` of each
+/// that could not be.
+#[derive(Debug, Default)]
+pub struct Reparsed {
+    pub done: usize,
+    pub failed: Vec<String>,
+}
+
+impl Archive {
+    /// Rewrites every capture's page JSON; `budget` bounds each parse.
+    /// `Err` only when the archive cannot be listed.
+    pub fn reparse(&self, lock: &Lock, budget: Duration) -> Result<Reparsed, ArchiveError> {
+        let mut out = Reparsed::default();
+        // A revisit shares its original's page JSON.
+        for record in self
+            .list(None)?
+            .iter()
+            .filter(|r| r.record != RecordType::Revisit)
+        {
+            let result = self.raw(record).map_err(|e| e.to_string()).and_then(|raw| {
+                let opts = ParseOptions {
+                    url: record
+                        .original_url
+                        .clone()
+                        .or_else(|| Some(record.url.clone())),
+                    charset: record
+                        .content_type
+                        .as_deref()
+                        .and_then(crate::fetch::charset_of),
+                    kind: record.kind,
+                    timestamp: Some(record.timestamp),
+                    budget: Some(budget),
+                };
+                let mut page = parse_page(&raw, &opts).map_err(|e| e.to_string())?;
+                // Parsed from the decoded body; it names the bytes received.
+                page.source.sha256.clone_from(&record.sha256);
+                page.source.sha1.clone_from(&record.sha1);
+                self.rewrite_page(lock, record, &page)
+                    .map_err(|e| crate::error::chain(&e))
+            });
+            match result {
+                Ok(()) => out.done += 1,
+                Err(e) => out
+                    .failed
+                    .push(format!("{}@{}: {e}", record.url, record.timestamp)),
+            }
+        }
+        Ok(out)
+    }
+}
