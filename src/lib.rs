@@ -21,6 +21,8 @@ pub mod diff;
 pub mod error;
 pub mod extract;
 pub mod fetch;
+pub mod import;
+pub mod input;
 pub mod model;
 pub mod parse;
 pub mod replay;

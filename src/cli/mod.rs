@@ -9,7 +9,7 @@ mod store;
 mod sync;
 
 use clap::{Parser, Subcommand};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 /// Scraper and archival importer for old municipal web pages.
@@ -199,51 +199,7 @@ pub fn date_end(s: &str) -> Result<sidarkiv::Timestamp, sidarkiv::timestamp::Tim
     sidarkiv::Timestamp::bound(s, sidarkiv::timestamp::Edge::End)
 }
 
-/// Reads a whole input, at most `limit` bytes (`max_body_bytes`): `/dev/zero`
-/// or a huge file named by mistake fails with a clear message instead of
-/// filling memory.
-pub fn read_capped(input: impl io::Read, limit: u64, name: &str) -> anyhow::Result<Vec<u8>> {
-    read_capped_into(Vec::new(), input, limit, name)
-}
-
-fn read_capped_into(
-    mut buf: Vec<u8>,
-    input: impl io::Read,
-    limit: u64,
-    name: &str,
-) -> anyhow::Result<Vec<u8>> {
-    use anyhow::Context;
-    input
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut buf)
-        .with_context(|| format!("cannot read {name}"))?;
-    if buf.len() as u64 > limit {
-        anyhow::bail!("{name} is larger than max_body_bytes ({limit} bytes)");
-    }
-    Ok(buf)
-}
-
-/// [`read_capped`] for a file.
-pub fn read_file(path: &std::path::Path, limit: u64) -> anyhow::Result<Vec<u8>> {
-    read_file_with_metadata(path, limit).map(|(bytes, _)| bytes)
-}
-
-/// [`read_file`], with the metadata of the file that was read (from the
-/// open file: no second lookup of the path, which may have changed since).
-pub fn read_file_with_metadata(
-    path: &std::path::Path,
-    limit: u64,
-) -> anyhow::Result<(Vec<u8>, Option<std::fs::Metadata>)> {
-    use anyhow::Context;
-    let name = path.display().to_string();
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
-    let metadata = file.metadata().ok();
-    // Sized from the file's length (the cap still applies: files can grow or
-    // lie, /dev/zero says 0): two reads instead of a dozen growing ones.
-    let size = metadata.as_ref().map_or(0, |m| m.len()).min(limit);
-    let buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
-    Ok((read_capped_into(buf, file, limit, &name)?, metadata))
-}
+pub use sidarkiv::input::{read_capped, read_file};
 
 /// Writes an output file (a report, an exported WARC) whole or not at all:
 /// into a temporary file beside it, made durable, then renamed over it.
