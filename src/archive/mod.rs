@@ -613,26 +613,28 @@ impl Archive {
     }
 
     /// Closes the segment this process wrote to: its journal becomes its
-    /// sorted index. Dropping the archive does the same, without a word on
-    /// failure (the next writer settles the journal then).
+    /// sorted index, under the lock (another writer clears `tmp/` when it
+    /// takes the lock). Dropping the archive does the same, without a word
+    /// on failure (the next writer settles the journal then).
     pub fn finish(&self) -> Result<(), ArchiveError> {
         let writer = self.writer.lock().ok().and_then(|mut w| w.take());
+        let Some(writer) = writer else {
+            return Ok(());
+        };
+        let lock = self.lock()?;
         // What was read points into the journal, which is now an index.
         if let Ok(mut c) = self.cache.lock() {
             *c = None;
         }
-        match writer {
-            Some(w) => w.close(&self.root),
-            None => Ok(()),
-        }
+        let closed = writer.close(&self.root);
+        drop(lock);
+        closed
     }
 }
 
 impl Drop for Archive {
     fn drop(&mut self) {
-        if let Some(w) = self.writer.get_mut().ok().and_then(Option::take) {
-            let _ = w.close(&self.root);
-        }
+        let _ = self.finish();
     }
 }
 
