@@ -83,6 +83,8 @@ fn bench_fetch(c: &mut Criterion) {
                         kind: sidarkiv::model::SourceKind::Wayback,
                         timestamp: cap.timestamp,
                         budget: None,
+                        status: Some(cap.status),
+                        redirect: None,
                     };
                     parse_page(&cap.body, &opts).expect("parse");
                 }

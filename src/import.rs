@@ -718,6 +718,8 @@ fn work(
                     kind: SourceKind::Warc,
                     timestamp,
                     budget: Some(limits.budget),
+                    status: warc::parse_http_head(&block).map(|h| h.status),
+                    redirect: None,
                 };
                 let response = warc::parse_http_head(&block).is_some();
                 let body = if response {
@@ -780,6 +782,8 @@ fn parse_file(path: &Path, url: Option<&str>, limits: Limits) -> Done {
         kind: SourceKind::File,
         timestamp: None,
         budget: Some(limits.budget),
+        status: None,
+        redirect: None,
     };
     let at = Origin {
         url: None,

@@ -61,6 +61,13 @@ pub struct Content {
     pub breadcrumb: Vec<Link>,
     /// Links to documents: PDF, Word, Excel, PowerPoint, OpenDocument, RTF.
     pub attachments: Vec<Link>,
+    /// The capture's HTTP status; `None` for a local file or a page read
+    /// alone. Page JSON written before this field reads as `None`.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Where a 3xx capture points; else `None`.
+    #[serde(default)]
+    pub redirect: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,6 +25,10 @@ pub struct ParseOptions {
     pub timestamp: Option<Timestamp>,
     /// How long the parse may take (`page_time_budget_seconds`); `None`: no limit.
     pub budget: Option<std::time::Duration>,
+    /// The capture's HTTP status, when the bytes came with one.
+    pub status: Option<u16>,
+    /// Where a 3xx answer pointed (its `Location`), when it did.
+    pub redirect: Option<String>,
 }
 
 /// How much of the start is checked for signs of a binary file.
@@ -44,7 +48,9 @@ pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError>
         opts.charset.as_deref(),
         Some(tld.as_deref().unwrap_or(b"se")),
     );
-    let ex = extract(&decoded.text, source_url.as_deref(), deadline)?;
+    let mut ex = extract(&decoded.text, source_url.as_deref(), deadline)?;
+    ex.content.status = opts.status;
+    ex.content.redirect = opts.redirect.clone();
 
     let mut warnings = ex.warnings;
     if decoded.errors > 0 {

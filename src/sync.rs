@@ -245,6 +245,8 @@ async fn run(
             kind: SourceKind::Wayback,
             timestamp: Some(timestamp),
             budget: Some(fetcher.settings().page_time_budget),
+            status: Some(capture.status),
+            redirect: None,
         };
         let body = capture
             .decoded_body(fetcher.settings().max_body_bytes)

@@ -268,6 +268,30 @@ fn first_run_stores_the_distinct_captures_second_run_fetches_nothing() {
         archived_404.is_some(),
         "an archived 404 is stored as a fact"
     );
+    // The status is a page field, and its change is a change.
+    let d = sidarkiv()
+        .current_dir(&dir)
+        .args([
+            "diff",
+            &format!("{B}@20100101000000"),
+            &format!("{B}@20110101000000"),
+            "--archive",
+            "archive",
+        ])
+        .output()
+        .expect("diff");
+    assert_exit(&d, 1);
+    let d: Value = serde_json::from_slice(&d.stdout).expect("diff JSON");
+    let status = d["changes"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["path"] == "/status"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&status["before"], &status["after"]),
+        (&Value::from(200), &Value::from(404)),
+        "{d:#}"
+    );
     let html = std::fs::read_to_string(&report).expect("report");
     for text in ["CPMR", "Baltic Link Association", "Anna Lindqvist", "fyra"] {
         assert!(html.contains(text), "{text} missing from the report");

@@ -38,6 +38,8 @@ impl Archive {
                     kind: record.kind,
                     timestamp: Some(record.timestamp),
                     budget: Some(budget),
+                    status: record.status,
+                    redirect: None,
                 };
                 let mut page = parse_page(&raw, &opts).map_err(|e| e.to_string())?;
                 // Parsed from the decoded body; it names the bytes received.

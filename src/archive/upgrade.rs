@@ -127,10 +127,15 @@ fn convert(root: &Path, old: OldRecord) -> Result<Capture, ArchiveError> {
     let body = fs::read(&object).map_err(io(&object))?;
     let page_path = old_page_path(root, &old);
     let page_bytes = fs::read(&page_path).map_err(io(&page_path))?;
-    let page: Page = serde_json::from_slice(&page_bytes).map_err(|e| ArchiveError::Damaged {
-        path: page_path.clone(),
-        reason: e.to_string(),
-    })?;
+    let mut page: Page =
+        serde_json::from_slice(&page_bytes).map_err(|e| ArchiveError::Damaged {
+            path: page_path.clone(),
+            reason: e.to_string(),
+        })?;
+    // The page JSON of that layout had no status; its index did.
+    if old.kind != SourceKind::File {
+        page.status = Some(old.status);
+    }
     let received = if old.kind == SourceKind::File {
         Received::Document {
             content_type: old.content_type.unwrap_or_else(|| "text/html".into()),

@@ -144,6 +144,8 @@ pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
         },
         timestamp: capture.timestamp,
         budget: Some(settings.page_time_budget),
+        status: Some(capture.status),
+        redirect: None,
     };
     let body = capture
         .decoded_body(settings.max_body_bytes)

@@ -54,6 +54,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         },
         timestamp: None,
         budget: None,
+        status: None,
+        redirect: None,
     };
     let page = parse_page(&bytes, &opts).with_context(|| format!("cannot parse {name}"))?;
     print_json(&page)?;

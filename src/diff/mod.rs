@@ -148,6 +148,8 @@ pub fn diff(a: &Page, b: &Page) -> PageDiff {
     d.field(Field::Published, &a.published, &b.published);
     d.field(Field::Breadcrumb, &a.breadcrumb, &b.breadcrumb);
     d.field(Field::Attachments, &a.attachments, &b.attachments);
+    d.field(Field::Status, &a.status, &b.status);
+    d.field(Field::Redirect, &a.redirect, &b.redirect);
     let summary = Summary::of(&d.changes);
     PageDiff {
         schema: DIFF_SCHEMA.to_owned(),

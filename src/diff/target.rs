@@ -19,10 +19,12 @@ pub enum Field {
     Published,
     Breadcrumb,
     Attachments,
+    Status,
+    Redirect,
 }
 
 impl Field {
-    const ALL: [Field; 9] = [
+    const ALL: [Field; 11] = [
         Field::Url,
         Field::Title,
         Field::Updated,
@@ -32,6 +34,8 @@ impl Field {
         Field::Published,
         Field::Breadcrumb,
         Field::Attachments,
+        Field::Status,
+        Field::Redirect,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +49,8 @@ impl Field {
             Field::Published => "published",
             Field::Breadcrumb => "breadcrumb",
             Field::Attachments => "attachments",
+            Field::Status => "status",
+            Field::Redirect => "redirect",
         }
     }
 }

@@ -61,6 +61,16 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Dokumenten som sidan länkar till",
         "The documents the page links to",
     ),
+    (
+        "top_status",
+        "Svaret från webbplatsen (HTTP-status, t.ex. 200 finns, 404 borttagen)",
+        "The site's answer (HTTP status, e.g. 200 found, 404 removed)",
+    ),
+    (
+        "top_redirect",
+        "Vidarebefordran till en annan adress",
+        "The redirect to another address",
+    ),
     // Labels of the HTML page.
     ("report_title", "Ändringar på sidan", "Changes to the page"),
     ("report_many", "Ändringsrapport", "Change report"),
