@@ -214,20 +214,13 @@ pub struct Capture {
 impl Capture {
     /// The body to parse: its Content-Encoding (the client asks for none,
     /// but a server may send one anyway) undone, at most `limit` bytes.
-    pub fn decoded_body(&self, limit: u64) -> Result<Vec<u8>, String> {
+    pub fn decoded_body(&self, limit: u64) -> Result<std::borrow::Cow<'_, [u8]>, String> {
         let coding = self
             .headers
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-encoding"));
-        match coding {
-            None => Ok(self.body.clone()),
-            Some((k, v)) => crate::archive::warc::HttpResponse {
-                status: self.status,
-                headers: vec![(k.clone(), v.clone())],
-                body: self.body.clone(),
-            }
-            .into_decoded_body(limit),
-        }
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))
+            .map(|(_, v)| v.as_str());
+        crate::archive::warc::decode_body(coding, &self.body, limit)
     }
 }
 

@@ -712,17 +712,18 @@ fn work(
                 content_type,
             } => {
                 let target = Some(target).filter(|t| !t.is_empty());
+                // A response record's HTTP status; none for a resource.
+                let status = warc::parse_http_head(&block).map(|h| h.status);
                 let opts = ParseOptions {
                     url: target.clone().or(url.map(str::to_owned)),
                     charset: content_type.as_deref().and_then(crate::fetch::charset_of),
                     kind: SourceKind::Warc,
                     timestamp,
                     budget: Some(limits.budget),
-                    status: warc::parse_http_head(&block).map(|h| h.status),
+                    status,
                     redirect: None,
                 };
-                let response = warc::parse_http_head(&block).is_some();
-                let body = if response {
+                let body = if status.is_some() {
                     warc::parse_http_response(&block)
                         .ok_or_else(|| "not an HTTP response".to_owned())
                         .and_then(|h| h.into_decoded_body(limits.max_body))

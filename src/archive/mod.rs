@@ -190,7 +190,7 @@ impl Received {
             Received::Document { .. } => None,
             Received::Warc { head, block } => {
                 if warc_type(head).eq_ignore_ascii_case("response") {
-                    warc::parse_http_response(block).map(|h| h.status)
+                    warc::parse_http_head(block).map(|h| h.status)
                 } else {
                     None
                 }
@@ -207,7 +207,7 @@ impl Received {
             Received::Document { content_type, .. } => Some(content_type.clone()),
             Received::Warc { head, block } => {
                 if warc_type(head).eq_ignore_ascii_case("response") {
-                    warc::parse_http_response(block)
+                    warc::parse_http_head(block)
                         .and_then(|h| h.header("Content-Type").map(str::to_owned))
                 } else {
                     head_field(head, "Content-Type")
@@ -444,7 +444,6 @@ impl Capture {
 
     /// The whole record as one gzip member.
     fn member(&self) -> std::io::Result<Vec<u8>> {
-        let block_digest = warc::sha1_digest;
         let mut out = Vec::new();
         match &self.received {
             Received::Warc { head, block } => {
@@ -464,7 +463,7 @@ impl Capture {
                 let mut fields = self.fields("response");
                 fields.push(("Content-Type", "application/http;msgtype=response".into()));
                 fields.push(("WARC-Payload-Digest", format!("sha1:{}", self.sha1)));
-                fields.push(("WARC-Block-Digest", block_digest(&block)));
+                fields.push(("WARC-Block-Digest", warc::sha1_digest(&block)));
                 warc::write_record(&mut out, &fields, &block, true)?;
             }
             Received::Document { content_type, body } => {
@@ -1010,9 +1009,6 @@ impl Archive {
             for o in outcome.iter_mut().filter(|o| o.is_ok()) {
                 *o = Err(ArchiveError::Batch(cause.clone()));
             }
-            if let Some(first) = outcome.iter_mut().find(|o| o.is_err()) {
-                *first = Err(e);
-            }
         };
         if let Err(e) = writer.sync(&self.root) {
             fail_all(&mut outcome, writer, e);
@@ -1208,18 +1204,16 @@ impl Archive {
         })
     }
 
-    /// The payload as received (the body, its Content-Encoding untouched),
-    /// checked against its digest; a revisit's is its original's.
-    pub fn payload(&self, record: &CaptureRecord) -> Result<Vec<u8>, ArchiveError> {
-        let original = self.original(record)?;
-        let rec = self.record(&original)?;
-        let payload = match original.record {
-            RecordType::Response => {
-                http_body_start(&rec.block).map_or(&rec.block[..], |i| &rec.block[i..])
-            }
-            _ => &rec.block[..],
+    /// A record holding a payload (not a revisit), read once, its payload
+    /// checked against its digest: the record and where the payload starts.
+    fn checked(&self, original: &CaptureRecord) -> Result<(RecordBytes, usize), ArchiveError> {
+        use sha2::Digest;
+        let rec = self.record(original)?;
+        let start = match original.record {
+            RecordType::Response => http_body_start(&rec.block).unwrap_or(0),
+            _ => 0,
         };
-        let (sha256, _) = digests(payload);
+        let sha256 = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&rec.block[start..]));
         if sha256 != original.sha256 {
             return Err(ArchiveError::Damaged {
                 path: segment::warcs(&self.root).join(&original.location.filename),
@@ -1229,29 +1223,27 @@ impl Archive {
                 ),
             });
         }
-        Ok(payload.to_vec())
+        Ok((rec, start))
+    }
+
+    /// The payload as received (the body, its Content-Encoding untouched),
+    /// checked against its digest; a revisit's is its original's.
+    pub fn payload(&self, record: &CaptureRecord) -> Result<Vec<u8>, ArchiveError> {
+        let (mut rec, start) = self.checked(&self.original(record)?)?;
+        Ok(rec.block.split_off(start))
     }
 
     /// The bytes to parse: the payload with its Content-Encoding undone.
     pub fn raw(&self, record: &CaptureRecord) -> Result<Vec<u8>, ArchiveError> {
         let original = self.original(record)?;
-        let body = self.payload(&original)?;
-        if original.record != RecordType::Response {
-            return Ok(body);
-        }
-        let rec = self.record(&original)?;
-        let coding = http_body_start(&rec.block)
-            .and_then(|i| warc::parse_http_response(&rec.block[..i]))
+        let (mut rec, start) = self.checked(&original)?;
+        let coding = warc::parse_http_head(&rec.block[..start])
             .and_then(|h| h.header("Content-Encoding").map(str::to_owned));
-        match coding {
-            None => Ok(body),
-            Some(c) => warc::HttpResponse {
-                status: 200,
-                headers: vec![("Content-Encoding".into(), c)],
-                body,
-            }
-            .into_decoded_body(u64::MAX >> 1)
-            .map_err(|reason| ArchiveError::Damaged {
+        let body = rec.block.split_off(start);
+        match warc::decode_body(coding.as_deref(), &body, u64::MAX >> 1) {
+            Ok(std::borrow::Cow::Owned(decoded)) => Ok(decoded),
+            Ok(std::borrow::Cow::Borrowed(_)) => Ok(body),
+            Err(reason) => Err(ArchiveError::Damaged {
                 path: segment::warcs(&self.root).join(&original.location.filename),
                 reason,
             }),
@@ -1284,11 +1276,10 @@ impl Archive {
 
     /// Whether a record reads back whole and matches its digest.
     fn check(&self, record: &CaptureRecord) -> Result<(), ArchiveError> {
-        self.record(record)?;
-        if record.record != RecordType::Revisit {
-            self.payload(record)?;
+        match record.record {
+            RecordType::Revisit => self.record(record).map(drop),
+            _ => self.checked(record).map(drop),
         }
-        Ok(())
     }
 
     /// Rewrites the page JSON of one capture (after the extractor improved).

@@ -141,7 +141,12 @@ impl Archive {
             ArchiveError::Io { .. } => ProblemKind::Unreadable,
             _ => ProblemKind::DamagedRecord,
         };
-        let rec = match self.record(record) {
+        // Read once: a record holding a payload with its payload checked.
+        let read = match record.record {
+            RecordType::Revisit => self.record(record),
+            _ => self.checked(record).map(|(rec, _)| rec),
+        };
+        let rec = match read {
             Ok(r) => r,
             Err(e) => return vec![about(record, kind_of(&e), &path, crate::error::chain(&e))],
         };
@@ -163,16 +168,12 @@ impl Archive {
                 ),
             )];
         }
-        if record.record == RecordType::Revisit {
-            return match self.original(record) {
-                Ok(_) => Vec::new(),
-                Err(e) => vec![about(record, kind_of(&e), &path, crate::error::chain(&e))],
-            };
+        if record.record == RecordType::Revisit
+            && let Err(e) = self.original(record)
+        {
+            return vec![about(record, kind_of(&e), &path, crate::error::chain(&e))];
         }
-        match self.payload(record) {
-            Ok(_) => Vec::new(),
-            Err(e) => vec![about(record, kind_of(&e), &path, crate::error::chain(&e))],
-        }
+        Vec::new()
     }
 
     fn check_page(&self, record: &CaptureRecord) -> Vec<Problem> {

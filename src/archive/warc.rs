@@ -199,16 +199,29 @@ impl HttpResponse {
     /// (some tools decompress and keep the header; some servers send a bogus
     /// coding) is taken as it is.
     pub fn into_decoded_body(self, limit: u64) -> Result<Vec<u8>, String> {
-        let coding = self
-            .header("Content-Encoding")
-            .map(|v| v.trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        match decode_content(&coding, &self.body, limit) {
-            Ok(Some(out)) => Ok(out),
-            Ok(None) => Ok(self.body),
-            Err(_) if looks_like_markup(&self.body) => Ok(self.body),
-            Err(e) => Err(e),
+        let coding = self.header("Content-Encoding").map(str::to_owned);
+        match decode_body(coding.as_deref(), &self.body, limit)? {
+            std::borrow::Cow::Owned(out) => Ok(out),
+            std::borrow::Cow::Borrowed(_) => Ok(self.body),
         }
+    }
+}
+
+/// A body as a browser reads it, given its `Content-Encoding` (see
+/// [`HttpResponse::into_decoded_body`]); borrowed when nothing is undone.
+pub fn decode_body<'a>(
+    coding: Option<&str>,
+    body: &'a [u8],
+    limit: u64,
+) -> Result<std::borrow::Cow<'a, [u8]>, String> {
+    let coding = coding
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match decode_content(&coding, body, limit) {
+        Ok(Some(out)) => Ok(std::borrow::Cow::Owned(out)),
+        Ok(None) => Ok(std::borrow::Cow::Borrowed(body)),
+        Err(_) if looks_like_markup(body) => Ok(std::borrow::Cow::Borrowed(body)),
+        Err(e) => Err(e),
     }
 }
 
