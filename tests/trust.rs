@@ -21,6 +21,24 @@ fn page(i: usize) -> String {
     )
 }
 
+/// `import PAGES` with files limited to `kib` KiB: a file size limit (with
+/// SIGXFSZ ignored, writes past it fail with EFBIG) stands in for a full
+/// disk, as root too.
+fn import_with_file_limit(kib: u32, pages: &Path, archive: &Path) -> std::process::Output {
+    Command::new("bash")
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f \"$3\" && exec \"$0\" import \"$1\" --archive \"$2\"",
+            env!("CARGO_BIN_EXE_sidarkiv"),
+            s(pages),
+            s(archive),
+            &kib.to_string(),
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash")
+}
+
 #[test]
 fn an_import_that_can_store_nothing_exits_2() {
     // Regression: into a full disk every input failed "cannot store" and
@@ -34,17 +52,7 @@ fn an_import_that_can_store_nothing_exits_2() {
         std::fs::write(pages.join(format!("p{i}.html")), page(i)).expect("write");
     }
     let archive = dir.join("archive");
-    let out = Command::new("bash")
-        .args([
-            "-c",
-            "trap '' XFSZ; ulimit -f 0 && exec \"$0\" import \"$1\" --archive \"$2\"",
-            env!("CARGO_BIN_EXE_sidarkiv"),
-            s(&pages),
-            s(&archive),
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .expect("bash");
+    let out = import_with_file_limit(0, &pages, &archive);
     assert_exit(&out, 2);
     let err = stderr(&out);
     assert!(
@@ -83,17 +91,7 @@ fn with_little_room_left_what_fits_is_stored_and_the_import_exits_3() {
         std::fs::write(pages.join(format!("p{i:02}.html")), html).expect("write");
     }
     let archive = dir.join("archive");
-    let out = Command::new("bash")
-        .args([
-            "-c",
-            "trap '' XFSZ; ulimit -f 100 && exec \"$0\" import \"$1\" --archive \"$2\"",
-            env!("CARGO_BIN_EXE_sidarkiv"),
-            s(&pages),
-            s(&archive),
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .expect("bash");
+    let out = import_with_file_limit(100, &pages, &archive);
     assert_exit(&out, 3);
     let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()

@@ -297,7 +297,7 @@ fn a_wget_crawl_round_trips_and_the_field_s_tools_read_the_archive() {
 /// pywb's `wayback` on a free port, serving `archive/` as the collection
 /// `sidarkiv` with the config the README gives; killed on drop.
 struct Pywb {
-    child: Child,
+    _child: Running,
     port: u16,
 }
 
@@ -315,10 +315,7 @@ impl Pywb {
             ),
         )
         .expect("config");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
+        let port = free_port("127.0.0.1");
         let child = Command::new("wayback")
             .current_dir(&root)
             .args(["-b", "127.0.0.1", "-p", &port.to_string()])
@@ -326,15 +323,11 @@ impl Pywb {
             .stderr(Stdio::null())
             .spawn()
             .expect("wayback");
-        let pywb = Pywb { child, port };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "pywb did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let pywb = Pywb {
+            _child: Running(child),
+            port,
+        };
+        wait_for("127.0.0.1", port);
         pywb
     }
 
@@ -355,13 +348,6 @@ impl Pywb {
             "{path}: {head}"
         );
         answer[split + 4..].to_vec()
-    }
-}
-
-impl Drop for Pywb {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
