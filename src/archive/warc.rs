@@ -8,10 +8,10 @@ use flate2::read::MultiGzDecoder;
 use std::io::{self, BufRead, BufReader, Read, Write};
 
 /// The gzip level of a record. On the import bench's 10,000 pages, zlib-rs
-/// at level 1 compresses in 1.1 s of CPU what level 3 took 2.2 s and level 6
-/// about 4.7 s (0.95 s per 2,000 pages) for, with segments a third larger than level 3's (72 MB
-/// against 54 MB for 213 MB of pages): on two cores compression was the
-/// import's largest cost after parsing.
+/// at level 1 compresses in 1.1 s of CPU what level 3 took 2.2 s, with
+/// segments a third larger than level 3's (72 MB against 54 MB for 213 MB
+/// of pages); level 6 took about twice level 3's time on 2,000 of them. On
+/// two cores compression was the import's largest cost after parsing.
 pub const LEVEL: flate2::Compression = flate2::Compression::new(1);
 
 /// Longest header line and most header lines a record may have.
