@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use super::{ArchiveError, CaptureRecord, RecordType, index, io, segment};
@@ -27,6 +27,10 @@ pub(super) struct Entry {
 }
 
 const NONE: u32 = u32::MAX;
+
+/// The longest index line read: a damaged file without line breaks is not
+/// read into memory whole. A real line is well under 2 KB.
+const MAX_LINE: u64 = 1 << 20;
 
 #[derive(Default)]
 pub(super) struct Known {
@@ -175,7 +179,7 @@ impl Known {
         let mut file = File::open(path).map_err(io(path))?;
         file.seek(SeekFrom::Start(entry.line)).map_err(io(path))?;
         let mut text = Vec::new();
-        BufReader::new(file)
+        BufReader::new(file.take(MAX_LINE))
             .read_until(b'\n', &mut text)
             .map_err(io(path))?;
         let text = String::from_utf8_lossy(&text);
@@ -206,7 +210,16 @@ pub(super) fn each_line_from(
     let mut raw = Vec::new();
     loop {
         raw.clear();
-        let n = reader.read_until(b'\n', &mut raw).map_err(io(path))?;
+        let n = (&mut reader)
+            .take(MAX_LINE)
+            .read_until(b'\n', &mut raw)
+            .map_err(io(path))?;
+        if n as u64 == MAX_LINE && raw.last() != Some(&b'\n') {
+            return Err(ArchiveError::Damaged {
+                path: path.to_path_buf(),
+                reason: format!("a line at byte {at} is longer than {MAX_LINE} bytes"),
+            });
+        }
         if n == 0 {
             return Ok(at);
         }
@@ -218,5 +231,30 @@ pub(super) fn each_line_from(
             each(at, line.trim_end_matches(['\n', '\r']))?;
         }
         at += n as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_without_line_breaks_is_damaged_not_read_whole() {
+        let dir = std::env::temp_dir().join(format!(
+            "sidarkiv-known-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("x.cdxj");
+        std::fs::write(&path, vec![b'a'; (MAX_LINE as usize) * 2]).expect("write");
+        let mut seen = 0;
+        let err = each_line_from(&path, 0, |_, _| {
+            seen += 1;
+            Ok(())
+        });
+        assert!(matches!(err, Err(ArchiveError::Damaged { .. })), "{err:?}");
+        assert_eq!(seen, 0);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

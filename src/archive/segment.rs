@@ -220,7 +220,10 @@ fn settle_held(root: &Path, segment: &str, journal: File) -> Result<bool, Archiv
         let Ok(record) = super::index::parse(line) else {
             return Ok(());
         };
-        let stop = record.location.offset + record.location.length;
+        let stop = record
+            .location
+            .offset
+            .saturating_add(record.location.length);
         if record.location.filename != segment || stop > size {
             return Ok(());
         }

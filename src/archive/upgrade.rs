@@ -120,6 +120,13 @@ fn old_page_path(root: &Path, old: &OldRecord) -> PathBuf {
 }
 
 fn convert(root: &Path, old: OldRecord) -> Result<Capture, ArchiveError> {
+    // The digest names a file: it must be one, not a path.
+    if old.sha256.len() != 64 || !old.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ArchiveError::Damaged {
+            path: root.join("pages"),
+            reason: format!("{:?} is not a sha256", old.sha256),
+        });
+    }
     let object = root
         .join("objects")
         .join(old.sha256.get(..2).unwrap_or("00"))
