@@ -118,6 +118,31 @@ fn warcio_check(warc: &Path) {
     );
 }
 
+/// `crawl` imported into `dir/archive` and exported to
+/// `dir/export.warc.gz`; warcio checks every segment and the export.
+fn round_trip(dir: &Path, crawl: &Path) -> (PathBuf, PathBuf) {
+    let archive = dir.join("archive");
+    assert_exit(
+        &run(&["import", s(crawl), "--archive", s(&archive)], None),
+        0,
+    );
+    let segs = segments(&archive);
+    assert!(!segs.is_empty());
+    for seg in &segs {
+        warcio_check(seg);
+    }
+    let export = dir.join("export.warc.gz");
+    assert_exit(
+        &run(
+            &["export", "--warc", s(&export), "--archive", s(&archive)],
+            None,
+        ),
+        0,
+    );
+    warcio_check(&export);
+    (archive, export)
+}
+
 fn segments(archive: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(archive.join("warcs"))
         .expect("warcs")
@@ -162,27 +187,9 @@ fn a_wget_crawl_round_trips_and_the_field_s_tools_read_the_archive() {
     let dir = temp_dir("warc-tools");
     let server = site();
     let crawl = wget_crawl(&dir, &format!("{}/", server.base));
-    let archive = dir.join("archive");
-    let out = run(&["import", s(&crawl), "--archive", s(&archive)], None);
-    assert_exit(&out, 0);
-
-    // Every WARC file in the archive passes warcio's check.
+    let (archive, export) = round_trip(&dir, &crawl);
     let segs = segments(&archive);
-    assert!(!segs.is_empty());
-    for seg in &segs {
-        warcio_check(seg);
-    }
-
     // The export carries the source's payload digests, record for record.
-    let export = dir.join("export.warc.gz");
-    assert_exit(
-        &run(
-            &["export", "--warc", s(&export), "--archive", s(&archive)],
-            None,
-        ),
-        0,
-    );
-    warcio_check(&export);
     let source = payload_digests(&crawl);
     let exported = payload_digests(&export);
     let pages: Vec<String> = ["/", "/natverk.html", "/kontakt.html"]
@@ -551,21 +558,7 @@ fn a_warcprox_recording_round_trips_with_its_payload_digests() {
         .find(|p| p.to_string_lossy().ends_with(".warc.gz"))
         .expect("a closed WARC file");
 
-    let archive = dir.join("archive");
-    let out = run(&["import", s(&crawl), "--archive", s(&archive)], None);
-    assert_exit(&out, 0);
-    let export = dir.join("export.warc.gz");
-    assert_exit(
-        &run(
-            &["export", "--warc", s(&export), "--archive", s(&archive)],
-            None,
-        ),
-        0,
-    );
-    warcio_check(&export);
-    for seg in segments(&archive) {
-        warcio_check(&seg);
-    }
+    let (_, export) = round_trip(&dir, &crawl);
     let source = payload_digests(&crawl);
     let exported = payload_digests(&export);
     for page in ["/natverk.html", "/kontakt.html"] {
