@@ -67,7 +67,7 @@ fn bench_fetch(c: &mut Criterion) {
                     url: PAGE,
                     from: None,
                     to: None,
-                    every: false,
+                    filters: &[],
                 };
                 let q = wayback::cdx_url(&settings.wayback, &query, 1000, None);
                 let r = fetcher.get(Kind::Cdx, q.as_str()).await.expect("cdx");

@@ -48,6 +48,7 @@ pub struct FileConfig {
     pub timeout_seconds: Option<f64>,
     pub max_body_bytes: Option<u64>,
     pub page_time_budget_seconds: Option<f64>,
+    pub cdx_filter: Option<Vec<String>>,
     #[serde(default)]
     pub page: Vec<PageConfig>,
 }
@@ -85,6 +86,8 @@ pub struct Settings {
     /// How long one page may take to parse in `import` and `sync`; a page
     /// over it is an error line, not a stalled run.
     pub page_time_budget: Duration,
+    /// CDX filter expressions sent with every listing; empty: every capture.
+    pub cdx_filter: Vec<String>,
     pub pages: Vec<TrackedPage>,
 }
 
@@ -104,6 +107,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(30),
             max_body_bytes: 20_000_000,
             page_time_budget: Duration::from_secs(10),
+            cdx_filter: Vec::new(),
             pages: Vec::new(),
         }
     }
@@ -215,6 +219,13 @@ impl Settings {
                 .filter(|d| !d.is_zero())
                 .ok_or_else(|| bad("page_time_budget_seconds", n.to_string(), "seconds > 0"))?;
         }
+        if let Some(filters) = fc.cdx_filter {
+            for f in &filters {
+                crate::wayback::check_filter(f)
+                    .map_err(|expected| bad("cdx_filter", f.clone(), expected))?;
+            }
+            self.cdx_filter = filters;
+        }
         let mut pages = Vec::with_capacity(fc.page.len());
         for p in fc.page {
             match Url::parse(&p.url) {
@@ -311,8 +322,34 @@ fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<FileConfig, ConfigE
         timeout_seconds: parse(env, "timeout_seconds", "a number of seconds")?,
         max_body_bytes: parse(env, "max_body_bytes", "a whole number of bytes")?,
         page_time_budget_seconds: parse(env, "page_time_budget_seconds", "a number of seconds")?,
+        cdx_filter: filter_list(text("cdx_filter"))?,
         page: Vec::new(),
     })
+}
+
+/// `SIDARKIV_CDX_FILTER`: a TOML array (`["statuscode:200"]`), or one
+/// expression; empty means none.
+fn filter_list(value: Option<String>) -> Result<Option<Vec<String>>, ConfigError> {
+    let Some(v) = value else { return Ok(None) };
+    let t = v.trim();
+    if t.is_empty() {
+        return Ok(Some(Vec::new()));
+    }
+    if !t.starts_with('[') {
+        return Ok(Some(vec![t.to_owned()]));
+    }
+    #[derive(Deserialize)]
+    struct Wrap {
+        v: Vec<String>,
+    }
+    toml::from_str::<Wrap>(&format!("v = {t}"))
+        .map(|w| Some(w.v))
+        .map_err(|_| ConfigError::Value {
+            origin: "environment variable SIDARKIV_CDX_FILTER".into(),
+            key: "cdx_filter",
+            value: v.clone(),
+            expected: "a list of CDX filters such as [\"statuscode:200\"], or one filter",
+        })
 }
 
 fn wayback_url(s: &str, origin: &str) -> Result<Url, ConfigError> {
@@ -405,6 +442,45 @@ mod tests {
             e.contains("SIDARKIV_MAX_RETRIES") && e.contains("lots"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn cdx_filters_from_file_and_environment() {
+        assert!(load("", &[]).expect("loads").cdx_filter.is_empty());
+        let s = load(
+            "cdx_filter = [\"statuscode:200\", \"!mimetype:warc/revisit\"]\n",
+            &[],
+        )
+        .expect("loads");
+        assert_eq!(s.cdx_filter, ["statuscode:200", "!mimetype:warc/revisit"]);
+        let s = load(
+            "cdx_filter = [\"statuscode:200\"]\n",
+            &[("SIDARKIV_CDX_FILTER", "")],
+        )
+        .expect("loads");
+        assert!(s.cdx_filter.is_empty());
+        let s = load(
+            "",
+            &[(
+                "SIDARKIV_CDX_FILTER",
+                "[\"statuscode:3..\", \"statuscode:200\"]",
+            )],
+        )
+        .expect("loads");
+        assert_eq!(s.cdx_filter, ["statuscode:3..", "statuscode:200"]);
+        let s = load("", &[("SIDARKIV_CDX_FILTER", "!statuscode:404")]).expect("loads");
+        assert_eq!(s.cdx_filter, ["!statuscode:404"]);
+        let e = load("max_retries = 1\ncdx_filter = [\"status:200\"]\n", &[])
+            .expect_err("bad field")
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("status:200") && e.contains("CDX field"),
+            "{e}"
+        );
+        let e = load("", &[("SIDARKIV_CDX_FILTER", "[\"a\"")])
+            .expect_err("bad list")
+            .to_string();
+        assert!(e.contains("SIDARKIV_CDX_FILTER"), "{e}");
     }
 
     #[test]

@@ -47,6 +47,16 @@ pub enum FetchError {
     },
 }
 
+/// Why a downloaded capture could not be read into a page.
+#[derive(Debug, Error)]
+pub enum ReadError {
+    /// Its Content-Encoding could not be undone within the size limit.
+    #[error("{0}")]
+    Body(String),
+    #[error("cannot be parsed")]
+    Parse(#[source] crate::ParseError),
+}
+
 /// What went wrong with one request, by kind, so that an operator reads
 /// "the host name did not resolve" rather than a client library's wording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
@@ -205,6 +215,8 @@ pub struct Capture {
     /// header (the archive's own and the site's as `x-archive-orig-*`).
     pub status_line: String,
     pub headers: Vec<(String, String)>,
+    /// Where an archived 3xx pointed, as the site wrote it (not a Wayback URL).
+    pub redirect: Option<String>,
     /// The charset of the original `Content-Type`, for decode.
     pub charset: Option<String>,
     pub content_type: Option<String>,
@@ -221,6 +233,27 @@ impl Capture {
             .find(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))
             .map(|(_, v)| v.as_str());
         crate::archive::warc::decode_body(coding, &self.body, limit)
+    }
+
+    /// The capture read into a page, with its HTTP status and redirect.
+    pub fn page(
+        &self,
+        kind: crate::model::SourceKind,
+        settings: &Settings,
+    ) -> Result<crate::model::Page, ReadError> {
+        let opts = crate::ParseOptions {
+            url: Some(self.original_url.clone()),
+            charset: self.charset.clone(),
+            kind,
+            timestamp: self.timestamp,
+            budget: Some(settings.page_time_budget),
+            status: Some(self.status),
+            redirect: self.redirect.clone(),
+        };
+        let body = self
+            .decoded_body(settings.max_body_bytes)
+            .map_err(ReadError::Body)?;
+        crate::parse_page(&body, &opts).map_err(ReadError::Parse)
     }
 }
 
@@ -437,9 +470,10 @@ impl Fetcher {
     ///
     /// Memento rules: a response is a capture only with `Memento-Datetime`; a
     /// 3xx without it is the archive pointing at the nearest capture (followed,
-    /// and its timestamp recorded); a 3xx with it is a redirect the site made
-    /// at crawl time (followed, at most five hops, loops refused); an archived
-    /// 4xx/5xx is returned as the page's status, not retried.
+    /// at most five hops, loops refused, its timestamp recorded); a 3xx with
+    /// it is a redirect the site made at crawl time: that is the capture,
+    /// with where it pointed, not followed; an archived 4xx/5xx is returned
+    /// as the page's status, not retried.
     pub async fn capture(
         &self,
         original: &str,
@@ -447,23 +481,18 @@ impl Fetcher {
     ) -> Result<Capture, FetchError> {
         let mut url = wayback::capture_url(&self.settings.wayback, timestamp, original);
         let mut seen = HashSet::new();
-        let (mut site_hops, mut archive_hops) = (0, 0);
+        let mut hops = 0;
         loop {
             if !seen.insert(url.clone()) {
                 return Err(protocol(&url, "redirect loop"));
             }
             let r = self.get(Kind::Capture, &url).await?;
             let memento = r.header("memento-datetime").map(str::to_owned);
-            if (300..400).contains(&r.status) {
+            if (300..400).contains(&r.status) && memento.is_none() {
                 let next = self.follow(&r)?;
-                debug!(from = %url, to = %next, memento = memento.is_some(), "redirect");
-                let hops = if memento.is_some() {
-                    &mut site_hops
-                } else {
-                    &mut archive_hops
-                };
-                *hops += 1;
-                if *hops > MAX_HOPS {
+                debug!(from = %url, to = %next, "the archive redirects to a capture");
+                hops += 1;
+                if hops > MAX_HOPS {
                     return Err(protocol(&url, "more than 5 redirects"));
                 }
                 url = next;
@@ -504,11 +533,16 @@ impl Fetcher {
             // As the Wayback Machine's own key sees it: host case and a
             // default port (`:80` from the CDX `original`) do not make another page.
             let orig = wayback::normalize_url(&orig);
+            let redirect = (300..400)
+                .contains(&status)
+                .then(|| archived_location(&r, &orig))
+                .flatten();
             info!(url = %orig, timestamp = %ts, status, bytes = r.body.len(), "capture");
             return Ok(Capture {
                 original_url: orig,
                 timestamp: Some(ts),
                 status,
+                redirect,
                 status_line: r.status_line,
                 headers: received_headers(&r.headers),
                 charset: content_type.as_deref().and_then(charset_of),
@@ -536,6 +570,7 @@ impl Fetcher {
                 original_url: url,
                 timestamp: None,
                 status: r.status,
+                redirect: None,
                 status_line: r.status_line,
                 headers: received_headers(&r.headers),
                 charset: content_type.as_deref().and_then(charset_of),
@@ -565,6 +600,28 @@ impl Fetcher {
         }
         Ok(next.to_string())
     }
+}
+
+/// Where an archived redirect pointed, as the site wrote it: the archive
+/// rewrites `Location` into its own `/web/<timestamp>id_/<url>` form, and
+/// may keep the site's as `x-archive-orig-location`.
+fn archived_location(r: &Response, original: &str) -> Option<String> {
+    let target = r
+        .header("x-archive-orig-location")
+        .or(r.header("location"))?
+        .trim();
+    let absolute = Url::parse(&r.url)
+        .ok()
+        .and_then(|base| base.join(target).ok())
+        .map(String::from);
+    if let Some((_, orig)) = absolute.as_deref().and_then(wayback::split_capture_url) {
+        return Some(wayback::normalize_url(&orig));
+    }
+    // The site's own Location, relative to the page.
+    Url::parse(original)
+        .ok()
+        .and_then(|base| base.join(target).ok())
+        .map(|u| wayback::normalize_url(u.as_str()))
 }
 
 fn protocol(url: &str, reason: &str) -> FetchError {

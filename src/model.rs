@@ -27,6 +27,17 @@ pub struct Page {
     pub warnings: Vec<String>,
 }
 
+impl Content {
+    /// Whether this answer says something about the page, and so is
+    /// compared with the captures around it: the page itself (2xx, or no
+    /// status), a redirect, or its removal (404, 410). An archived 429 or
+    /// 503 tells of the server that day, not of the page.
+    pub fn is_compared(&self) -> bool {
+        self.status
+            .is_none_or(|s| (200..400).contains(&s) || s == 404 || s == 410)
+    }
+}
+
 impl std::ops::Deref for Page {
     type Target = Content;
     fn deref(&self) -> &Content {

@@ -39,7 +39,11 @@ const SNIFF_LEN: usize = 8 * 1024;
 /// else yields a page, with warnings for what could not be read.
 pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError> {
     let deadline = opts.budget.map(|b| std::time::Instant::now() + b);
-    check_is_text(bytes)?;
+    // A redirect or an error page may have no body: the answer is the fact.
+    let answer_only = opts.status.is_some_and(|s| !(200..300).contains(&s));
+    if !(answer_only && bytes.iter().all(u8::is_ascii_whitespace)) {
+        check_is_text(bytes)?;
+    }
     let cleaned = strip_wayback(bytes);
     let source_url = opts.url.clone().or_else(|| cleaned.original_url.clone());
     let tld = source_url.as_deref().and_then(tld_of);
@@ -52,7 +56,12 @@ pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError>
     ex.content.status = opts.status;
     ex.content.redirect = opts.redirect.clone();
 
-    let mut warnings = ex.warnings;
+    // What a redirect or an error page lacks (a title, a date) is no news:
+    // one line says what the answer was instead.
+    let mut warnings = match opts.status {
+        Some(s) if answer_only => vec![status_warning(s, opts.redirect.as_deref())],
+        _ => ex.warnings,
+    };
     if decoded.errors > 0 {
         warnings.push(format!(
             "{} byte sequence(s) are not valid {} and were replaced by \u{FFFD}",
@@ -60,7 +69,7 @@ pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError>
             decoded.encoding.name()
         ));
     }
-    if looks_truncated(&decoded.text) {
+    if !answer_only && looks_truncated(&decoded.text) {
         warnings.push("the document looks truncated: it has no closing </body> or </html>".into());
     }
     let wayback = cleaned.removed || ex.urls_unwrapped > 0;
@@ -124,6 +133,18 @@ fn check_is_text(bytes: &[u8]) -> Result<(), ParseError> {
         )));
     }
     Ok(())
+}
+
+fn status_warning(status: u16, redirect: Option<&str>) -> String {
+    let what = match (status, redirect) {
+        (300..=399, Some(to)) => format!("a redirect to {to}"),
+        (300..=399, None) => "a redirect without a target".to_owned(),
+        (404 | 410, _) => "the page was gone".to_owned(),
+        (429, _) => "the site refused the crawler (too many requests)".to_owned(),
+        (400..=499, _) => "the site refused the request".to_owned(),
+        _ => "a server error".to_owned(),
+    };
+    format!("the page answered with HTTP status {status} when it was captured: {what}")
 }
 
 fn looks_truncated(text: &str) -> bool {
@@ -205,5 +226,35 @@ mod tests {
             Err(ParseError::Binary(_))
         ));
         assert!(parse_page(b"\xff\xfe<\0p\0>\0x\0", &ParseOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn an_empty_redirect_or_error_is_a_page() {
+        let opts = ParseOptions {
+            status: Some(301),
+            redirect: Some("http://www.karlskrona.se/ny/".into()),
+            ..ParseOptions::default()
+        };
+        let page = parse_page(b"", &opts).expect("a redirect without a body");
+        assert_eq!(page.content.status, Some(301));
+        assert_eq!(
+            page.content.redirect.as_deref(),
+            Some("http://www.karlskrona.se/ny/")
+        );
+        assert_eq!(page.warnings.len(), 1, "{:?}", page.warnings);
+        assert!(page.warnings[0].contains("a redirect to http://www.karlskrona.se/ny/"));
+        let gone = ParseOptions {
+            status: Some(404),
+            ..ParseOptions::default()
+        };
+        let page =
+            parse_page(b"<html><title>Hittades inte</title></html>", &gone).expect("a 404 page");
+        assert_eq!(page.content.title.as_deref(), Some("Hittades inte"));
+        assert!(page.warnings[0].contains("404"), "{:?}", page.warnings);
+        let ok = ParseOptions {
+            status: Some(200),
+            ..ParseOptions::default()
+        };
+        assert!(matches!(parse_page(b" ", &ok), Err(ParseError::Empty)));
     }
 }

@@ -18,12 +18,12 @@ use crate::archive::{
 use crate::config::TrackedPage;
 use crate::diff::{PageDiff, Summary, diff};
 use crate::error::chain;
-use crate::fetch::{FetchError, Fetcher, Kind};
+use crate::fetch::{FetchError, Fetcher, Kind, ReadError};
 use crate::model::Page;
 use crate::model::SourceKind;
 use crate::timestamp::Timestamp;
+use crate::wayback;
 use crate::wayback::WaybackError;
-use crate::{ParseError, ParseOptions, parse_page, wayback};
 
 /// Why a tracked page stopped early. Each names the step; the cause says why.
 #[derive(Debug, Error)]
@@ -46,16 +46,11 @@ pub enum SyncError {
         #[source]
         source: FetchError,
     },
-    #[error("capture {timestamp}: {reason}")]
-    Body {
-        timestamp: Timestamp,
-        reason: String,
-    },
-    #[error("capture {timestamp} cannot be parsed")]
-    Parse {
+    #[error("capture {timestamp}")]
+    Read {
         timestamp: Timestamp,
         #[source]
-        source: ParseError,
+        source: ReadError,
     },
     #[error("capture {timestamp} cannot be stored")]
     Store {
@@ -122,6 +117,23 @@ pub struct FoundDiff {
     pub diff: PageDiff,
 }
 
+impl FoundDiff {
+    /// Titled by the page as it is, or as it was when it is now a redirect
+    /// or gone; a 404 page's "Not found" is no name for it (the report
+    /// then names the address).
+    pub fn new(before: &Page, after: &Page, diff: PageDiff) -> FoundDiff {
+        let title = |p: &Page| {
+            p.title
+                .clone()
+                .filter(|_| p.status.is_none_or(|s| (200..300).contains(&s)))
+        };
+        FoundDiff {
+            title: title(after).or_else(|| title(before)),
+            diff,
+        }
+    }
+}
+
 /// How many new captures a run may still store (`sync --max-captures`);
 /// `None`: no limit.
 pub type Budget = Option<usize>;
@@ -181,12 +193,33 @@ async fn run(
         Some(last) => Some(archive.page(last).map_err(SyncError::Archive)?),
         None => None,
     };
+    // The captures of the cursor's own second that are stored: a second
+    // can hold two captures, and a run may have stopped between them.
+    let at_cursor: HashSet<&str> = stored
+        .iter()
+        .filter(|c| Some(c.timestamp) == cursor)
+        .map(|c| c.sha1.as_str())
+        .collect();
     let from = cursor.or(page.from);
     let rows = list_captures(fetcher, &page.url, from, page.to).await?;
     let rows: Vec<_> = rows
         .into_iter()
-        .filter(|r| cursor.as_ref().is_none_or(|c| &r.timestamp > c))
+        .filter(|r| match cursor {
+            Some(c) => {
+                r.timestamp > c || (r.timestamp == c && !at_cursor.contains(r.digest.as_str()))
+            }
+            None => true,
+        })
         .collect();
+    // Digests listed per second: `id_` serves one capture per second, so
+    // the others of a second may be out of reach.
+    let mut per_second: HashMap<Timestamp, HashSet<&str>> = HashMap::new();
+    for r in &rows {
+        per_second
+            .entry(r.timestamp)
+            .or_default()
+            .insert(r.digest.as_str());
+    }
     outcome.captures_found = rows.len();
     let mut unseen = HashSet::new();
     outcome.captures_new = rows
@@ -194,8 +227,12 @@ async fn run(
         .filter(|r| !known.contains_key(&r.digest) && unseen.insert(r.digest.clone()))
         .count();
     let total = rows.len();
-    for (done, row) in rows.into_iter().enumerate() {
-        if let Some(original) = known.get(&row.digest) {
+    for (done, row) in rows.iter().enumerate() {
+        let listed_status: Option<u16> = row.statuscode.parse().ok();
+        // A redirect's meaning is in its Location, which the listing does
+        // not give: it is downloaded, never written as a revisit.
+        let redirect = listed_status.is_some_and(|s| (300..400).contains(&s));
+        if let Some(original) = known.get(&row.digest).filter(|_| !redirect) {
             let timestamp = row.timestamp;
             let meta = StoreMeta {
                 url: page.url.clone(),
@@ -203,8 +240,16 @@ async fn run(
                 kind: SourceKind::Wayback,
                 original_url: Some(wayback::normalize_url(&row.original)),
             };
-            let mime = Some(row.mimetype.as_str()).filter(|m| !m.is_empty() && *m != "-");
-            let result = Capture::seen_again(original, meta, row.statuscode.parse().ok(), mime)
+            // A revisit row of the archive's own (`warc/revisit`, status
+            // `-`) answers as the capture it repeats.
+            let (status, mime) = match listed_status {
+                Some(s) if row.mimetype != "warc/revisit" => (
+                    Some(s),
+                    Some(row.mimetype.as_str()).filter(|m| !m.is_empty() && *m != "-"),
+                ),
+                _ => (original.status, None),
+            };
+            let result = Capture::seen_again(original, meta, status, mime)
                 .and_then(|c| archive.store_batch(lock, vec![c]))
                 .map_err(|source| SyncError::Store { timestamp, source })?;
             if let Some(stored) = result.into_iter().next().filter(|s| s.new) {
@@ -212,8 +257,7 @@ async fn run(
                 let now = archive
                     .page(&stored.record)
                     .map_err(|source| SyncError::Store { timestamp, source })?;
-                note_change(previous.as_ref(), &now, outcome, diffs);
-                previous = Some(now);
+                note_change(&mut previous, now, outcome, diffs);
             }
             continue;
         }
@@ -239,32 +283,26 @@ async fn run(
             }
         };
         let timestamp = capture.timestamp.unwrap_or(row.timestamp);
-        let opts = ParseOptions {
-            url: Some(capture.original_url.clone()),
-            charset: capture.charset.clone(),
-            kind: SourceKind::Wayback,
-            timestamp: Some(timestamp),
-            budget: Some(fetcher.settings().page_time_budget),
-            status: Some(capture.status),
-            redirect: None,
-        };
-        let body = capture
-            .decoded_body(fetcher.settings().max_body_bytes)
-            .map_err(|reason| SyncError::Body { timestamp, reason })?;
-        let mut parsed =
-            parse_page(&body, &opts).map_err(|source| SyncError::Parse { timestamp, source })?;
+        let mut parsed = capture
+            .page(SourceKind::Wayback, fetcher.settings())
+            .map_err(|source| SyncError::Read { timestamp, source })?;
         let sha1 = crate::archive::warc::sha1_digest(&capture.body);
         let sha1 = sha1.trim_start_matches("sha1:");
+        let same_second = per_second.get(&row.timestamp);
+        if row.digest != sha1 && same_second.is_some_and(|d| d.len() > 1 && d.contains(sha1)) {
+            // The archive served the other capture of this second.
+            let text = format!(
+                "capture {} with digest {} skipped: the archive serves only another capture of the same second (digest {sha1}) at this address",
+                row.timestamp, row.digest
+            );
+            warn!(url = %page.url, "{text}");
+            outcome.warnings.push(text);
+            continue;
+        }
         if !row.digest.is_empty() && row.digest != sha1 {
             parsed.warnings.push(format!(
                 "the CDX digest {} differs from the bytes received ({sha1}); the archive may have recompressed them",
                 row.digest
-            ));
-        }
-        if capture.status != 200 {
-            parsed.warnings.push(format!(
-                "the page answered with HTTP status {} when it was captured",
-                capture.status
             ));
         }
         let meta = StoreMeta {
@@ -292,35 +330,52 @@ async fn run(
             *left = left.saturating_sub(1);
         }
         info!(url = %page.url, timestamp = %result.record.timestamp, "stored");
-        note_change(previous.as_ref(), &parsed, outcome, diffs);
-        previous = Some(parsed);
+        if !parsed.is_compared() {
+            let text = format!(
+                "capture {timestamp}: the site answered HTTP {} when it was captured; stored, not compared with the captures around it",
+                capture_status(&parsed)
+            );
+            warn!(url = %page.url, "{text}");
+            outcome.warnings.push(text);
+        }
+        note_change(&mut previous, parsed, outcome, diffs);
     }
     Ok(())
 }
 
+fn capture_status(page: &Page) -> String {
+    page.status
+        .map_or_else(|| "?".to_owned(), |s| s.to_string())
+}
+
 /// A change from the previous capture's page to this one, if any, for the
 /// summary and the report. Consecutive captures are compared, so a page
-/// that goes back to an earlier text shows a change back.
+/// that goes back to an earlier text shows a change back. An answer that
+/// says nothing about the page (an archived 429 or 503) is not compared:
+/// the next capture is compared with the one before it.
 fn note_change(
-    previous: Option<&Page>,
-    now: &Page,
+    previous: &mut Option<Page>,
+    now: Page,
     outcome: &mut PageOutcome,
     diffs: &mut Vec<FoundDiff>,
 ) {
-    let Some(prev) = previous else {
+    if !now.is_compared() {
+        return;
+    }
+    let Some(prev) = previous.replace(now) else {
         return;
     };
-    let d = diff(prev, now);
+    let Some(now) = previous.as_ref() else {
+        return;
+    };
+    let d = diff(&prev, now);
     if d.changed {
         outcome.changes.push(ChangeSummary {
             from: d.from.timestamp,
             to: d.to.timestamp,
             summary: d.summary.clone(),
         });
-        diffs.push(FoundDiff {
-            title: now.title.clone().or_else(|| prev.title.clone()),
-            diff: d,
-        });
+        diffs.push(FoundDiff::new(&prev, now, d));
     }
 }
 
@@ -336,7 +391,7 @@ pub async fn list_captures(
         url,
         from,
         to,
-        every: false,
+        filters: &fetcher.settings().cdx_filter,
     };
     each_cdx_page(fetcher, &query, |page| {
         rows.extend(page);

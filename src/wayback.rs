@@ -44,17 +44,52 @@ pub enum WaybackError {
     MissingField(&'static str),
 }
 
-/// The CDX query URL for `url` between the timestamp prefixes `from` and `to`.
-/// What to ask the CDX API for.
+/// What to ask the CDX API for: every capture of `url` between the
+/// timestamp prefixes `from` and `to`, never collapsed (a page that returns
+/// to an earlier text lists that digest again), narrowed only by the
+/// user's `cdx_filter` expressions.
 #[derive(Debug, Clone, Copy)]
 pub struct CdxQuery<'a> {
     pub url: &'a str,
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
-    /// Every capture as the archive lists it (`snapshots`); else only
-    /// archived 200s, neighbours with the same digest collapsed (`sync`,
-    /// which downloads what it lists).
-    pub every: bool,
+    pub filters: &'a [String],
+}
+
+/// The CDX fields a filter expression may name.
+const FILTER_FIELDS: &[&str] = &[
+    "urlkey",
+    "timestamp",
+    "original",
+    "mimetype",
+    "statuscode",
+    "digest",
+    "length",
+    "redirect",
+    "robotflags",
+    "offset",
+    "filename",
+];
+
+/// Checks one CDX filter expression (`[!][~]field:regex`, as the Wayback
+/// CDX server reads it), so that a typo is an error before any request.
+pub fn check_filter(expr: &str) -> Result<(), &'static str> {
+    let body = expr.strip_prefix('!').unwrap_or(expr);
+    let body = body.strip_prefix('~').unwrap_or(body);
+    let Some((field, pattern)) = body.split_once(':') else {
+        return Err(
+            "a CDX filter: [!][~]field:regex, e.g. statuscode:200 or !mimetype:warc/revisit",
+        );
+    };
+    if !FILTER_FIELDS.contains(&field) {
+        return Err(
+            "a CDX filter on a CDX field (urlkey, timestamp, original, mimetype, statuscode, digest, length, …)",
+        );
+    }
+    if regex::Regex::new(pattern).is_err() || expr.chars().any(char::is_control) {
+        return Err("a CDX filter whose pattern is a regular expression");
+    }
+    Ok(())
 }
 
 pub fn cdx_url(base: &Url, query: &CdxQuery<'_>, limit: usize, resume: Option<&str>) -> Url {
@@ -75,9 +110,8 @@ pub fn cdx_url(base: &Url, query: &CdxQuery<'_>, limit: usize, resume: Option<&s
         if let Some(t) = query.to {
             pairs.append_pair("to", t.as_str());
         }
-        if !query.every {
-            pairs.append_pair("filter", "statuscode:200");
-            pairs.append_pair("collapse", "digest");
+        for f in query.filters {
+            pairs.append_pair("filter", f);
         }
         pairs.append_pair("limit", &limit.to_string());
         pairs.append_pair("showResumeKey", "true");
@@ -214,7 +248,10 @@ mod tests {
                 url: "http://www.karlskrona.se/sv/",
                 from: Some(ts("20090101000000")),
                 to: Some(ts("20121231235959")),
-                every: false,
+                filters: &[
+                    "statuscode:200".to_owned(),
+                    "!mimetype:warc/revisit".to_owned(),
+                ],
             },
             500,
             Some("k 1"),
@@ -223,7 +260,7 @@ mod tests {
             q.as_str(),
             "http://127.0.0.1:8080/cdx/search/cdx?url=http%3A%2F%2Fwww.karlskrona.se%2Fsv%2F&output=json\
              &fl=timestamp%2Coriginal%2Cmimetype%2Cstatuscode%2Cdigest%2Clength&from=20090101000000&to=20121231235959\
-             &filter=statuscode%3A200&collapse=digest&limit=500&showResumeKey=true&resumeKey=k+1"
+             &filter=statuscode%3A200&filter=%21mimetype%3Awarc%2Frevisit&limit=500&showResumeKey=true&resumeKey=k+1"
         );
     }
 
@@ -272,5 +309,26 @@ mod tests {
             "AdministrativeAccessControlException: Blocked Site Error"
         )));
         assert!(!is_exclusion(None));
+    }
+
+    #[test]
+    fn filters_are_checked() {
+        for good in [
+            "statuscode:200",
+            "!statuscode:[45]..",
+            "~original:.*\\.html$",
+            "!mimetype:warc/revisit",
+        ] {
+            assert_eq!(check_filter(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "statuscode",
+            "status:200",
+            "statuscode:(",
+            "",
+            "statuscode:2\n00",
+        ] {
+            assert!(check_filter(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -179,8 +179,12 @@ fn archive_redirect_to_the_nearest_capture_is_followed() {
     assert_eq!(server.hits().len(), 2);
 }
 
+/// A redirect the site made at crawl time (a 3xx with `Memento-Datetime`)
+/// is the capture, with its target: following it would file another
+/// page's text under this address. The archive's own redirects (no
+/// `Memento-Datetime`) are followed, and their loops refused.
 #[test]
-fn site_redirect_at_crawl_time_is_followed_and_loops_are_refused() {
+fn site_redirect_at_crawl_time_is_the_capture_and_archive_loops_are_refused() {
     let new_url = "http://www.karlskrona.se/sv/nytt-natverk/";
     let server = Server::start(move |hit, _| {
         if hit.target == capture_path(TS, PAGE) {
@@ -190,14 +194,23 @@ fn site_redirect_at_crawl_time_is_followed_and_loops_are_refused() {
             Reply::ok(raw_page(), &[MEMENTO, LATIN1])
         } else if hit.target.contains("loop-a") {
             let to = capture_path(TS, "http://www.karlskrona.se/loop-b/");
-            Reply::status(302, "", &[("Location", to.as_str()), MEMENTO])
+            Reply::status(302, "", &[("Location", to.as_str())])
         } else {
             let to = capture_path(TS, "http://www.karlskrona.se/loop-a/");
-            Reply::status(302, "", &[("Location", to.as_str()), MEMENTO])
+            Reply::status(302, "", &[("Location", to.as_str())])
         }
     });
     let page = stdout_json(&fetch(&server, &["--at", TS], &[]));
-    assert_eq!(page["source"]["original_url"], new_url);
+    assert_eq!(page["source"]["original_url"], PAGE);
+    assert_eq!(
+        (&page["status"], &page["redirect"]),
+        (&Value::from(301), &Value::from(new_url))
+    );
+    assert!(
+        page["warnings"].to_string().contains("a redirect to"),
+        "{page:#}"
+    );
+    assert_eq!(server.hits().len(), 1, "the redirect is not followed");
     let out = run_net(
         &[
             "fetch",
@@ -401,7 +414,7 @@ fn answers_without_memento_are_not_captures() {
 
 #[test]
 fn requests_keep_to_the_configured_rates() {
-    // Captures: a chain of three requests (archive redirect, site redirect, capture) at 2 per second.
+    // Captures: a chain of three requests (two archive redirects, the capture) at 2 per second.
     let server = Server::start(|hit, _| {
         // `--at 2010` is the end of 2010, as the contract has it.
         if hit.target == capture_path("20101231235959", PAGE) {
@@ -409,7 +422,7 @@ fn requests_keep_to_the_configured_rates() {
             Reply::status(302, "", &[("Location", to.as_str())])
         } else if hit.target == capture_path("20100426000000", PAGE) {
             let to = capture_path(TS, PAGE);
-            Reply::status(301, "", &[("Location", to.as_str()), MEMENTO])
+            Reply::status(302, "", &[("Location", to.as_str())])
         } else {
             serve_capture(hit)
         }

@@ -775,3 +775,292 @@ fn a_page_that_goes_back_to_an_earlier_text_is_a_change_back() {
     assert_eq!(again["captures_stored"], 0);
     assert_eq!(again["revisits_stored"], 0);
 }
+
+/// The Wayback Machine's listing as it is: a CDX revisit row, an archived
+/// redirect (its `Location` in the archive's own form, no body), an
+/// archived 404, an archived 429 and 503 (each with `Memento-Datetime`),
+/// the page back, and two captures in one second of which `id_` serves one.
+#[test]
+fn every_capture_in_the_listing_redirects_removals_and_archived_errors() {
+    const P: &str = "http://www.karlskrona.se/sv/Flyttad/";
+    const TARGET: &str = "http://www.karlskrona.se/sv/ny-adress/";
+    let v1 = small_page("Flyttad", "Sidan finns här.");
+    let v2 = small_page("Flyttad", "Den ena versionen.");
+    let v3 = small_page("Flyttad", "Den andra versionen.");
+    let v4 = small_page("Flyttad", "Den sista versionen.");
+    let gone = small_page("Hittades inte", "Sidan finns inte.");
+    let busy = b"Too many requests".to_vec();
+    let down = b"Service unavailable".to_vec();
+    // (timestamp, mimetype, status, digest, served status, served body)
+    type Row = (
+        &'static str,
+        &'static str,
+        &'static str,
+        String,
+        u16,
+        Vec<u8>,
+    );
+    let rows: Vec<Row> = vec![
+        (
+            "20100101000000",
+            "text/html",
+            "200",
+            sha1_b32(&v1),
+            200,
+            v1.clone(),
+        ),
+        (
+            "20100601000000",
+            "warc/revisit",
+            "-",
+            sha1_b32(&v1),
+            200,
+            v1.clone(),
+        ),
+        (
+            "20110101000000",
+            "text/html",
+            "301",
+            sha1_b32(b""),
+            301,
+            Vec::new(),
+        ),
+        (
+            "20120101000000",
+            "text/html",
+            "404",
+            sha1_b32(&gone),
+            404,
+            gone.clone(),
+        ),
+        (
+            "20130101000000",
+            "text/html",
+            "429",
+            sha1_b32(&busy),
+            429,
+            busy.clone(),
+        ),
+        (
+            "20140101000000",
+            "text/html",
+            "200",
+            sha1_b32(&v1),
+            200,
+            v1.clone(),
+        ),
+        (
+            "20150101000000",
+            "text/html",
+            "503",
+            sha1_b32(&down),
+            503,
+            down.clone(),
+        ),
+        (
+            "20160101000000",
+            "text/html",
+            "200",
+            sha1_b32(&v1),
+            200,
+            v1.clone(),
+        ),
+        // One second, two captures: `id_` serves v3 for both.
+        (
+            "20170101000000",
+            "text/html",
+            "200",
+            sha1_b32(&v2),
+            200,
+            v3.clone(),
+        ),
+        (
+            "20170101000000",
+            "text/html",
+            "200",
+            sha1_b32(&v3),
+            200,
+            v3.clone(),
+        ),
+        (
+            "20180101000000",
+            "text/html",
+            "200",
+            sha1_b32(&v4),
+            200,
+            v4.clone(),
+        ),
+    ];
+    let rows = Arc::new(rows);
+    let listed = rows.clone();
+    let server = Server::start(move |hit, _| {
+        if hit.target.starts_with("/cdx/") {
+            let from = hit
+                .target
+                .split("from=")
+                .nth(1)
+                .map(|f| format!("{:0<14}", &f[..f.find('&').unwrap_or(f.len())]))
+                .unwrap_or_default();
+            let mut out = vec![
+                r#"["timestamp","original","mimetype","statuscode","digest","length"]"#.to_owned(),
+            ];
+            for (ts, mime, status, digest, _, body) in listed.iter() {
+                if *ts >= from.as_str() {
+                    out.push(format!(
+                        r#"["{ts}","{P}","{mime}","{status}","{digest}","{}"]"#,
+                        body.len()
+                    ));
+                }
+            }
+            return Reply::ok(
+                format!("[{}]", out.join(",")),
+                &[("Content-Type", "application/json")],
+            );
+        }
+        for (ts, _, _, _, status, body) in listed.iter() {
+            if hit.target == format!("/web/{ts}id_/{P}") {
+                let location = format!("/web/{ts}id_/{TARGET}");
+                let mut headers = vec![MEMENTO, LATIN1];
+                if *status == 301 {
+                    headers.push(("Location", location.as_str()));
+                }
+                return Reply::status(*status, body.clone(), &headers);
+            }
+        }
+        Reply::status(404, "unknown", &[])
+    });
+    let dir = temp_dir("sync-every-capture");
+    config(&dir, &server, &[P], "captures_per_second = 50");
+    let out = sync(&dir, &[], &[]);
+    assert_exit(&out, 0);
+    let s = summary(&out);
+    let cdx = server
+        .hits()
+        .into_iter()
+        .find(|h| h.target.starts_with("/cdx/"))
+        .expect("a CDX request");
+    assert!(
+        !cdx.target.contains("collapse") && !cdx.target.contains("filter"),
+        "the listing is asked for whole: {}",
+        cdx.target
+    );
+    let counts = (
+        &s["captures_found"],
+        &s["captures_stored"],
+        &s["revisits_stored"],
+    );
+    assert_eq!(
+        counts,
+        (&Value::from(11), &Value::from(7), &Value::from(3)),
+        "{s:#}"
+    );
+    let warnings: Vec<String> = s["results"][0]["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| w.as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(warnings.len(), 3, "{warnings:#?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("HTTP 429") && w.contains("20130101000000"))
+    );
+    assert!(warnings.iter().any(|w| w.contains("HTTP 503")));
+    assert!(
+        warnings.iter().any(|w| w.contains("20170101000000")
+            && w.contains(&sha1_b32(&v2))
+            && w.contains("same second")),
+        "{warnings:#?}"
+    );
+    // 200 → 301, 301 → 404, 404 → 200 (a revisit), v1 → v3, v3 → v4; the
+    // 429 and 503 are not compared, so v1 → 429 → v1 is no change.
+    let changes: Vec<&str> = s["results"][0]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .map(|c| c["to"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "20110101000000",
+            "20120101000000",
+            "20140101000000",
+            "20170101000000",
+            "20180101000000"
+        ]
+    );
+    // The redirect is a capture with its target; the 429 is listed.
+    let show = |reference: &str| -> Value {
+        let out = sidarkiv()
+            .current_dir(&dir)
+            .args(["show", reference, "--archive", "archive"])
+            .output()
+            .expect("show");
+        assert_exit(&out, 0);
+        serde_json::from_slice(&out.stdout).expect("page JSON")
+    };
+    let moved = show(&format!("{P}@20110101000000"));
+    assert_eq!(
+        (&moved["status"], &moved["redirect"]),
+        (&Value::from(301), &Value::from(TARGET))
+    );
+    assert_eq!(show(&format!("{P}@20140101000000"))["status"], 200);
+    assert_eq!(show(&format!("{P}@20130101000000"))["status"], 429);
+    assert!(
+        !stored(&dir)
+            .iter()
+            .any(|(_, _, sha)| sha.starts_with(&sha256_hex(&v2)[..12])),
+        "the capture the archive could not serve is not counted as stored"
+    );
+    // The editors read it in words, in both languages.
+    for (lang, words) in [
+        (
+            "sv",
+            [
+                "Sidan leder nu vidare till",
+                "Sidan har tagits bort",
+                "Sidan finns igen",
+            ],
+        ),
+        (
+            "en",
+            [
+                "The page now redirects to",
+                "The page was removed",
+                "The page is back",
+            ],
+        ),
+    ] {
+        let out = sidarkiv()
+            .current_dir(&dir)
+            .args(["report", "--format", "markdown", "--lang", lang])
+            .output()
+            .expect("report");
+        assert_exit(&out, 0);
+        let text = String::from_utf8_lossy(&out.stdout);
+        for w in words {
+            assert!(text.contains(w), "{lang}: {w:?} missing from\n{text}");
+        }
+        assert!(text.contains(TARGET), "{text}");
+        assert!(!text.contains("429") && !text.contains("503"), "{text}");
+    }
+    // A second run downloads nothing.
+    let before = server.hits().len();
+    let again = summary(&sync(&dir, &[], &[]));
+    assert_eq!(
+        (&again["captures_stored"], &again["revisits_stored"]),
+        (&Value::from(0), &Value::from(0))
+    );
+    assert!(
+        server.hits()[before..]
+            .iter()
+            .all(|h| h.target.starts_with("/cdx/"))
+    );
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(bytes))
+}

@@ -825,6 +825,12 @@ impl Archive {
                     }
                 }
             }
+            // A redirect's meaning is in its headers (Location), not its
+            // payload: it is never a revisit of another.
+            let redirect = item
+                .received
+                .status()
+                .is_some_and(|s| (300..400).contains(&s));
             let in_batch = pending.iter().map(|p| &p.record);
             let same_payload = stored_before
                 .iter()
@@ -837,6 +843,7 @@ impl Archive {
                 if r.timestamp == item.meta.timestamp {
                     again = Some(r.clone());
                 } else if r.record != RecordType::Revisit
+                    && !redirect
                     && original.as_ref().is_none_or(|o| r.timestamp < o.timestamp)
                 {
                     original = Some(r.clone());
@@ -1160,6 +1167,9 @@ impl Archive {
         })?;
         if record.record == RecordType::Revisit {
             page.source.timestamp = Some(record.timestamp);
+            if record.status.is_some() {
+                page.content.status = record.status;
+            }
         }
         Ok(page)
     }

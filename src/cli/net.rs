@@ -10,7 +10,7 @@ use sidarkiv::Timestamp;
 use sidarkiv::config::{Overrides, Settings};
 use sidarkiv::fetch::Fetcher;
 use sidarkiv::model::SourceKind;
-use sidarkiv::{ParseOptions, parse_page, wayback};
+use sidarkiv::wayback;
 
 #[derive(Debug, clap::Args)]
 pub struct Common {
@@ -104,7 +104,7 @@ pub fn snapshots(args: SnapshotsArgs) -> Result<ExitCode, Failure> {
             url: &args.url,
             from: args.from,
             to: args.to,
-            every: true,
+            filters: &settings.cdx_filter,
         };
         sidarkiv::sync::each_cdx_page(&fetcher, &query, |rows| Ok(write_rows(rows)?))
             .await
@@ -134,35 +134,19 @@ pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
         }
     });
     let capture = capture.map_err(anyhow::Error::from)?;
-    let opts = ParseOptions {
-        url: Some(capture.original_url.clone()),
-        charset: capture.charset.clone(),
-        kind: if args.live {
-            SourceKind::Live
-        } else {
-            SourceKind::Wayback
-        },
-        timestamp: capture.timestamp,
-        budget: Some(settings.page_time_budget),
-        status: Some(capture.status),
-        redirect: None,
+    let kind = if args.live {
+        SourceKind::Live
+    } else {
+        SourceKind::Wayback
     };
-    let body = capture
-        .decoded_body(settings.max_body_bytes)
-        .map_err(|reason| anyhow::anyhow!("{}: {reason}", capture.original_url))?;
-    let mut page = parse_page(&body, &opts)
-        .with_context(|| format!("cannot parse {}", capture.original_url))?;
-    if capture.status != 200 {
-        page.warnings.push(format!(
-            "the page answered with HTTP status {} when it was captured",
-            capture.status
-        ));
-    }
+    let page = capture
+        .page(kind, &settings)
+        .with_context(|| capture.original_url.clone())?;
     let archive = super::store::open_archive(&settings.archive)?;
     let meta = sidarkiv::archive::StoreMeta {
         url: args.url.clone(),
         timestamp: capture.timestamp.unwrap_or_else(Timestamp::now),
-        kind: opts.kind,
+        kind,
         original_url: Some(capture.original_url.clone()),
     };
     let received = sidarkiv::archive::Received::Http {

@@ -227,16 +227,17 @@ pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
     let mut previous: Option<(&sidarkiv::archive::CaptureRecord, sidarkiv::model::Page)> = None;
     for b in &records {
         let pb = archive.page(b)?;
+        // An archived 429 or 503 says nothing of the page: skipped over.
+        if !pb.is_compared() {
+            continue;
+        }
         if let Some((a, pa)) = &previous
             && a.url == b.url
             && since.is_none_or(|s| b.timestamp >= s)
         {
             let d = sidarkiv::diff::diff(pa, &pb);
             if d.changed {
-                found.push(FoundDiff {
-                    title: pb.title.clone().or(pa.title.clone()),
-                    diff: d,
-                });
+                found.push(FoundDiff::new(pa, &pb, d));
             }
         }
         previous = Some((b, pb));

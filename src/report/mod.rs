@@ -11,7 +11,7 @@ use minijinja::{AutoEscape, Environment, context};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::diff::{Change, List, Op, PageDiff, Summary, Target, Words};
+use crate::diff::{Change, Field, List, Op, PageDiff, Summary, Target, Words};
 pub use words::Lang;
 use words::{field_label, list_noun, summary_line, t};
 
@@ -56,7 +56,51 @@ pub fn describe(diff: &PageDiff, lang: Lang) -> Vec<Described> {
     shown(diff).map(|c| describe_one(c, lang)).collect()
 }
 
-fn shown(diff: &PageDiff) -> impl Iterator<Item = &Change> {
+/// What an HTTP status says of the page, for an editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Page,
+    Redirect,
+    Gone,
+    Other,
+}
+
+fn answer(status: &Value) -> Answer {
+    match status.as_u64() {
+        None => Answer::Page,
+        Some(200..=299) => Answer::Page,
+        Some(300..=399) => Answer::Redirect,
+        Some(404 | 410) => Answer::Gone,
+        Some(_) => Answer::Other,
+    }
+}
+
+/// The change of the page's HTTP status, when the page was moved, removed
+/// or came back: then that is the news, and the content changes that follow
+/// from it (every section "removed") are not listed one by one.
+fn status_news(diff: &PageDiff) -> Option<&Change> {
+    diff.changes.iter().find(|c| {
+        c.target == Target::Field(Field::Status)
+            && (matches!(answer(&c.before), Answer::Redirect | Answer::Gone)
+                || matches!(answer(&c.after), Answer::Redirect | Answer::Gone))
+    })
+}
+
+fn shown(diff: &PageDiff) -> Box<dyn Iterator<Item = &Change> + '_> {
+    if let Some(status) = status_news(diff) {
+        // A redirect is told by its target ("now redirects to X"); the
+        // status line tells a removal or a return.
+        let new_target = diff
+            .changes
+            .iter()
+            .any(|c| c.target == Target::Field(Field::Redirect) && !c.after.is_null());
+        let told_by_target = new_target && answer(&status.after) == Answer::Redirect;
+        return Box::new(diff.changes.iter().filter(move |c| match c.target {
+            Target::Field(Field::Status) => !told_by_target,
+            Target::Field(Field::Redirect) => !c.after.is_null(),
+            _ => false,
+        }));
+    }
     let network_keys: Vec<String> = diff
         .changes
         .iter()
@@ -65,7 +109,7 @@ fn shown(diff: &PageDiff) -> impl Iterator<Item = &Change> {
             _ => None,
         })
         .collect();
-    diff.changes.iter().filter(move |c| {
+    Box::new(diff.changes.iter().filter(move |c| {
         let Some((List::Sections, heading)) = c.target.item() else {
             return true;
         };
@@ -73,13 +117,31 @@ fn shown(diff: &PageDiff) -> impl Iterator<Item = &Change> {
         !network_keys.iter().any(|k| {
             heading == *k || heading.starts_with(k.as_str()) || heading.ends_with(k.as_str())
         })
-    })
+    }))
 }
 
 /// "2 ändringar av avsnitt som också är nätverk visas en gång, som
 /// nätverk": why the report's counts are below the diff JSON's.
 fn told_once_note(diff: &PageDiff, lang: Lang) -> Option<String> {
     let hidden = diff.changes.len() - shown(diff).count();
+    if hidden > 0 && status_news(diff).is_some() {
+        return Some(match lang {
+            Lang::Sv => format!(
+                "{hidden} {} av sidans innehåll följer av detta och listas inte.",
+                if hidden == 1 {
+                    "ändring"
+                } else {
+                    "ändringar"
+                }
+            ),
+            Lang::En => format!(
+                "{hidden} {} to the page's content {} from this and {} not listed.",
+                if hidden == 1 { "change" } else { "changes" },
+                if hidden == 1 { "follows" } else { "follow" },
+                if hidden == 1 { "is" } else { "are" }
+            ),
+        });
+    }
     (hidden > 0).then(|| match lang {
         Lang::Sv => format!(
             "{hidden} {} av avsnitt som också är nätverk visas en gång, som nätverk.",
@@ -165,6 +227,28 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
                 field_label(field, lang)
             )));
             headline.push(plain(t(op_word(op), lang)));
+        }
+        Target::Field(Field::Redirect) if !c.after.is_null() => {
+            headline.push(plain(t("now_redirects", lang)));
+            headline.push(strong(&human(&c.after)));
+            // The headline names the target; nothing more to show.
+            return Described {
+                op,
+                headline,
+                before_runs: Vec::new(),
+                after_runs: Vec::new(),
+                before: None,
+                after: None,
+            };
+        }
+        Target::Field(Field::Status) if answer(&c.after) != answer(&c.before) => {
+            let key = match answer(&c.after) {
+                Answer::Page => "page_back",
+                Answer::Redirect => "page_redirects",
+                Answer::Gone => "page_removed",
+                Answer::Other => "page_answer",
+            };
+            headline.push(plain(t(key, lang)));
         }
         Target::Field(field) => headline.push(plain(&format!(
             "{}{}",
@@ -310,7 +394,7 @@ pub fn markdown(diff: &PageDiff, page_title: Option<&str>, lang: Lang) -> String
     let dates = |e: &crate::diff::Endpoint| {
         e.updated
             .clone()
-            .or_else(|| e.timestamp.map(|t| t.to_string()))
+            .or_else(|| e.timestamp.map(|t| t.date()))
             .unwrap_or_else(|| "?".into())
     };
     let mut out = format!(

@@ -71,6 +71,27 @@ const WORDS: &[(&str, &str, &str)] = &[
         "Vidarebefordran till en annan adress",
         "The redirect to another address",
     ),
+    (
+        "now_redirects",
+        "Sidan leder nu vidare till ",
+        "The page now redirects to ",
+    ),
+    (
+        "page_redirects",
+        "Sidan leder nu vidare till en annan adress",
+        "The page now redirects to another address",
+    ),
+    (
+        "page_removed",
+        "Sidan har tagits bort",
+        "The page was removed",
+    ),
+    ("page_back", "Sidan finns igen", "The page is back"),
+    (
+        "page_answer",
+        "Webbplatsens svar har ändrats",
+        "The site's answer changed",
+    ),
     // Labels of the HTML page.
     ("report_title", "Ändringar på sidan", "Changes to the page"),
     ("report_many", "Ändringsrapport", "Change report"),
