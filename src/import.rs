@@ -11,6 +11,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
+use crate::archive::arc;
 use crate::archive::warc::{self, Reader};
 use crate::archive::{Archive, ArchiveError, Received, StoreMeta};
 use crate::model::SourceKind;
@@ -54,6 +55,9 @@ enum Job {
         timestamp: Option<Timestamp>,
         content_type: Option<String>,
     },
+    /// A revisit record: stored byte for byte once its original is found
+    /// (earlier in the inputs, or in the archive).
+    Revisit(Revisit),
     Failed {
         input: String,
         reason: String,
@@ -62,16 +66,30 @@ enum Job {
     Input(InputSummary),
 }
 
+/// A revisit record as read, with what finds its original.
+struct Revisit {
+    input: String,
+    url: String,
+    timestamp: Option<Timestamp>,
+    /// `WARC-Payload-Digest`: the original's payload digest.
+    digest: String,
+    /// `WARC-Refers-To-Target-URI`, for a revisit of another URL.
+    refers_to: Option<String>,
+    head: Vec<u8>,
+    block: Vec<u8>,
+}
+
 /// The `"type": "input"` line of one input file, written once all its
 /// pages are.
 #[derive(Debug)]
 struct InputSummary {
     input: String,
     format: &'static str,
-    /// Records read (WARC), or 1 (an HTML file).
+    /// Records read (WARC, ARC, the WARCs in a WACZ), damaged ones
+    /// included, or 1 (an HTML file).
     records: usize,
     /// Records passed over, by why: their WARC-Type (`warcinfo`,
-    /// `request`, `revisit`, …), `not_http`, `not_html` or `redirect`.
+    /// `request`, `metadata`, …), `not_http` or `not_html`.
     skipped: std::collections::BTreeMap<&'static str, usize>,
     /// Page lines this input gave: jobs sent for it.
     jobs: usize,
@@ -79,6 +97,8 @@ struct InputSummary {
 
 /// Which input file a job or its outcome came from.
 type Source = usize;
+/// A job's place in the order the inputs hold them.
+type Seq = u64;
 
 enum Done {
     Ok {
@@ -90,6 +110,7 @@ enum Done {
         input: String,
         reason: String,
     },
+    Revisit(Revisit),
     Input(InputSummary),
 }
 
@@ -101,14 +122,6 @@ const BATCH_MAX: usize = 256;
 const BATCH_WAIT: std::time::Duration = std::time::Duration::from_millis(250);
 
 const HTML_EXTENSIONS: &[&str] = &["html", "htm", "xhtml", "shtml", "asp", "aspx", "php", "jsp"];
-
-fn is_warc(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    name.ends_with(".warc") || name.ends_with(".warc.gz")
-}
 
 fn is_html(path: &Path) -> bool {
     path.extension()
@@ -133,9 +146,11 @@ pub fn import(
         budget: opts.page_time_budget,
     };
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let (job_tx, job_rx) = sync_channel::<(Source, Job)>(workers * 4);
+    let (job_tx, job_rx) = sync_channel::<(Seq, Source, Job)>(workers * 4);
     let plan = plan();
-    let (done_tx, done_rx) = sync_channel::<(Source, Done)>(plan.queue);
+    let (done_tx, done_rx) = sync_channel::<(Seq, Source, Done)>(plan.queue);
+    // Jobs out and not yet committed: what waits for an earlier one is bounded.
+    let (permit_tx, permit_rx) = sync_channel::<()>(plan.queue);
     let job_rx = Arc::new(Mutex::new(job_rx));
     let (mut ok, mut failed) = (0usize, 0usize);
     let mut first_failure: Option<String> = None;
@@ -146,8 +161,15 @@ pub fn import(
         // this loop stops early (stdout closed: `import … | head -1`) the
         // receivers drop, the workers' sends fail, and the producer's after
         // them: the scope ends instead of waiting for threads that wait for it.
-        let (job_rx, done_rx) = (job_rx, done_rx);
-        s.spawn(move || produce(paths, max_body, &job_tx));
+        let (job_rx, done_rx, permit_rx) = (job_rx, done_rx, permit_rx);
+        s.spawn(move || {
+            let jobs = Jobs {
+                tx: job_tx,
+                permits: permit_tx,
+                seq: std::cell::Cell::new(0),
+            };
+            produce(paths, max_body, &jobs);
+        });
         for _ in 0..workers {
             let (rx, tx, url) = (job_rx.clone(), done_tx.clone(), opts.url.clone());
             let archive = plan.prepare.then_some(archive);
@@ -156,36 +178,54 @@ pub fn import(
         }
         drop((job_rx, done_tx));
         let mut per_input = Inputs::default();
-        // Group commit: what is parsed within BATCH_WAIT is stored together.
-        while let Ok(first) = done_rx.recv() {
+        let mut order = InOrder::new(done_rx, permit_rx);
+        // Group commit: what is parsed within BATCH_WAIT is stored together,
+        // in the inputs' order.
+        while let Some(first) = order.next(None) {
             let deadline = std::time::Instant::now() + BATCH_WAIT;
             let mut batch = vec![first];
             while batch.len() < plan.batch {
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                match done_rx.recv_timeout(left) {
-                    Ok(d) => batch.push(d),
-                    Err(_) => break,
+                match order.next(Some(deadline)) {
+                    Some(d) => batch.push(d),
+                    None => break,
                 }
             }
-            let mut lines: Vec<serde_json::Value> = Vec::with_capacity(batch.len());
+            // One line per item, in the inputs' order; a stored page's line
+            // is filled in once its commit ends.
+            let mut lines: Vec<Option<serde_json::Value>> = Vec::with_capacity(batch.len());
             let (mut inputs, mut captures) = (Vec::new(), Vec::new());
+            let mut fail =
+                |source: Source, input: String, reason: String, per_input: &mut Inputs| {
+                    failed += 1;
+                    per_input.page(source, false);
+                    first_failure.get_or_insert_with(|| format!("{input}: {reason}"));
+                    json!({"type": "page", "input": input, "status": "error", "reason": reason})
+                };
             for (source, done) in batch {
-                match done {
+                let parsed = match done {
                     Done::Ok {
                         input,
                         capture,
                         warnings,
-                    } => {
-                        inputs.push((source, input, warnings));
-                        captures.push(*capture);
+                    } => Ok((input, *capture, warnings)),
+                    Done::Revisit(r) => {
+                        resolve(archive, &captures, r).map(|(i, c)| (i, c, Vec::new()))
                     }
-                    Done::Err { input, reason } => {
-                        failed += 1;
-                        per_input.page(source, false);
-                        first_failure.get_or_insert_with(|| format!("{input}: {reason}"));
-                        lines.push(json!({"type": "page", "input": input, "status": "error", "reason": reason}));
+                    Done::Err { input, reason } => Err((input, reason)),
+                    Done::Input(summary) => {
+                        per_input.summary(source, summary);
+                        continue;
                     }
-                    Done::Input(summary) => per_input.summary(source, summary),
+                };
+                match parsed {
+                    Ok((input, capture, warnings)) => {
+                        inputs.push((source, input, warnings, lines.len()));
+                        captures.push(capture);
+                        lines.push(None);
+                    }
+                    Err((input, reason)) => {
+                        lines.push(Some(fail(source, input, reason, &mut per_input)))
+                    }
                 }
             }
             // The lock is held per batch, so that two imports share the
@@ -208,23 +248,18 @@ pub fn import(
                     inputs.iter().map(|_| Err(reason.clone())).collect()
                 }
             };
-            for ((source, input, warnings), stored) in inputs.iter().zip(stored) {
-                match stored {
+            for ((source, input, warnings, slot), stored) in inputs.into_iter().zip(stored) {
+                lines[slot] = Some(match stored {
                     Ok(stored) => {
                         ok += 1;
-                        per_input.page(*source, true);
-                        lines.push(json!({"type": "page", "input": input, "status": "ok", "url": stored.record.url, "timestamp": stored.record.timestamp,
-                               "sha256": stored.record.sha256, "record": stored.record.record, "new": stored.new, "warnings": warnings}));
+                        per_input.page(source, true);
+                        json!({"type": "page", "input": input, "status": "ok", "url": stored.record.url, "timestamp": stored.record.timestamp,
+                               "sha256": stored.record.sha256, "record": stored.record.record, "new": stored.new, "warnings": warnings})
                     }
-                    Err(e) => {
-                        let reason = format!("cannot store: {e}");
-                        failed += 1;
-                        per_input.page(*source, false);
-                        first_failure.get_or_insert_with(|| format!("{input}: {reason}"));
-                        lines.push(json!({"type": "page", "input": input, "status": "error", "reason": reason}));
-                    }
-                }
+                    Err(e) => fail(source, input, format!("cannot store: {e}"), &mut per_input),
+                });
             }
+            let mut lines: Vec<serde_json::Value> = lines.into_iter().flatten().collect();
             lines.extend(per_input.finished());
             for line in &lines {
                 on_line(line).map_err(ImportError::Output)?;
@@ -250,6 +285,166 @@ pub fn import(
         failed,
         first_failure,
     })
+}
+
+/// The workers' results in the order of their jobs, whatever order they
+/// finish in; each one handed on gives its job's permit back.
+struct InOrder {
+    rx: Receiver<(Seq, Source, Done)>,
+    permits: Receiver<()>,
+    waiting: std::collections::BTreeMap<Seq, (Source, Done)>,
+    next: Seq,
+}
+
+impl InOrder {
+    fn new(rx: Receiver<(Seq, Source, Done)>, permits: Receiver<()>) -> InOrder {
+        InOrder {
+            rx,
+            permits,
+            waiting: Default::default(),
+            next: 0,
+        }
+    }
+
+    /// The next result in order; `None` when all are handed on, or when
+    /// `deadline` passes first.
+    fn next(&mut self, deadline: Option<std::time::Instant>) -> Option<(Source, Done)> {
+        loop {
+            if let Some(found) = self.waiting.remove(&self.next) {
+                self.next += 1;
+                // The producer may be done: then no permit is waited for.
+                let _ = self.permits.try_recv();
+                return Some(found);
+            }
+            let got = match deadline {
+                None => self.rx.recv().ok(),
+                Some(d) => {
+                    let left = d.saturating_duration_since(std::time::Instant::now());
+                    self.rx.recv_timeout(left).ok()
+                }
+            };
+            match got {
+                Some((seq, source, done)) => {
+                    self.waiting.insert(seq, (source, done));
+                }
+                // Every job gets a result, so a gap means a worker is gone:
+                // what is left goes on in order.
+                None if deadline.is_none() => {
+                    let (&seq, _) = self.waiting.iter().next()?;
+                    self.next = seq;
+                }
+                None => return None,
+            }
+        }
+    }
+}
+
+/// An imported revisit record with its original found: earlier in this
+/// batch, or in the archive (earlier in the inputs, or stored before). A
+/// revisit of another URL is looked for under `WARC-Refers-To-Target-URI`.
+fn resolve(
+    archive: &Archive,
+    batch: &[crate::archive::Capture],
+    r: Revisit,
+) -> Result<(String, crate::archive::Capture), (String, String)> {
+    let Some(key) = PayloadKey::parse(&r.digest) else {
+        let reason = format!(
+            "a revisit whose payload digest {:?} is not SHA-1 or SHA-256",
+            r.digest
+        );
+        return Err((r.input, reason));
+    };
+    let Some(timestamp) = r.timestamp else {
+        return Err((r.input, "a revisit without a WARC-Date".into()));
+    };
+    let urls: Vec<&str> = r
+        .refers_to
+        .iter()
+        .map(String::as_str)
+        .chain([r.url.as_str()])
+        .collect();
+    let in_batch = urls.iter().find_map(|u| {
+        batch
+            .iter()
+            .rev()
+            .find(|c| c.url() == *u && !c.is_revisit() && key.matches(c.sha1(), c.sha256()))
+            .map(|c| (c.sha256().to_owned(), c.sha1().to_owned()))
+    });
+    let found = match in_batch {
+        Some(found) => Some(found),
+        None => {
+            let mut found = None;
+            for u in &urls {
+                let listed = archive
+                    .list(Some(u))
+                    .map_err(|e| (r.input.clone(), crate::error::chain(&e)))?;
+                if let Some(o) = listed.into_iter().find(|c| {
+                    c.record != crate::archive::RecordType::Revisit
+                        && key.matches(&c.sha1, &c.sha256)
+                }) {
+                    found = Some((o.sha256, o.sha1));
+                    break;
+                }
+            }
+            found
+        }
+    };
+    let Some((sha256, sha1)) = found else {
+        let reason = format!(
+            "a revisit of {} (payload {}) whose original is neither earlier in the inputs nor in the archive; import the file holding it first",
+            r.refers_to.as_deref().unwrap_or(&r.url),
+            r.digest
+        );
+        return Err((r.input, reason));
+    };
+    let meta = StoreMeta {
+        url: r.url,
+        timestamp,
+        kind: SourceKind::Warc,
+        original_url: None,
+    };
+    match crate::archive::Capture::copied_revisit(r.head, r.block, sha256, sha1, meta) {
+        Ok(c) => Ok((r.input, c)),
+        Err(e) => Err((r.input, e.to_string())),
+    }
+}
+
+/// A payload digest as a WARC header writes it (`sha1:BASE32`, `sha256:…`
+/// in hex or base32), in the forms the archive keeps.
+enum PayloadKey {
+    Sha1(String),
+    Sha256(String),
+}
+
+impl PayloadKey {
+    fn parse(digest: &str) -> Option<PayloadKey> {
+        let (algo, value) = digest.trim().split_once(':')?;
+        let value = value.trim();
+        match algo.to_ascii_lowercase().as_str() {
+            "sha1" if value.len() == 40 => {
+                let bytes = data_encoding::HEXLOWER_PERMISSIVE
+                    .decode(value.as_bytes())
+                    .ok()?;
+                Some(PayloadKey::Sha1(data_encoding::BASE32.encode(&bytes)))
+            }
+            "sha1" => Some(PayloadKey::Sha1(value.to_ascii_uppercase())),
+            "sha256" if value.len() == 64 => Some(PayloadKey::Sha256(value.to_ascii_lowercase())),
+            "sha256" => {
+                let bytes = data_encoding::BASE32
+                    .decode(value.to_ascii_uppercase().as_bytes())
+                    .ok()?;
+                Some(PayloadKey::Sha256(data_encoding::HEXLOWER.encode(&bytes)))
+            }
+            _ => None,
+        }
+    }
+
+    fn matches(&self, sha1: &str, sha256: &str) -> bool {
+        match self {
+            PayloadKey::Sha1(v) => v == sha1,
+            PayloadKey::Sha256(v) => v == sha256,
+        }
+    }
 }
 
 /// The inputs whose pages are still being parsed and stored, so that each
@@ -356,9 +551,9 @@ fn fd_limit() -> usize {
 }
 
 /// Walks the inputs lazily and hands out one job per page, then one
-/// summary per input file; WARC records are read here, one at a time, so
+/// summary per input file; archive records are read here, one at a time, so
 /// memory stays flat.
-fn produce(paths: &[PathBuf], max_body: u64, jobs: &SyncSender<(Source, Job)>) {
+fn produce(paths: &[PathBuf], max_body: u64, jobs: &Jobs) {
     let mut p = Producer {
         next: 0,
         max_body,
@@ -366,33 +561,34 @@ fn produce(paths: &[PathBuf], max_body: u64, jobs: &SyncSender<(Source, Job)>) {
     };
     for path in paths {
         if !path.is_dir() {
+            // Named on the command line: read as given (`-`, a FIFO from
+            // process substitution), its format told by its bytes.
             if !p.input(path) {
                 return;
             }
             continue;
         }
-        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             let sent = match entry {
                 Ok(e) if e.file_type().is_dir() => true,
                 Ok(e) => {
-                    // A symlink counts as what it points to; other entries'
-                    // kinds come from the directory listing (no extra stat).
-                    let kind = if e.file_type().is_symlink() {
-                        std::fs::metadata(e.path()).map(|m| m.file_type())
-                    } else {
-                        Ok(e.file_type())
-                    };
-                    let wanted =
-                        is_warc(e.path()) || is_html(e.path()) || other_archive(e.path()).is_some();
-                    match kind {
-                        Ok(k) if k.is_file() && wanted => p.input(e.path()),
-                        Ok(k) if !k.is_dir() && wanted => p.failed(
+                    let wanted = is_html(e.path()) || archive_name(e.path()).is_some();
+                    let kind = e.file_type();
+                    if kind.is_file() && wanted {
+                        p.input(e.path())
+                    } else if !kind.is_file() && wanted {
+                        p.failed(
                             e.path(),
                             "not a regular file (a FIFO, socket or device): not read".into(),
-                        ),
-                        _ => true,
+                        )
+                    } else {
+                        true
                     }
                 }
+                // walkdir names a symlink loop and the path it came back to.
                 Err(e) => {
                     let at = e.path().unwrap_or(path).to_path_buf();
                     p.failed(&at, e.to_string())
@@ -405,12 +601,36 @@ fn produce(paths: &[PathBuf], max_body: u64, jobs: &SyncSender<(Source, Job)>) {
     }
 }
 
+/// The job channel, numbering what it sends: the importer commits in that
+/// order, whatever order the workers finish in, so that the same inputs
+/// give the same archive every time, and a revisit record finds its
+/// original already stored. Each job first takes a permit, given back
+/// when it is committed: parsed captures waiting for an earlier one are
+/// bounded by the permits.
+struct Jobs {
+    tx: SyncSender<(Seq, Source, Job)>,
+    permits: SyncSender<()>,
+    seq: std::cell::Cell<Seq>,
+}
+
+impl Jobs {
+    /// False when the importer is gone.
+    fn send(&self, source: Source, job: Job) -> bool {
+        if self.permits.send(()).is_err() {
+            return false;
+        }
+        let seq = self.seq.get();
+        self.seq.set(seq + 1);
+        self.tx.send((seq, source, job)).is_ok()
+    }
+}
+
 /// Numbers the inputs and sends their jobs; each method returns false
 /// when the workers are gone.
 struct Producer<'a> {
     next: Source,
     max_body: u64,
-    jobs: &'a SyncSender<(Source, Job)>,
+    jobs: &'a Jobs,
 }
 
 impl Producer<'_> {
@@ -431,23 +651,14 @@ impl Producer<'_> {
     }
 }
 
-fn fail_input(
-    source: Source,
-    input: String,
-    reason: String,
-    jobs: &SyncSender<(Source, Job)>,
-) -> bool {
-    jobs.send((
+fn fail_input(source: Source, input: String, reason: String, jobs: &Jobs) -> bool {
+    jobs.send(
         source,
         Job::Failed {
             input: input.clone(),
             reason,
         },
-    ))
-    .is_ok()
-        && jobs
-            .send((source, Job::Input(summary(input, "unknown", 0, 1))))
-            .is_ok()
+    ) && jobs.send(source, Job::Input(summary(input, "unknown", 0, 1)))
 }
 
 fn summary(input: String, format: &'static str, records: usize, jobs: usize) -> InputSummary {
@@ -460,175 +671,434 @@ fn summary(input: String, format: &'static str, records: usize, jobs: usize) -> 
     }
 }
 
-/// The archive formats of other tools that are not read yet.
-fn other_archive(path: &Path) -> Option<&'static str> {
+/// The archive formats read, by name (for walking folders).
+fn archive_name(path: &Path) -> Option<&'static str> {
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    if name.ends_with(".arc") || name.ends_with(".arc.gz") {
-        Some("ARC")
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    if name.ends_with(".warc") {
+        Some("warc")
+    } else if name.ends_with(".arc") {
+        Some("arc")
     } else if name.ends_with(".wacz") {
-        Some("WACZ")
+        Some("wacz")
     } else {
         None
     }
 }
 
-/// One input file's jobs and summary; false when the workers are gone.
-fn read_input(
-    source: Source,
-    path: &Path,
-    max_body: u64,
-    jobs: &SyncSender<(Source, Job)>,
-) -> bool {
-    let name = path.display().to_string();
-    if let Some(format) = other_archive(path) {
-        let reason = format!("{format} files are not read yet (WARC and WARC.gz are)");
-        return fail_input(source, name, reason, jobs);
-    }
-    if is_warc(path) {
-        return read_warc(source, path, max_body, jobs);
-    }
-    jobs.send((source, Job::File(path.to_path_buf()))).is_ok()
-        && jobs
-            .send((source, Job::Input(summary(name, "html", 1, 1))))
-            .is_ok()
+/// What a file holds, told by its first bytes (through gzip), not its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Warc { gz: bool },
+    Arc { gz: bool },
+    Wacz,
+    Html,
 }
 
-/// Whether the bytes start as gzip does: the name may say otherwise.
-fn starts_gzip(file: &mut std::fs::File) -> std::io::Result<bool> {
-    use std::io::{Read, Seek};
-    let mut magic = [0u8; 2];
-    let n = file.read(&mut magic)?;
-    file.seek(std::io::SeekFrom::Start(0))?;
-    Ok(n == 2 && magic == [0x1f, 0x8b])
-}
-
-fn read_warc(source: Source, path: &Path, max_body: u64, jobs: &SyncSender<(Source, Job)>) -> bool {
-    let name = path.display().to_string();
-    let mut done = summary(name.clone(), "warc", 0, 0);
-    let send = |job: Job, done: &mut InputSummary| {
-        done.jobs += 1;
-        jobs.send((source, job)).is_ok()
-    };
-    let opened = std::fs::File::open(path).and_then(|mut f| Ok((starts_gzip(&mut f)?, f)));
-    let (gz, file) = match opened {
-        Ok(found) => found,
-        Err(e) => {
-            let reason = format!("cannot read: {e}");
-            return send(
-                Job::Failed {
-                    input: name,
-                    reason,
-                },
-                &mut done,
-            ) && jobs.send((source, Job::Input(done))).is_ok();
+impl Format {
+    fn label(self) -> &'static str {
+        match self {
+            Format::Warc { .. } => "warc",
+            Format::Arc { .. } => "arc",
+            Format::Wacz => "wacz",
+            Format::Html => "html",
         }
+    }
+}
+
+/// Reads the start of `file` (and rewinds it) to tell its format.
+fn sniff(file: &mut std::fs::File) -> std::io::Result<Format> {
+    use std::io::{Read, Seek};
+    let mut head = Vec::with_capacity(64);
+    file.by_ref().take(64).read_to_end(&mut head)?;
+    file.seek(std::io::SeekFrom::Start(0))?;
+    let gz = head.starts_with(&[0x1f, 0x8b]);
+    let start = if gz {
+        let mut out = Vec::with_capacity(16);
+        // A short read of a damaged member still shows its first bytes.
+        let _ = flate2::read::GzDecoder::new(&mut *file)
+            .take(16)
+            .read_to_end(&mut out);
+        file.seek(std::io::SeekFrom::Start(0))?;
+        out
+    } else {
+        head.clone()
     };
-    let mut reader = Reader::new(file, gz, max_body.saturating_add(64 * 1024));
-    let mut n = 0usize;
-    let mut pages = 0usize;
-    loop {
-        n += 1;
-        let mut record = match reader.next_record() {
-            Ok(Some(r)) => r,
-            Ok(None) => break,
-            Err(e) => {
-                let job = Job::Failed {
-                    input: format!("{name}#{n}"),
-                    reason: format!("unreadable WARC: {e}"),
-                };
-                return send(job, &mut done) && jobs.send((source, Job::Input(done))).is_ok();
-            }
-        };
-        done.records += 1;
-        if record.skipped_before > 0 {
-            let job = Job::Failed {
-                input: format!("{name}#{n}"),
-                reason: format!(
+    Ok(if start.starts_with(b"WARC/") {
+        Format::Warc { gz }
+    } else if start.starts_with(b"filedesc://") {
+        Format::Arc { gz }
+    } else if head.starts_with(b"PK\x03\x04") {
+        Format::Wacz
+    } else if gz {
+        // gzip of something else: the WARC reader names what it finds.
+        Format::Warc { gz }
+    } else {
+        Format::Html
+    })
+}
+
+/// One input file's jobs and summary; false when the workers are gone.
+fn read_input(source: Source, path: &Path, max_body: u64, jobs: &Jobs) -> bool {
+    let name = path.display().to_string();
+    // A FIFO or a device is not opened for sniffing (that would consume it):
+    // an HTML file read as a whole by the worker.
+    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let opened = if regular {
+        std::fs::File::open(path).and_then(|mut f| Ok((sniff(&mut f)?, Some(f))))
+    } else {
+        Ok((Format::Html, None))
+    };
+    let (format, file) = match opened {
+        Ok(found) => found,
+        Err(e) => return fail_input(source, name, format!("cannot read: {e}"), jobs),
+    };
+    let file = match (format, file) {
+        (Format::Html, _) | (_, None) => {
+            return jobs.send(source, Job::File(path.to_path_buf()))
+                && jobs.send(source, Job::Input(summary(name, "html", 1, 1)));
+        }
+        (_, Some(file)) => file,
+    };
+    let mut reading = Reading {
+        source,
+        jobs,
+        max_body,
+        done: summary(name.clone(), format.label(), 0, 0),
+        pages: 0,
+    };
+    let mut go_on = match format {
+        Format::Warc { gz } | Format::Arc { gz } => {
+            let records = Records::open(format, file, gz, max_body, &name);
+            reading.records(records, &name)
+        }
+        Format::Wacz => read_wacz(&mut reading, path, file),
+        Format::Html => true,
+    };
+    if go_on && reading.pages == 0 && reading.done.jobs == 0 {
+        go_on = reading.send(Job::Failed {
+            input: name,
+            reason: format!(
+                "no HTML response, resource or revisit records in this {}",
+                format.label().to_ascii_uppercase()
+            ),
+        });
+    }
+    go_on && jobs.send(source, Job::Input(reading.done))
+}
+
+/// A record reader of either format.
+enum Records {
+    Warc(Reader),
+    Arc(arc::Reader),
+}
+
+impl Records {
+    fn open(
+        format: Format,
+        read: impl std::io::Read + Send + 'static,
+        gz: bool,
+        max_body: u64,
+        name: &str,
+    ) -> Records {
+        let max_block = max_body.saturating_add(64 * 1024);
+        match format {
+            Format::Arc { .. } => Records::Arc(arc::Reader::new(read, gz, max_block, name)),
+            _ => Records::Warc(Reader::new(read, gz, max_block)),
+        }
+    }
+
+    fn next_record(&mut self) -> std::io::Result<Option<warc::Record>> {
+        match self {
+            Records::Warc(r) => r.next_record(),
+            Records::Arc(r) => r.next_record(),
+        }
+    }
+}
+
+/// One input file being read: its summary so far and where its jobs go.
+struct Reading<'a> {
+    source: Source,
+    jobs: &'a Jobs,
+    max_body: u64,
+    done: InputSummary,
+    pages: usize,
+}
+
+/// Damaged records in a row after which a file is given up: the reader
+/// is not finding records any more.
+const MAX_DAMAGED_IN_A_ROW: usize = 100;
+
+impl Reading<'_> {
+    fn send(&mut self, job: Job) -> bool {
+        self.done.jobs += 1;
+        self.jobs.send(self.source, job)
+    }
+
+    fn skip(&mut self, why: &'static str) {
+        *self.done.skipped.entry(why).or_default() += 1;
+    }
+
+    /// Every record of one WARC or ARC stream; `label` names it in lines.
+    fn records(&mut self, mut records: Records, label: &str) -> bool {
+        let mut n = 0usize;
+        let mut damaged_in_a_row = 0usize;
+        loop {
+            n += 1;
+            let input = format!("{label}#{n}");
+            let mut record = match records.next_record() {
+                Ok(Some(r)) => r,
+                Ok(None) => return true,
+                Err(e) => {
+                    // A record that does not read is reported, and reading
+                    // goes on at the next one (as warcio does); other
+                    // errors (gzip, I/O) end the file, also reported.
+                    let recoverable = e.kind() == std::io::ErrorKind::InvalidData
+                        && damaged_in_a_row < MAX_DAMAGED_IN_A_ROW;
+                    damaged_in_a_row += 1;
+                    self.done.records += 1;
+                    let reason = if recoverable {
+                        format!("damaged record: {e}")
+                    } else {
+                        format!("unreadable from here on: {e}")
+                    };
+                    if !self.send(Job::Failed { input, reason }) {
+                        return false;
+                    }
+                    if recoverable {
+                        continue;
+                    }
+                    return true;
+                }
+            };
+            damaged_in_a_row = 0;
+            self.done.records += 1;
+            if record.skipped_before > 0 {
+                let reason = format!(
                     "{} bytes before this record did not read as a record (a wrong Content-Length in the one before?); passed over",
                     record.skipped_before
-                ),
+                );
+                let job = Job::Failed {
+                    input: input.clone(),
+                    reason,
+                };
+                if !self.send(job) {
+                    return false;
+                }
+            }
+            if let Some(reason) = record.damage.take() {
+                if !self.send(Job::Failed { input, reason }) {
+                    return false;
+                }
+                continue;
+            }
+            let Some(job) = self.record_job(record, input) else {
+                continue;
             };
-            if !send(job, &mut done) {
+            self.pages += 1;
+            if !self.send(job) {
                 return false;
             }
         }
+    }
+
+    /// The job of one record, or why it is passed over (counted).
+    fn record_job(&mut self, mut record: warc::Record, input: String) -> Option<Job> {
         let is_html =
             |ct: Option<&str>| ct.is_some_and(|c| c.to_ascii_lowercase().contains("html"));
         let kind = record
             .header("WARC-Type")
             .unwrap_or("")
             .to_ascii_lowercase();
-        // A page is a `response` (HTTP status, headers, body) or a
-        // `resource` (the document itself, as ArchiveWeb.page and wget's
-        // local files write them); every other record is counted by type.
+        let url = record
+            .header("WARC-Target-URI")
+            .unwrap_or("")
+            .trim_matches(['<', '>'])
+            .to_owned();
+        let timestamp = record.header("WARC-Date").and_then(warc_date);
+        // A page is a `response` (HTTP status, headers, body), a `resource`
+        // (the document itself, as ArchiveWeb.page and wget's local files
+        // write them) or a `revisit` of one; every other record is counted
+        // by type.
         let content_type = match kind.as_str() {
             "response" => {
                 let Some(http) = warc::parse_http_head(&record.block) else {
-                    *done.skipped.entry("not_http").or_default() += 1;
-                    continue;
+                    self.skip("not_http");
+                    return None;
                 };
                 let content_type = http.header("Content-Type").map(str::to_owned);
-                if !is_html(content_type.as_deref()) {
-                    *done.skipped.entry("not_html").or_default() += 1;
-                    continue;
-                }
-                // A redirect is a fact about the URL, not a page to parse.
-                if (300..400).contains(&http.status) {
-                    *done.skipped.entry("redirect").or_default() += 1;
-                    continue;
+                // A redirect often has no type, or no body at all: it is a
+                // capture all the same (the page moved).
+                let redirect = (300..400).contains(&http.status);
+                if !is_html(content_type.as_deref()) && !(redirect && content_type.is_none()) {
+                    self.skip("not_html");
+                    return None;
                 }
                 content_type
             }
             "resource" => {
                 let content_type = record.header("Content-Type").map(str::to_owned);
                 if !is_html(content_type.as_deref()) {
-                    *done.skipped.entry("not_html").or_default() += 1;
-                    continue;
+                    self.skip("not_html");
+                    return None;
                 }
                 content_type
+            }
+            "revisit" => {
+                // Of an HTML page, when its HTTP head says; a revisit
+                // without one is taken as the page it repeats.
+                if let Some(http) = warc::parse_http_head(&record.block)
+                    && let Some(ct) = http.header("Content-Type")
+                    && !is_html(Some(ct))
+                {
+                    self.skip("not_html");
+                    return None;
+                }
+                let Some(digest) = record.header("WARC-Payload-Digest").map(str::to_owned) else {
+                    self.skip("revisit_without_digest");
+                    return None;
+                };
+                let refers_to = record
+                    .header("WARC-Refers-To-Target-URI")
+                    .map(|u| u.trim_matches(['<', '>']).to_owned());
+                return Some(Job::Revisit(Revisit {
+                    input,
+                    url,
+                    timestamp,
+                    digest,
+                    refers_to,
+                    head: std::mem::take(&mut record.head),
+                    block: std::mem::take(&mut record.block),
+                }));
             }
             _ => {
                 let key = match kind.as_str() {
                     "warcinfo" => "warcinfo",
                     "request" => "request",
                     "metadata" => "metadata",
-                    "revisit" => "revisit",
                     "conversion" => "conversion",
                     "continuation" => "continuation",
                     _ => "other",
                 };
-                *done.skipped.entry(key).or_default() += 1;
-                continue;
+                self.skip(key);
+                return None;
             }
         };
-        pages += 1;
-        let input = format!("{name}#{n}");
-        let job = Job::Record {
+        Some(Job::Record {
             input,
-            url: record
-                .header("WARC-Target-URI")
-                .unwrap_or("")
-                .trim_matches(['<', '>'])
-                .to_owned(),
-            timestamp: record.header("WARC-Date").and_then(warc_date),
+            url,
+            timestamp,
             content_type,
             head: std::mem::take(&mut record.head),
             block: std::mem::take(&mut record.block),
+        })
+    }
+}
+
+/// A WACZ (a zip of WARCs and their indexes, as Webrecorder and
+/// ArchiveWeb.page write it): every WARC or ARC inside, in the zip's order.
+/// The zip crate reads the directory; each member is read straight from
+/// the file (WACZ stores them uncompressed), one record at a time.
+fn read_wacz(reading: &mut Reading<'_>, path: &Path, file: std::fs::File) -> bool {
+    use std::io::{Read, Seek};
+    let name = path.display().to_string();
+    let mut zip = match zip::ZipArchive::new(file) {
+        Ok(z) => z,
+        Err(e) => {
+            let reason = format!("not a readable WACZ (zip): {e}");
+            return reading.send(Job::Failed {
+                input: name,
+                reason,
+            });
+        }
+    };
+    let mut members = Vec::new();
+    for i in 0..zip.len() {
+        let Ok(m) = zip.by_index_raw(i) else { continue };
+        if m.is_dir() {
+            continue;
+        }
+        let Ok(inner) = m.name().map(|n| n.into_owned()) else {
+            reading.skip("unreadable_member");
+            continue;
         };
-        if !send(job, &mut done) {
-            return false;
+        let wanted = archive_name(Path::new(&inner)).is_some_and(|f| f != "wacz");
+        match m.data_start() {
+            Some(start) if wanted => {
+                members.push((inner, start, m.compressed_size(), m.compression()));
+            }
+            _ => reading.skip(if wanted {
+                "unreadable_member"
+            } else {
+                "wacz_other_file"
+            }),
         }
     }
-    if pages == 0 {
-        let job = Job::Failed {
+    drop(zip);
+    if members.is_empty() {
+        let reason = "no WARC files in this WACZ (archive/*.warc.gz)".to_owned();
+        return reading.send(Job::Failed {
             input: name,
-            reason: "no HTML response or resource records in this WARC".into(),
+            reason,
+        });
+    }
+    for (inner, start, size, method) in members {
+        let label = format!("{name}#{inner}");
+        let opened = std::fs::File::open(path).and_then(|mut f| {
+            f.seek(std::io::SeekFrom::Start(start))?;
+            Ok(f.take(size))
+        });
+        let raw = match opened {
+            Ok(r) => r,
+            Err(e) => {
+                let reason = format!("cannot read: {e}");
+                if !reading.send(Job::Failed {
+                    input: label,
+                    reason,
+                }) {
+                    return false;
+                }
+                continue;
+            }
         };
-        if !send(job, &mut done) {
+        let member: Box<dyn Read + Send> = match method {
+            zip::CompressionMethod::Stored => Box::new(raw),
+            zip::CompressionMethod::Deflated => Box::new(flate2::read::DeflateDecoder::new(raw)),
+            other => {
+                let reason = format!("compressed with {other:?}, which is not read");
+                if !reading.send(Job::Failed {
+                    input: label,
+                    reason,
+                }) {
+                    return false;
+                }
+                continue;
+            }
+        };
+        // The member's format, by its first bytes as a file's would be.
+        let mut buffered = std::io::BufReader::new(member);
+        let format = match std::io::BufRead::fill_buf(&mut buffered) {
+            Ok(b) if b.starts_with(&[0x1f, 0x8b]) => {
+                let mut out = Vec::new();
+                let _ = flate2::read::GzDecoder::new(b)
+                    .take(16)
+                    .read_to_end(&mut out);
+                if out.starts_with(b"filedesc://") {
+                    Format::Arc { gz: true }
+                } else {
+                    Format::Warc { gz: true }
+                }
+            }
+            Ok(b) if b.starts_with(b"filedesc://") => Format::Arc { gz: false },
+            _ => Format::Warc { gz: false },
+        };
+        let gz = matches!(format, Format::Warc { gz: true } | Format::Arc { gz: true });
+        let records = Records::open(format, buffered, gz, reading.max_body, &label);
+        if !reading.records(records, &label) {
             return false;
         }
     }
-    jobs.send((source, Job::Input(done))).is_ok()
+    true
 }
 
 /// `2010-04-26T09:35:12Z` → `20100426093512`.
@@ -685,8 +1155,8 @@ impl Nanos {
 }
 
 fn work(
-    jobs: &Mutex<Receiver<(Source, Job)>>,
-    done: &SyncSender<(Source, Done)>,
+    jobs: &Mutex<Receiver<(Seq, Source, Job)>>,
+    done: &SyncSender<(Seq, Source, Done)>,
     url: Option<&str>,
     limits: Limits,
     archive: Option<&Archive>,
@@ -697,10 +1167,11 @@ fn work(
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
-        let Ok((source, job)) = job else { return };
+        let Ok((seq, source, job)) = job else { return };
         let clock = cpu_now();
         let mut result = match job {
             Job::Failed { input, reason } => Done::Err { input, reason },
+            Job::Revisit(r) => Done::Revisit(r),
             Job::Input(summary) => Done::Input(summary),
             Job::File(path) => parse_file(&path, url, limits),
             Job::Record {
@@ -713,7 +1184,19 @@ fn work(
             } => {
                 let target = Some(target).filter(|t| !t.is_empty());
                 // A response record's HTTP status; none for a resource.
-                let status = warc::parse_http_head(&block).map(|h| h.status);
+                let http = warc::parse_http_head(&block);
+                let status = http.as_ref().map(|h| h.status);
+                // Where a redirect pointed, absolute, as the site wrote it.
+                let redirect = http
+                    .as_ref()
+                    .filter(|h| (300..400).contains(&h.status))
+                    .and_then(|h| h.header("Location"))
+                    .map(|l| {
+                        target
+                            .as_deref()
+                            .and_then(|t| url::Url::parse(t).ok()?.join(l.trim()).ok())
+                            .map_or_else(|| l.trim().to_owned(), String::from)
+                    });
                 let opts = ParseOptions {
                     url: target.clone().or(url.map(str::to_owned)),
                     charset: content_type.as_deref().and_then(crate::fetch::charset_of),
@@ -721,7 +1204,7 @@ fn work(
                     timestamp,
                     budget: Some(limits.budget),
                     status,
-                    redirect: None,
+                    redirect,
                 };
                 let body = if status.is_some() {
                     warc::parse_http_response(&block)
@@ -756,7 +1239,7 @@ fn work(
                 stages.write.add(cpu_now().saturating_sub(clock));
             }
         }
-        if done.send((source, result)).is_err() {
+        if done.send((seq, source, result)).is_err() {
             return;
         }
     }

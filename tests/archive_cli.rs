@@ -425,8 +425,10 @@ fn warc_and_warc_gz_input() {
     );
     assert_eq!(out.status.code(), Some(3));
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains("unreadable WARC"),
-        "the damaged record is reported"
+        String::from_utf8_lossy(&out.stdout)
+            .contains("damaged record: the file ends inside a record's headers"),
+        "the damaged record is reported: {}",
+        String::from_utf8_lossy(&out.stdout)
     );
 }
 
@@ -982,11 +984,12 @@ fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
     let crawl = input("crawl.warc");
     assert_eq!(crawl["format"], "warc");
     assert_eq!(crawl["records"], 6);
-    assert_eq!(crawl["pages_ok"], 2, "{crawl}");
+    // The redirect is a capture too: the page moved.
+    assert_eq!(crawl["pages_ok"], 3, "{crawl}");
     assert_eq!(crawl["skipped"]["warcinfo"], 1);
     assert_eq!(crawl["skipped"]["request"], 1);
     assert_eq!(crawl["skipped"]["not_html"], 1);
-    assert_eq!(crawl["skipped"]["redirect"], 1);
+    assert!(crawl["skipped"].get("redirect").is_none(), "{crawl}");
     assert_eq!(input("linked.html")["pages_ok"], 1);
     assert_eq!(input("old.arc")["pages_failed"], 1);
     assert_eq!(input("pipe.html")["pages_failed"], 1);
@@ -997,7 +1000,12 @@ fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
             .map(|l| l["reason"].as_str().unwrap_or("").to_owned())
             .unwrap_or_default()
     };
-    assert!(reason("old.arc").contains("ARC files are not read yet"));
+    assert!(
+        reason("old.arc#1")
+            .contains("damaged record: an ARC record of filedesc://old.arc is cut short"),
+        "{}",
+        reason("old.arc#1")
+    );
     assert!(reason("pipe.html").contains("not a regular file"));
     // Each input's summary comes after its page lines.
     let position = |pred: &dyn Fn(&Value) -> bool| lines.iter().position(pred).expect("line");
@@ -1009,6 +1017,21 @@ fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
                 .is_some_and(|i| i.ends_with("crawl.warc"))
     });
     assert!(page_at < input_at);
+    let moved = run(
+        &[
+            "show",
+            "http://example.se/old@20100426093514",
+            "--archive",
+            s(&archive),
+        ],
+        None,
+    );
+    assert_exit(&moved, 0);
+    let moved: Value = serde_json::from_slice(&moved.stdout).expect("page JSON");
+    assert_eq!(
+        (&moved["status"], &moved["redirect"]),
+        (&Value::from(301), &Value::from("http://example.se/a"))
+    );
 }
 
 #[test]

@@ -22,6 +22,7 @@
 //! the records and makes them durable, names the page JSON files, then
 //! appends the index lines: the index is the commit point (see [`segment`]).
 
+pub mod arc;
 mod commit;
 mod export;
 mod index;
@@ -189,7 +190,8 @@ impl Received {
             }
             Received::Document { .. } => None,
             Received::Warc { head, block } => {
-                if warc_type(head).eq_ignore_ascii_case("response") {
+                let kind = warc_type(head);
+                if kind.eq_ignore_ascii_case("response") || kind.eq_ignore_ascii_case("revisit") {
                     warc::parse_http_head(block).map(|h| h.status)
                 } else {
                     None
@@ -206,7 +208,8 @@ impl Received {
                 .map(|(_, v)| v.clone()),
             Received::Document { content_type, .. } => Some(content_type.clone()),
             Received::Warc { head, block } => {
-                if warc_type(head).eq_ignore_ascii_case("response") {
+                let kind = warc_type(head);
+                if kind.eq_ignore_ascii_case("response") || kind.eq_ignore_ascii_case("revisit") {
                     warc::parse_http_head(block)
                         .and_then(|h| h.header("Content-Type").map(str::to_owned))
                 } else {
@@ -263,9 +266,7 @@ fn http_head(status_line: &str, headers: &[(String, String)]) -> Vec<u8> {
 
 /// Where an HTTP message's body starts: after its blank line.
 fn http_body_start(block: &[u8]) -> Option<usize> {
-    memchr::memmem::find(block, b"\r\n\r\n")
-        .map(|i| i + 4)
-        .or_else(|| memchr::memmem::find(block, b"\n\n").map(|i| i + 2))
+    warc::http_head_end(block).map(|(_, body)| body)
 }
 
 fn head_field(head: &[u8], name: &str) -> Option<String> {
@@ -406,6 +407,43 @@ impl Capture {
             reconstructed: false,
             revisit_only: true,
         })
+    }
+
+    /// A revisit record of another tool's WARC, kept byte for byte, whose
+    /// original (payload `sha256` / `sha1`) the caller found stored, or
+    /// ahead of it in the same commit.
+    pub fn copied_revisit(
+        head: Vec<u8>,
+        block: Vec<u8>,
+        sha256: String,
+        sha1: String,
+        meta: StoreMeta,
+    ) -> Result<Capture, ArchiveError> {
+        clean_url(&meta.url)?;
+        Ok(Capture {
+            received: Received::Warc { head, block },
+            sha256,
+            sha1,
+            page_json: Vec::new(),
+            meta,
+            member: None,
+            written: None,
+            reconstructed: false,
+            revisit_only: true,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.meta.url
+    }
+
+    pub fn sha1(&self) -> &str {
+        &self.sha1
+    }
+
+    /// Whether this is a revisit, holding no payload of its own.
+    pub fn is_revisit(&self) -> bool {
+        self.revisit_only
     }
 
     /// Compresses the record ahead of the commit, on the caller's thread:
@@ -860,7 +898,13 @@ impl Archive {
                 })));
                 continue;
             }
+            // Another tool's revisit record is copied as it is.
+            let copied = item.revisit_only && matches!(item.received, Received::Warc { .. });
             let (member, kind) = match &original {
+                _ if copied => (
+                    item.member.take().map_or_else(|| item.member(), Ok),
+                    RecordType::Revisit,
+                ),
                 Some(o) => (item.revisit_member(o), RecordType::Revisit),
                 None if item.revisit_only => {
                     out.push(Some(Err(ArchiveError::NotFound(format!(
@@ -1143,9 +1187,16 @@ impl Archive {
         if record.record != RecordType::Revisit {
             return Ok(record.clone());
         }
-        self.list(Some(&record.url))?
+        let holds =
+            |r: &CaptureRecord| r.sha256 == record.sha256 && r.record != RecordType::Revisit;
+        if let Some(found) = self.list(Some(&record.url))?.into_iter().find(holds) {
+            return Ok(found);
+        }
+        // A revisit of another URL (warcprox and pywb write them): the
+        // payload is its original's wherever it was crawled.
+        self.list(None)?
             .into_iter()
-            .find(|r| r.sha256 == record.sha256 && r.record != RecordType::Revisit)
+            .find(holds)
             .ok_or_else(|| ArchiveError::Damaged {
                 path: segment::warcs(&self.root).join(&record.location.filename),
                 reason: format!(

@@ -29,6 +29,8 @@ pub struct Record {
     /// Bytes passed over before this record because they did not read as
     /// one: the rest of a record whose Content-Length was too short.
     pub skipped_before: u64,
+    /// What is wrong with this record, when it was read anyway.
+    pub damage: Option<String>,
 }
 
 impl Record {
@@ -168,6 +170,7 @@ impl Reader {
             headers,
             block,
             skipped_before,
+            damage: None,
         }))
     }
 }
@@ -259,18 +262,30 @@ fn looks_like_markup(body: &[u8]) -> bool {
         .is_some_and(|&b| b == b'<')
 }
 
+/// Where an HTTP message's head ends and its body starts: at its first
+/// empty line, whatever the line ends (`\r\n`, `\n`, and the `\r\r\n`
+/// some old crawlers wrote); a block without an empty line is all head,
+/// with an empty body (its length left the blank line out, or cut the last
+/// header short), as warcio reads it.
+pub fn http_head_end(block: &[u8]) -> Option<(usize, usize)> {
+    let mut start = 0;
+    for nl in memchr::memchr_iter(b'\n', block) {
+        if block[start..nl].iter().all(|&b| b == b'\r') {
+            return Some((start, nl + 1));
+        }
+        start = nl + 1;
+    }
+    (!block.is_empty()).then_some((block.len(), block.len()))
+}
+
 /// An HTTP response's status and headers, without copying its body.
 pub fn parse_http_head(block: &[u8]) -> Option<HttpResponse> {
-    let end = memchr::memmem::find(block, b"\r\n\r\n")
-        .map(|i| i + 4)
-        .or_else(|| memchr::memmem::find(block, b"\n\n").map(|i| i + 2))?;
-    parse_http_response(&block[..end])
+    let (_, body) = http_head_end(block)?;
+    parse_http_response(&block[..body])
 }
 
 pub fn parse_http_response(block: &[u8]) -> Option<HttpResponse> {
-    let end = memchr::memmem::find(block, b"\r\n\r\n")
-        .map(|i| (i, i + 4))
-        .or_else(|| memchr::memmem::find(block, b"\n\n").map(|i| (i, i + 2)))?;
+    let end = http_head_end(block)?;
     let head = std::str::from_utf8(&block[..end.0]).ok()?;
     let mut lines = head.lines();
     let status_line = lines.next()?;
@@ -280,7 +295,12 @@ pub fn parse_http_response(block: &[u8]) -> Option<HttpResponse> {
     let status = status_line.split_whitespace().nth(1)?.parse().ok()?;
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .map(|(k, v)| {
+            (
+                k.trim().to_owned(),
+                v.trim_matches([' ', '\t', '\r']).to_owned(),
+            )
+        })
         .collect();
     let mut body = block[end.1..].to_vec();
     let chunked = headers.iter().any(|(k, v)| {
@@ -315,6 +335,17 @@ fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
+/// A record's header block: the version line, `headers`, the
+/// Content-Length and the blank line.
+pub fn head(headers: &[(&str, String)], block_len: u64) -> Vec<u8> {
+    let mut head = String::from("WARC/1.1\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {block_len}\r\n\r\n"));
+    head.into_bytes()
+}
+
 /// Writes one record; with `gzip`, as its own gzip member.
 pub fn write_record(
     out: &mut impl Write,
@@ -322,19 +353,15 @@ pub fn write_record(
     block: &[u8],
     gzip: bool,
 ) -> io::Result<()> {
-    let mut head = String::from("WARC/1.1\r\n");
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str(&format!("Content-Length: {}\r\n\r\n", block.len()));
+    let head = head(headers, block.len() as u64);
     if gzip {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), LEVEL);
-        gz.write_all(head.as_bytes())?;
+        gz.write_all(&head)?;
         gz.write_all(block)?;
         gz.write_all(b"\r\n\r\n")?;
         out.write_all(&gz.finish()?)
     } else {
-        out.write_all(head.as_bytes())?;
+        out.write_all(&head)?;
         out.write_all(block)?;
         out.write_all(b"\r\n\r\n")
     }
@@ -427,6 +454,23 @@ mod tests {
             parse_http_response(b"HTTP/1.1 200 OK\r\nContent-Encoding: utf-8\r\n\r\n <html>")
                 .expect("http");
         assert_eq!(bogus.into_decoded_body(100).expect("as it is"), b" <html>");
+    }
+
+    #[test]
+    fn heads_end_at_the_first_empty_line_whatever_the_line_ends() {
+        let h =
+            parse_http_response(b"HTTP/1.0 302 \r\r\nLocation: http://a/b\r\r\n\r\r\nbody\r\n\r\n")
+                .expect("CR CR LF");
+        assert_eq!(
+            (h.status, h.header("Location"), &h.body[..]),
+            (302, Some("http://a/b"), &b"body\r\n\r\n"[..])
+        );
+        // A head ended by \n\n is not cut at a \r\n\r\n inside the body.
+        let h = parse_http_response(b"HTTP/1.1 200 OK\nA: b\n\nx\r\n\r\ny").expect("LF");
+        assert_eq!(h.body, b"x\r\n\r\ny");
+        assert_eq!(http_head_end(b"HTTP/1.1 200 OK\r\n"), Some((17, 17)));
+        assert_eq!(http_head_end(b"HTTP/1.1 200 OK\r\nA: b"), Some((21, 21)));
+        assert_eq!(http_head_end(b""), None);
     }
 
     #[test]
