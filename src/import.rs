@@ -1019,19 +1019,30 @@ fn read_wacz(reading: &mut Reading<'_>, path: &Path, file: std::fs::File) -> boo
             continue;
         }
         let Ok(inner) = m.name().map(|n| n.into_owned()) else {
-            reading.skip("unreadable_member");
+            let reason = format!("member {i} has a name that cannot be read");
+            if !reading.send(Job::Failed {
+                input: name.clone(),
+                reason,
+            }) {
+                return false;
+            }
             continue;
         };
-        let wanted = archive_name(Path::new(&inner)).is_some_and(|f| f != "wacz");
+        // Its indexes and datapackage describe the WARCs; they are not records.
+        if !archive_name(Path::new(&inner)).is_some_and(|f| f != "wacz") {
+            continue;
+        }
         match m.data_start() {
-            Some(start) if wanted => {
-                members.push((inner, start, m.compressed_size(), m.compression()));
+            Some(start) => members.push((inner, start, m.compressed_size(), m.compression())),
+            None => {
+                let reason = "its place in the zip cannot be read".to_owned();
+                if !reading.send(Job::Failed {
+                    input: format!("{name}#{inner}"),
+                    reason,
+                }) {
+                    return false;
+                }
             }
-            _ => reading.skip(if wanted {
-                "unreadable_member"
-            } else {
-                "wacz_other_file"
-            }),
         }
     }
     drop(zip);

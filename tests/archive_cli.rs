@@ -2,23 +2,12 @@
 //! show, export (checked by Python's warcio), reparse, diff by reference,
 //! SIGKILL at any moment, and two imports at once.
 
-use crate::util::{assert_exit, available, fixture, run, sidarkiv, temp_dir};
+use crate::util::{assert_exit, available, fixture, json_lines, run, s, sidarkiv, temp_dir};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn json_lines(out: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect()
-}
 
 /// The `"type": "page"` lines of an import's output.
 fn page_lines(out: &[u8]) -> Vec<Value> {
@@ -961,6 +950,8 @@ fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
     // A symlinked page is read; a FIFO named like a page is named as such.
     std::fs::write(dir.join("real.html"), "<html><body><h1>L\u{e4}nkad</h1><p>L\u{e4}nk till sidan: <a href=\"http://example.se/b\">x</a></p></body></html>").expect("write");
     std::os::unix::fs::symlink(dir.join("real.html"), inputs.join("linked.html")).expect("symlink");
+    // A folder linked into itself is followed once, then named as a loop.
+    std::os::unix::fs::symlink(&inputs, inputs.join("loop")).expect("symlink");
     let fifo = inputs.join("pipe.html");
     let made = std::process::Command::new("mkfifo")
         .arg(&fifo)
@@ -1007,6 +998,7 @@ fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
         reason("old.arc#1")
     );
     assert!(reason("pipe.html").contains("not a regular file"));
+    assert!(reason("loop").contains("loop"), "{lines:?}");
     // Each input's summary comes after its page lines.
     let position = |pred: &dyn Fn(&Value) -> bool| lines.iter().position(pred).expect("line");
     let page_at = position(&|l| l["type"] == "page" && l["url"] == "http://example.se/a");

@@ -33,10 +33,7 @@ fn stdout_json(out: &std::process::Output) -> Value {
 }
 
 fn lines(out: &std::process::Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect()
+    crate::util::json_lines(&out.stdout)
 }
 
 fn cdx_row(ts: &str, digest: &str) -> String {

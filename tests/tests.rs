@@ -5,6 +5,7 @@ mod conformance;
 mod diff;
 mod fetch;
 mod hostile;
+mod other_tools;
 mod pages;
 mod parse;
 mod pipes;

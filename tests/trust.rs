@@ -2,13 +2,9 @@
 //! per error, and every date flag taking every date form. Each test is a
 //! regression for a case the issue "Operators can trust it" found.
 
-use crate::util::{assert_exit, run, sidarkiv, temp_dir};
+use crate::util::{assert_exit, run, s, sidarkiv, temp_dir};
 use std::path::Path;
 use std::process::{Command, Stdio};
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -50,6 +50,18 @@ pub fn available(what: &str, present: bool) -> bool {
     false
 }
 
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Standard output as JSON Lines.
+pub fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
 pub fn sidarkiv() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sidarkiv"))
 }

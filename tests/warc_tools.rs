@@ -3,16 +3,12 @@
 //! it, and warcio, cdxj-indexer and pywb read what sidarkiv wrote.
 
 use crate::server::{Reply, Server};
-use crate::util::{assert_exit, available, run, temp_dir};
+use crate::util::{assert_exit, available, run, s, temp_dir};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 fn has(cmd: &str, arg: &str) -> bool {
     Command::new(cmd)
