@@ -930,7 +930,7 @@ impl Reading<'_> {
                 // A redirect often has no type, or no body at all: it is a
                 // capture all the same (the page moved).
                 let redirect = (300..400).contains(&http.status);
-                if !is_html(content_type.as_deref()) && !(redirect && content_type.is_none()) {
+                if !(is_html(content_type.as_deref()) || redirect && content_type.is_none()) {
                     self.skip("not_html");
                     return None;
                 }
@@ -1029,7 +1029,7 @@ fn read_wacz(reading: &mut Reading<'_>, path: &Path, file: std::fs::File) -> boo
             continue;
         };
         // Its indexes and datapackage describe the WARCs; they are not records.
-        if !archive_name(Path::new(&inner)).is_some_and(|f| f != "wacz") {
+        if archive_name(Path::new(&inner)).is_none_or(|f| f == "wacz") {
             continue;
         }
         match m.data_start() {
