@@ -396,17 +396,27 @@ impl Capture {
                 body: Vec::new(),
             },
         };
-        Ok(Capture {
+        Ok(Capture::revisit(
             received,
-            sha256: original.sha256.clone(),
-            sha1: original.sha1.clone(),
+            original.sha256.clone(),
+            original.sha1.clone(),
+            meta,
+        ))
+    }
+
+    /// A capture that holds no payload of its own: a revisit or nothing.
+    fn revisit(received: Received, sha256: String, sha1: String, meta: StoreMeta) -> Capture {
+        Capture {
+            received,
+            sha256,
+            sha1,
             page_json: Vec::new(),
             meta,
             member: None,
             written: None,
             reconstructed: false,
             revisit_only: true,
-        })
+        }
     }
 
     /// A revisit record of another tool's WARC, kept byte for byte, whose
@@ -420,17 +430,12 @@ impl Capture {
         meta: StoreMeta,
     ) -> Result<Capture, ArchiveError> {
         clean_url(&meta.url)?;
-        Ok(Capture {
-            received: Received::Warc { head, block },
+        Ok(Capture::revisit(
+            Received::Warc { head, block },
             sha256,
             sha1,
-            page_json: Vec::new(),
             meta,
-            member: None,
-            written: None,
-            reconstructed: false,
-            revisit_only: true,
-        })
+        ))
     }
 
     pub fn url(&self) -> &str {

@@ -124,37 +124,31 @@ fn shown(diff: &PageDiff) -> Box<dyn Iterator<Item = &Change> + '_> {
 /// nätverk": why the report's counts are below the diff JSON's.
 fn told_once_note(diff: &PageDiff, lang: Lang) -> Option<String> {
     let hidden = diff.changes.len() - shown(diff).count();
-    if hidden > 0 && status_news(diff).is_some() {
-        return Some(match lang {
-            Lang::Sv => format!(
-                "{hidden} {} av sidans innehåll följer av detta och listas inte.",
-                if hidden == 1 {
-                    "ändring"
-                } else {
-                    "ändringar"
-                }
-            ),
-            Lang::En => format!(
-                "{hidden} {} to the page's content {} from this and {} not listed.",
-                if hidden == 1 { "change" } else { "changes" },
-                if hidden == 1 { "follows" } else { "follow" },
-                if hidden == 1 { "is" } else { "are" }
-            ),
-        });
+    if hidden == 0 {
+        return None;
     }
-    (hidden > 0).then(|| match lang {
-        Lang::Sv => format!(
-            "{hidden} {} av avsnitt som också är nätverk visas en gång, som nätverk.",
-            if hidden == 1 {
-                "ändring"
-            } else {
-                "ändringar"
-            }
+    // One word or its plural, by the count.
+    let n = |one: &'static str, many: &'static str| if hidden == 1 { one } else { many };
+    let status = status_news(diff).is_some();
+    Some(match (lang, status) {
+        (Lang::Sv, true) => format!(
+            "{hidden} {} av sidans innehåll följer av detta och listas inte.",
+            n("ändring", "ändringar")
         ),
-        Lang::En => format!(
+        (Lang::En, true) => format!(
+            "{hidden} {} to the page's content {} from this and {} not listed.",
+            n("change", "changes"),
+            n("follows", "follow"),
+            n("is", "are")
+        ),
+        (Lang::Sv, false) => format!(
+            "{hidden} {} av avsnitt som också är nätverk visas en gång, som nätverk.",
+            n("ändring", "ändringar")
+        ),
+        (Lang::En, false) => format!(
             "{hidden} {} to sections that are also networks {} told once, as the network.",
-            if hidden == 1 { "change" } else { "changes" },
-            if hidden == 1 { "is" } else { "are" }
+            n("change", "changes"),
+            n("is", "are")
         ),
     })
 }
