@@ -123,6 +123,43 @@ fn cdx_paging_with_resume_keys_lists_every_capture() {
 }
 
 #[test]
+fn cdx_filter_narrows_the_listing_and_a_bad_one_is_refused_before_any_request() {
+    let server = Server::start(|_, _| Reply::ok("[]", &[]));
+    let out = run_net(
+        &["snapshots", PAGE, "--wayback", &server.base],
+        &[(
+            "SIDARKIV_CDX_FILTER",
+            r#"["statuscode:200", "!mimetype:warc/revisit"]"#,
+        )],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let hits = server.hits();
+    assert_eq!(hits.len(), 1);
+    assert!(
+        hits[0]
+            .target
+            .contains("filter=statuscode%3A200&filter=%21mimetype%3Awarc%2Frevisit"),
+        "{}",
+        hits[0].target
+    );
+    let out = run_net(
+        &["snapshots", PAGE, "--wayback", &server.base],
+        &[("SIDARKIV_CDX_FILTER", "status:200")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cdx_filter") && stderr.contains("status:200"),
+        "{stderr}"
+    );
+    assert_eq!(server.hits().len(), 1, "nothing asked with a bad filter");
+}
+
+#[test]
 fn empty_cdx_result_prints_nothing() {
     let server = Server::start(|_, _| Reply::ok("[]", &[]));
     let out = run_net(&["snapshots", PAGE, "--wayback", &server.base], &[]);
