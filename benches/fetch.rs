@@ -68,6 +68,7 @@ fn bench_fetch(c: &mut Criterion) {
                     from: None,
                     to: None,
                     filters: &[],
+                    prefix: false,
                 };
                 let q = wayback::cdx_url(&settings.wayback, &query, 1000, None);
                 let r = fetcher.get(Kind::Cdx, q.as_str()).await.expect("cdx");

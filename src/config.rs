@@ -49,8 +49,44 @@ pub struct FileConfig {
     pub max_body_bytes: Option<u64>,
     pub page_time_budget_seconds: Option<f64>,
     pub cdx_filter: Option<Vec<String>>,
+    pub download_attachments: Option<bool>,
     #[serde(default)]
     pub page: Vec<PageConfig>,
+    #[serde(default)]
+    pub site: Vec<SiteConfig>,
+}
+
+/// One whole site (`[[site]]`) as the file writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub prefix: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    #[serde(default)]
+    pub include: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// A whole site, checked: every HTML page under `prefix` that the
+/// listing names, narrowed by `include` / `exclude` (regular expressions
+/// on the URL; a URL must match an include, when there are any, and no
+/// exclude).
+#[derive(Debug, Clone)]
+pub struct TrackedSite {
+    pub prefix: String,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    pub include: Vec<regex::Regex>,
+    pub exclude: Vec<regex::Regex>,
+}
+
+impl TrackedSite {
+    pub fn wants(&self, url: &str) -> bool {
+        (self.include.is_empty() || self.include.iter().any(|r| r.is_match(url)))
+            && !self.exclude.iter().any(|r| r.is_match(url))
+    }
 }
 
 /// One tracked page (`[[page]]`) as the file writes it.
@@ -88,7 +124,10 @@ pub struct Settings {
     pub page_time_budget: Duration,
     /// CDX filter expressions sent with every listing; empty: every capture.
     pub cdx_filter: Vec<String>,
+    /// Store the documents pages link to (PDF, Word, …) as captures too.
+    pub download_attachments: bool,
     pub pages: Vec<TrackedPage>,
+    pub sites: Vec<TrackedSite>,
 }
 
 impl Default for Settings {
@@ -108,7 +147,9 @@ impl Default for Settings {
             max_body_bytes: 20_000_000,
             page_time_budget: Duration::from_secs(10),
             cdx_filter: Vec::new(),
+            download_attachments: false,
             pages: Vec::new(),
+            sites: Vec::new(),
         }
     }
 }
@@ -226,34 +267,60 @@ impl Settings {
             }
             self.cdx_filter = filters;
         }
+        if let Some(b) = fc.download_attachments {
+            self.download_attachments = b;
+        }
+        let date = |key: &'static str, value: &Option<String>, edge| {
+            value
+                .as_deref()
+                .map(|v| {
+                    Timestamp::bound(v, edge).map_err(|_| {
+                        bad(
+                            key,
+                            v.to_owned(),
+                            "a date: YYYY, YYYY-MM, YYYY-MM-DD or a Wayback timestamp prefix",
+                        )
+                    })
+                })
+                .transpose()
+        };
+        let http = |key: &'static str, url: &str| match Url::parse(url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(()),
+            _ => Err(bad(key, url.to_owned(), "an http(s) URL")),
+        };
         let mut pages = Vec::with_capacity(fc.page.len());
         for p in fc.page {
-            match Url::parse(&p.url) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                _ => return Err(bad("page.url", p.url.clone(), "an http(s) URL")),
-            }
-            let date = |value: &Option<String>, edge| {
-                value
-                    .as_deref()
-                    .map(|v| {
-                        Timestamp::bound(v, edge).map_err(|_| {
-                            bad(
-                                "page.from/to",
-                                v.to_owned(),
-                                "a date: YYYY, YYYY-MM, YYYY-MM-DD or a Wayback timestamp prefix",
-                            )
-                        })
-                    })
-                    .transpose()
-            };
+            http("page.url", &p.url)?;
             pages.push(TrackedPage {
-                from: date(&p.from, Edge::Start)?,
-                to: date(&p.to, Edge::End)?,
+                from: date("page.from/to", &p.from, Edge::Start)?,
+                to: date("page.from/to", &p.to, Edge::End)?,
                 url: p.url,
             });
         }
         if !pages.is_empty() {
             self.pages = pages;
+        }
+        let mut sites = Vec::with_capacity(fc.site.len());
+        for s in fc.site {
+            http("site.prefix", &s.prefix)?;
+            let patterns = |key: &'static str, list: &[String]| {
+                list.iter()
+                    .map(|p| {
+                        regex::Regex::new(p)
+                            .map_err(|_| bad(key, p.clone(), "a regular expression"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            };
+            sites.push(TrackedSite {
+                from: date("site.from/to", &s.from, Edge::Start)?,
+                to: date("site.from/to", &s.to, Edge::End)?,
+                include: patterns("site.include", &s.include)?,
+                exclude: patterns("site.exclude", &s.exclude)?,
+                prefix: s.prefix,
+            });
+        }
+        if !sites.is_empty() {
+            self.sites = sites;
         }
         Ok(())
     }
@@ -323,7 +390,9 @@ fn from_env(env: &impl Fn(&str) -> Option<String>) -> Result<FileConfig, ConfigE
         max_body_bytes: parse(env, "max_body_bytes", "a whole number of bytes")?,
         page_time_budget_seconds: parse(env, "page_time_budget_seconds", "a number of seconds")?,
         cdx_filter: filter_list(text("cdx_filter"))?,
+        download_attachments: parse(env, "download_attachments", "true or false")?,
         page: Vec::new(),
+        site: Vec::new(),
     })
 }
 
@@ -481,6 +550,30 @@ mod tests {
             .expect_err("bad list")
             .to_string();
         assert!(e.contains("SIDARKIV_CDX_FILTER"), "{e}");
+    }
+
+    #[test]
+    fn sites_with_their_patterns() {
+        let s = load(
+            "download_attachments = true\n[[site]]\nprefix = \"http://www.karlskrona.se/sv/\"\nfrom = \"2008\"\nto = \"2015\"\nexclude = [\"/sv/Sok/\"]\n",
+            &[],
+        )
+        .expect("loads");
+        assert!(s.download_attachments);
+        let site = &s.sites[0];
+        assert_eq!(
+            site.to.map(|t| t.to_string()).as_deref(),
+            Some("20151231235959")
+        );
+        assert!(site.wants("http://www.karlskrona.se/sv/Om-kommunen/"));
+        assert!(!site.wants("http://www.karlskrona.se/sv/Sok/?q=a"));
+        let e = load(
+            "[[site]]\nprefix = \"http://a.se/\"\ninclude = [\"(\"]\n",
+            &[],
+        )
+        .expect_err("bad pattern")
+        .to_string();
+        assert!(e.contains("site.include") && e.contains("line 3"), "{e}");
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct CdxQuery<'a> {
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
     pub filters: &'a [String],
+    /// Every URL under `url` (`matchType=prefix`), not only `url` itself.
+    pub prefix: bool,
 }
 
 /// The CDX fields a filter expression may name.
@@ -102,6 +104,9 @@ pub fn cdx_url(base: &Url, query: &CdxQuery<'_>, limit: usize, resume: Option<&s
         let mut pairs = q.query_pairs_mut();
         pairs.clear();
         pairs.append_pair("url", query.url);
+        if query.prefix {
+            pairs.append_pair("matchType", "prefix");
+        }
         pairs.append_pair("output", "json");
         pairs.append_pair("fl", CDX_FIELDS);
         if let Some(f) = query.from {
@@ -252,6 +257,7 @@ mod tests {
                     "statuscode:200".to_owned(),
                     "!mimetype:warc/revisit".to_owned(),
                 ],
+                prefix: false,
             },
             500,
             Some("k 1"),

@@ -534,7 +534,7 @@ fn sync_with_no_network_exits_2_and_still_prints_its_summary() {
     assert!(reason.contains("connection was refused"), "{reason}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("nothing was done: all 2 tracked pages failed"),
+        err.contains("nothing was done: all 2 tracked pages and sites failed"),
         "{err}"
     );
 }

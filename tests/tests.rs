@@ -11,6 +11,7 @@ mod parse;
 mod pipes;
 mod readme;
 mod server;
+mod site;
 mod sync;
 mod trust;
 mod util;

@@ -105,6 +105,7 @@ pub fn snapshots(args: SnapshotsArgs) -> Result<ExitCode, Failure> {
             from: args.from,
             to: args.to,
             filters: &settings.cdx_filter,
+            prefix: false,
         };
         sidarkiv::sync::each_cdx_page(&fetcher, &query, |rows| Ok(write_rows(rows)?))
             .await

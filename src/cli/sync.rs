@@ -14,7 +14,7 @@ use sidarkiv::error::chain;
 use sidarkiv::fetch::Fetcher;
 use sidarkiv::replay::{self, Recording};
 use sidarkiv::report::{self, Entry, Lang};
-use sidarkiv::sync::{FoundDiff, sync_page};
+use sidarkiv::sync::{FoundDiff, sync_page, sync_site};
 
 /// Where the recorded Wayback responses for `--offline` live.
 pub const DEFAULT_RECORDING: &str = "fixtures/wayback-recording.warc";
@@ -62,8 +62,10 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
         .into());
     }
     let mut settings = Settings::load(Some(&config), &flags)?;
-    if settings.pages.is_empty() {
-        return Err(anyhow::anyhow!("{}: no [[page]] to track", config.display()).into());
+    if settings.pages.is_empty() && settings.sites.is_empty() {
+        return Err(
+            anyhow::anyhow!("{}: no [[page]] or [[site]] to track", config.display()).into(),
+        );
     }
     let recording = if args.offline {
         let rec = Recording::load(&args.recording)?;
@@ -81,7 +83,7 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
         .enable_all()
         .build()?;
     let mut diffs: Vec<FoundDiff> = Vec::new();
-    let outcomes = runtime.block_on(async {
+    let (outcomes, sites, page_outcomes) = runtime.block_on(async {
         if let Some(rec) = recording {
             settings.wayback = url::Url::parse(&replay::serve(rec).await?)?;
             // Politeness is for the real archive; the replay is ours, on loopback.
@@ -102,8 +104,20 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
                 .push(sync_page(&fetcher, &archive, &lock, page, &mut diffs, &mut budget).await);
             progress.inc(1);
         }
+        let page_outcomes = outcomes.len();
+        let mut sites = Vec::new();
+        for site in &settings.sites {
+            if budget == Some(0) {
+                break;
+            }
+            progress.set_message(site.prefix.clone());
+            let mut done =
+                sync_site(&fetcher, &archive, &lock, site, &mut diffs, &mut budget).await;
+            outcomes.append(&mut done.pages);
+            sites.push(done);
+        }
         progress.finish_and_clear();
-        anyhow::Ok(outcomes)
+        anyhow::Ok((outcomes, sites, page_outcomes))
     })?;
     drop(lock);
     // The run's segment gets its sorted index; what failed here is settled
@@ -118,7 +132,15 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
                 .as_ref()
                 .map(|e| json!({"url": o.url, "reason": chain(e)}))
         })
+        .chain(sites.iter().filter_map(|s| {
+            s.error
+                .as_ref()
+                .map(|e| json!({"url": s.prefix, "reason": chain(e)}))
+        }))
         .collect();
+    // Tracked pages and site pages a spent `--max-captures` left for the next run.
+    let not_reached = settings.pages.len().saturating_sub(page_outcomes)
+        + sites.iter().map(|s| s.urls_not_reached).sum::<usize>();
     // The captures are stored whatever happens to the report: a failed
     // write is named in the summary (exit 3), and `report --since` writes
     // the same changes again.
@@ -143,19 +165,25 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
         "captures_stored": outcomes.iter().map(|o| o.captures_stored).sum::<usize>(),
         "revisits_stored": outcomes.iter().map(|o| o.revisits_stored).sum::<usize>(),
         "captures_remaining": outcomes.iter().map(|o| o.captures_remaining).sum::<usize>(),
-        "pages_not_reached": settings.pages.len() - outcomes.len(),
+        "pages_not_reached": not_reached,
+        "sites_not_reached": settings.sites.len() - sites.len(),
+        "sites": sites,
         "changes": diffs.len(),
         "report": report_path,
         "report_error": report_error,
         "results": outcomes,
         "failures": failures,
     }))?;
-    let first = outcomes
-        .iter()
-        .find_map(|o| Some(format!("{}: {}", o.url, chain(o.error.as_ref()?))));
+    let first = failures.first().map(|f| {
+        format!(
+            "{}: {}",
+            f["url"].as_str().unwrap_or(""),
+            f["reason"].as_str().unwrap_or("")
+        )
+    });
     let code = super::tally(
-        "tracked pages",
-        outcomes.len() - failures.len(),
+        "tracked pages and sites",
+        (outcomes.len() + sites.len()).saturating_sub(failures.len()),
         failures.len(),
         first,
     )?;
