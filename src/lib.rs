@@ -23,6 +23,7 @@ pub mod extract;
 pub mod fetch;
 pub mod import;
 pub mod input;
+pub mod migrate;
 pub mod model;
 pub mod parse;
 pub mod replay;

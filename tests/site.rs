@@ -32,9 +32,17 @@ fn page_url(i: usize) -> String {
     format!("{PREFIX}avd{}/sida{i}/", i / 20)
 }
 
+/// A page of the site: a title, a paragraph, a link to the next page and
+/// one to a document; the last page has a title and nothing else.
 fn body(i: usize, version: usize) -> Vec<u8> {
+    if i == PAGES - 1 {
+        return format!("<html><head><title>Tom sida</title></head><body><h1>Tom sida</h1><p>Sidan uppdaterad: 201{version}-01-01</p></body></html>").into_bytes();
+    }
+    let next = page_url((i + 1) % PAGES);
     format!(
-        "<html><head><title>Sida {i}</title></head><body><h1>Sida {i}</h1><p>Version {version} av sidan {i}.</p><p>Sidan uppdaterad: 201{version}-01-01</p></body></html>"
+        "<html><head><title>Sida {i}</title></head><body><h1>Sida {i}</h1><p>Version {version} av sidan {i}: *inte* [markdown].</p>\
+         <h2>Mer</h2><p>Läs vidare på <a href=\"{next}\">nästa sida</a>.</p>\
+         <p><a href=\"/sv/dokument/protokoll{i}.pdf\">Protokoll {i} (pdf)</a></p><p>Sidan uppdaterad: 201{version}-01-01</p></body></html>"
     )
     .into_bytes()
 }
@@ -376,4 +384,202 @@ fn a_whole_site_is_found_archived_within_the_rates_and_resumed_after_a_budget_or
         "stored captures fetched again: {refetched:?}"
     );
     assert_eq!(stored(&killed), archived);
+}
+
+/// The CommonMark body of an exported file, after its front matter.
+fn split_front_matter(text: &str) -> (&str, &str) {
+    let rest = text.strip_prefix("---\n").expect("front matter first");
+    let end = rest.find("\n---\n").expect("front matter closed");
+    (&rest[..end], &rest[end + 5..])
+}
+
+#[test]
+fn the_site_exported_for_the_new_cms_as_of_a_date() {
+    let dir = temp_dir("site-export");
+    let server = wayback();
+    config(&dir, &server);
+    assert_exit(&sync(&dir, &[]), 0);
+    let archive = dir.join("archive");
+    let map = dir.join("map.csv");
+    std::fs::write(
+        &map,
+        format!(
+            "old_url,new_url\n{},https://ny.karlskrona.se/sida-1\n\"{}\",https://ny.karlskrona.se/sida-2\n",
+            page_url(1),
+            page_url(2).replace("http://www.", "http://WWW.")
+        ),
+    )
+    .expect("map");
+
+    // As of 2011 every page stood: one JSON line each, chosen at that date.
+    let jsonl = dir.join("2011/site.jsonl");
+    std::fs::create_dir_all(jsonl.parent().expect("parent")).expect("dir");
+    let out = run(
+        &[
+            "export",
+            "--pages",
+            s(&jsonl),
+            "--at",
+            "2011",
+            "--map",
+            s(&map),
+            "--archive",
+            s(&archive),
+        ],
+        None,
+    );
+    // The page without text is in problems.csv, not exported empty.
+    assert_exit(&out, 3);
+    let lines = json_lines(&std::fs::read(&jsonl).expect("jsonl"));
+    assert_eq!(lines.len(), PAGES - 1);
+    for l in &lines {
+        assert_eq!(l["capture"]["timestamp"], "20110301000000", "{}", l["url"]);
+        assert!(
+            l["markdown"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("# Sida "))
+        );
+        assert_eq!(l["schema"], "sidarkiv.page.v1");
+    }
+    let problems = std::fs::read_to_string(dir.join("2011/problems.csv")).expect("problems.csv");
+    assert_eq!(problems.lines().count(), 2, "{problems}");
+    assert!(problems.contains(&page_url(PAGES - 1)) && problems.contains("no main content"));
+
+    // As of 2012, Markdown files: removed and moved pages are problems.
+    let md = dir.join("2012/site");
+    let out = run(
+        &[
+            "export",
+            "--pages",
+            s(&md),
+            "--at",
+            "2012",
+            "--map",
+            s(&map),
+            "--archive",
+            s(&archive),
+        ],
+        None,
+    );
+    assert_exit(&out, 3);
+    let problems = std::fs::read_to_string(dir.join("2012/problems.csv")).expect("problems.csv");
+    assert!(
+        problems.contains(&format!(
+            "{},on that date the page answered HTTP 404",
+            page_url(3)
+        )),
+        "{problems}"
+    );
+    assert!(
+        problems.contains(&format!("redirected (HTTP 301) to {PREFIX}ny/sida7/")),
+        "{problems}"
+    );
+    let removed = (0..PAGES).filter(|i| i % 10 == 3).count();
+    let moved = (0..PAGES).filter(|i| i % 10 != 3 && i % 15 == 7).count();
+    let files: Vec<PathBuf> = walk(&md);
+    assert_eq!(files.len(), PAGES - removed - moved - 1);
+    // Paths follow the old URLs.
+    // (Page 0's 2012 capture was made under another form of its URL.)
+    let fifth = std::fs::read_to_string(md.join("www.karlskrona.se/sv/avd0/sida5/index.md"))
+        .expect("sida5");
+    let (front, _) = split_front_matter(&fifth);
+    // YAML front matter, read by a YAML parser as the CMS's importer would.
+    let yaml = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, yaml, json; print(json.dumps(yaml.safe_load(sys.stdin.read()), default=str))",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(front.as_bytes())?;
+            child.wait_with_output()
+        })
+        .expect("python3 yaml");
+    let meta: Value = serde_json::from_slice(&yaml.stdout).expect("YAML front matter");
+    assert_eq!(meta["title"], "Sida 5");
+    assert_eq!(meta["url"], page_url(5));
+    assert_eq!(meta["updated"], "2012-01-01");
+    assert_eq!(
+        meta["attachments"][0]["href"],
+        format!("{PREFIX}dokument/protokoll5.pdf")
+    );
+    let first = std::fs::read_to_string(md.join("www.karlskrona.se/sv/avd0/sida0/index.md"))
+        .expect("sida0");
+    let (_, body) = split_front_matter(&first);
+    for key in ["captured", "published", "breadcrumb", "contacts"] {
+        assert!(meta.get(key).is_some(), "{key} missing from {meta}");
+    }
+    // The body is CommonMark: the title a heading, the page's asterisks
+    // and brackets text, no raw HTML, the link through the map.
+    use pulldown_cmark::{Event, Parser, Tag};
+    let events: Vec<Event> = Parser::new(body).collect();
+    assert!(
+        matches!(events.first(), Some(Event::Start(Tag::Heading { .. }))),
+        "{body}"
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::Html(_) | Event::InlineHtml(_)))
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::Start(Tag::Emphasis))),
+        "{body}"
+    );
+    let links: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Link { dest_url, .. }) => Some(dest_url.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        links.contains(&"https://ny.karlskrona.se/sida-1".to_owned()),
+        "{links:?}"
+    );
+    // The map's keys are compared as the archive compares URLs.
+    let second = std::fs::read_to_string(md.join("www.karlskrona.se/sv/avd0/sida1/index.md"))
+        .expect("sida1");
+    assert!(
+        second.contains("(<https://ny.karlskrona.se/sida-2>)"),
+        "{second}"
+    );
+    // Every exported file parses, and the links without a new URL are listed.
+    for f in &files {
+        let text = std::fs::read_to_string(f).expect("md");
+        let (_, body) = split_front_matter(&text);
+        assert!(Parser::new(body).count() > 3, "{}", f.display());
+    }
+    let unmapped = std::fs::read_to_string(dir.join("2012/unmapped-links.csv")).expect("unmapped");
+    assert!(unmapped.starts_with("page,link\n"));
+    assert!(
+        unmapped.contains(&format!("{},{}", page_url(2), page_url(3))),
+        "{unmapped}"
+    );
+    assert!(
+        !unmapped.contains(&format!(",{}\n", page_url(1))),
+        "mapped links are not listed"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
 }

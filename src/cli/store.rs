@@ -126,36 +126,94 @@ pub fn resolve_page(archive: &ArchiveArg, reference: &str) -> anyhow::Result<Pag
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["warc", "pages"])))]
 pub struct ExportArgs {
     /// The WARC file to write; gzip per record when it ends in `.gz`.
-    #[arg(long, required = true)]
-    warc: PathBuf,
+    #[arg(long)]
+    warc: Option<PathBuf>,
+    /// The migration export: `OUT.jsonl` (page JSON, `capture`,
+    /// `markdown`), or a directory of Markdown files with YAML front matter.
+    #[arg(long, value_name = "OUT")]
+    pages: Option<PathBuf>,
+    /// The date the site is exported as of (the end of the period a prefix
+    /// names); default: the latest capture of each page.
+    #[arg(long, value_parser = super::date_end, requires = "pages")]
+    at: Option<sidarkiv::Timestamp>,
+    /// Only URLs that start with this.
+    #[arg(long, requires = "pages")]
+    prefix: Option<String>,
+    /// An `old_url,new_url` CSV: links to mapped pages get the new URL.
+    #[arg(long, requires = "pages", value_name = "FILE.csv")]
+    map: Option<PathBuf>,
     #[command(flatten)]
     archive: ArchiveArg,
 }
 
 pub fn export(args: ExportArgs) -> Result<ExitCode, Failure> {
     let archive = args.archive.open()?;
-    let gzip = args
-        .warc
-        .to_string_lossy()
-        .to_ascii_lowercase()
-        .ends_with(".gz");
-    let filename = args
-        .warc
+    if let Some(out) = &args.pages {
+        return export_pages(&archive, out, &args);
+    }
+    let Some(warc) = &args.warc else {
+        return Err(anyhow::anyhow!("export needs --warc FILE or --pages OUT").into());
+    };
+    let gzip = warc.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
+    let filename = warc
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut exported = None;
-    super::write_output(&args.warc, |mut out| {
+    super::write_output(warc, |mut out| {
         exported = Some(archive.export_warc(&mut out, gzip, &filename)?);
         Ok(())
     })?;
     let done = exported.unwrap_or_default();
     print_json(
-        &json!({"warc": args.warc.display().to_string(), "captures": done.captures,
+        &json!({"warc": warc.display().to_string(), "captures": done.captures,
         "revisits": done.revisits, "pages": done.pages}),
     )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `export --pages`: one page per archived URL as of `--at`; a progress
+/// bar on a terminal; exit 3 when pages are listed in `problems.csv`.
+fn export_pages(
+    archive: &sidarkiv::archive::Archive,
+    out: &std::path::Path,
+    args: &ExportArgs,
+) -> Result<ExitCode, Failure> {
+    let map = match &args.map {
+        Some(path) => sidarkiv::migrate::UrlMap::read(path)?,
+        None => Default::default(),
+    };
+    let opts = sidarkiv::migrate::ExportOptions {
+        at: args.at,
+        prefix: args.prefix.clone(),
+        map,
+    };
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    let done = sidarkiv::migrate::export_pages(archive, out, &opts, |n, total| {
+        bar.set_length(total as u64);
+        bar.set_position(n as u64);
+    })?;
+    bar.finish_and_clear();
+    print_json(&json!({
+        "pages": out.display().to_string(),
+        "exported": done.pages,
+        "problems": done.problems.len(),
+        "problems_file": done.problems_file.display().to_string(),
+        "unmapped_links": done.unmapped.len(),
+        "unmapped_file": done.unmapped_file.display().to_string(),
+    }))?;
+    if let Some((url, reason)) = done.problems.first() {
+        return Err(Failure::Partial(anyhow::anyhow!(
+            "{} of {} pages not exported (listed in {}); the first: {url}: {reason}",
+            done.problems.len(),
+            done.problems.len() + done.pages,
+            done.problems_file.display()
+        )));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

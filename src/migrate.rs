@@ -1,0 +1,555 @@
+//! The migration export (`sidarkiv export --pages`): the old site as it
+//! stood on a date, one page per archived URL, as clean content for a new
+//! CMS — JSON Lines, or Markdown files with YAML front matter — with links
+//! rewritten through an old→new URL map, and what could not be exported
+//! listed for review.
+//!
+//! The Markdown is written from the page JSON (the main content only: no
+//! menus, footer or Wayback residue), CommonMark with every piece of page
+//! text escaped, so that text is never read as markup.
+
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+use crate::archive::{Archive, ArchiveError, CaptureRecord, select};
+use crate::model::{Link, Page};
+use crate::timestamp::Timestamp;
+
+#[derive(Debug, Error)]
+pub enum MigrateError {
+    #[error("cannot read the archive")]
+    Archive(#[from] ArchiveError),
+    #[error("{path}: {reason}")]
+    Map { path: PathBuf, reason: String },
+    #[error("cannot write {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// The date the site is taken as of; `None`: the latest capture.
+    pub at: Option<Timestamp>,
+    /// Only URLs that start with this.
+    pub prefix: Option<String>,
+    /// Old URL → new URL, for links.
+    pub map: UrlMap,
+}
+
+/// An `old_url,new_url` map, keyed as the archive's key compares URLs
+/// (host case, default port), so that `http://www.x.se:80/a` finds `http://www.x.se/a`.
+#[derive(Debug, Clone, Default)]
+pub struct UrlMap(HashMap<String, String>);
+
+impl UrlMap {
+    /// Reads a CSV of `old_url,new_url` rows; a first row naming the
+    /// columns (`old_url,new_url`) is skipped.
+    pub fn read(path: &Path) -> Result<UrlMap, MigrateError> {
+        let bad = |reason: String| MigrateError::Map {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_path(path)
+            .map_err(|e| bad(e.to_string()))?;
+        let mut map = HashMap::new();
+        for (i, row) in reader.records().enumerate() {
+            let row = row.map_err(|e| bad(e.to_string()))?;
+            let (Some(old), Some(new)) = (row.get(0), row.get(1)) else {
+                return Err(bad(format!(
+                    "line {}: not two columns (old_url,new_url)",
+                    i + 1
+                )));
+            };
+            let (old, new) = (old.trim(), new.trim());
+            if i == 0 && old.eq_ignore_ascii_case("old_url") {
+                continue;
+            }
+            if url::Url::parse(old).is_err() {
+                return Err(bad(format!(
+                    "line {}: {old:?} is not an absolute URL",
+                    i + 1
+                )));
+            }
+            map.insert(key(old), new.to_owned());
+        }
+        Ok(UrlMap(map))
+    }
+
+    fn get(&self, url: &str) -> Option<&str> {
+        self.0.get(&key(url)).map(String::as_str)
+    }
+}
+
+fn key(url: &str) -> String {
+    let mut k = crate::wayback::normalize_url(url);
+    // A fragment points into the page; the page is what is mapped.
+    if let Some(i) = k.find('#') {
+        k.truncate(i);
+    }
+    k
+}
+
+/// What the export did.
+#[derive(Debug, Default)]
+pub struct Exported {
+    pub pages: usize,
+    /// `(url, reason)` of the pages not exported.
+    pub problems: Vec<(String, String)>,
+    /// `(page url, link)` of internal links the map has no new URL for.
+    pub unmapped: Vec<(String, String)>,
+    /// Where `problems.csv` and `unmapped-links.csv` went.
+    pub problems_file: PathBuf,
+    pub unmapped_file: PathBuf,
+}
+
+/// Exports every archived URL (under `opts.prefix`) as of `opts.at` to
+/// `out`: a `.jsonl` file, else a directory of Markdown files.
+/// `progress(done, total)` is called after each page.
+pub fn export_pages(
+    archive: &Archive,
+    out: &Path,
+    opts: &ExportOptions,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<Exported, MigrateError> {
+    let records = archive.list(None)?;
+    let prefix = opts.prefix.as_deref().unwrap_or("");
+    let urls: Vec<&[CaptureRecord]> = records
+        .chunk_by(|a, b| a.url == b.url)
+        .filter(|c| c[0].url.starts_with(prefix))
+        .collect();
+    let jsonl = out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"));
+    let beside = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let mut done = Exported {
+        problems_file: beside.join("problems.csv"),
+        unmapped_file: beside.join("unmapped-links.csv"),
+        ..Exported::default()
+    };
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| MigrateError::Write { path, source }
+    };
+    let mut lines: Vec<u8> = Vec::new();
+    let mut names = Names::default();
+    if !jsonl {
+        std::fs::create_dir_all(out).map_err(write_err(out))?;
+    }
+    for (n, captures) in urls.iter().enumerate() {
+        progress(n, urls.len());
+        let Some(chosen) = select::as_of(captures, opts.at) else {
+            continue;
+        };
+        let record = chosen.record;
+        let page = match archive.page(record) {
+            Ok(p) => p,
+            Err(e) => {
+                done.problems
+                    .push((record.url.clone(), crate::error::chain(&e)));
+                continue;
+            }
+        };
+        if let Some(reason) = not_exported(&page) {
+            done.problems.push((record.url.clone(), reason));
+            continue;
+        }
+        let mut links = Links {
+            map: &opts.map,
+            page: &record.url,
+            unmapped: &mut done.unmapped,
+        };
+        let body = markdown(&page, &mut links);
+        let capture =
+            json!({"timestamp": record.timestamp, "sha256": record.sha256, "url": record.url});
+        if jsonl {
+            let mut value = serde_json::to_value(&page).unwrap_or(Value::Null);
+            if let Value::Object(o) = &mut value {
+                o.insert("capture".into(), capture);
+                o.insert("markdown".into(), Value::String(body));
+            }
+            serde_json::to_writer(&mut lines, &value).map_err(|e| write_err(out)(e.into()))?;
+            lines.push(b'\n');
+        } else {
+            let path = out.join(names.path_for(&record.url));
+            let text = format!("{}{body}", front_matter(&page, record, &mut links));
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(write_err(dir))?;
+            }
+            write_atomic(&path, text.as_bytes()).map_err(write_err(&path))?;
+        }
+        done.pages += 1;
+    }
+    progress(urls.len(), urls.len());
+    if jsonl {
+        write_atomic(out, &lines).map_err(write_err(out))?;
+    }
+    write_csv(&done.problems_file, ["url", "reason"], &done.problems)
+        .map_err(write_err(&done.problems_file))?;
+    done.unmapped.sort();
+    done.unmapped.dedup();
+    write_csv(&done.unmapped_file, ["page", "link"], &done.unmapped)
+        .map_err(write_err(&done.unmapped_file))?;
+    Ok(done)
+}
+
+/// Why a page is not handed to the CMS, if it is not.
+fn not_exported(page: &Page) -> Option<String> {
+    match page.status {
+        Some(s) if (300..400).contains(&s) => {
+            return Some(match &page.redirect {
+                Some(to) => format!("on that date the page redirected (HTTP {s}) to {to}"),
+                None => format!("on that date the page redirected (HTTP {s})"),
+            });
+        }
+        Some(s) if !(200..300).contains(&s) => {
+            return Some(format!("on that date the page answered HTTP {s}"));
+        }
+        _ => {}
+    }
+    let has_text = page.intro.is_some()
+        || page
+            .sections
+            .iter()
+            .any(|s| !s.paragraphs.is_empty() || !s.links.is_empty());
+    (!has_text).then(|| "no main content (no text under the title)".to_owned())
+}
+
+/// Links as the export writes them: through the map, and the internal
+/// ones without a new URL noted.
+struct Links<'a> {
+    map: &'a UrlMap,
+    page: &'a str,
+    unmapped: &'a mut Vec<(String, String)>,
+}
+
+impl Links<'_> {
+    fn rewrite(&mut self, href: &str) -> String {
+        if let Some(new) = self.map.get(href) {
+            return new.to_owned();
+        }
+        let host = |u: &str| {
+            url::Url::parse(u).ok().and_then(|u| {
+                u.host_str()
+                    .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+            })
+        };
+        if host(href).is_some() && host(href) == host(self.page) {
+            self.unmapped.push((self.page.to_owned(), href.to_owned()));
+        }
+        href.to_owned()
+    }
+}
+
+/// The page's main content as CommonMark: the title, the intro, each
+/// section's heading, paragraphs and links, and the documents it links to.
+fn markdown(page: &Page, links: &mut Links<'_>) -> String {
+    let mut out = String::new();
+    if let Some(title) = &page.title {
+        out.push_str(&format!("# {}\n\n", escape(title)));
+    }
+    if let Some(intro) = &page.intro {
+        out.push_str(&format!("{}\n\n", escape(intro)));
+    }
+    let mut linked: HashSet<&str> = HashSet::new();
+    for section in &page.sections {
+        if let Some(h) = &section.heading {
+            let level = usize::from(section.level.clamp(2, 6));
+            out.push_str(&format!("{} {}\n\n", "#".repeat(level), escape(h)));
+        }
+        // A link sits where its text is in the section's paragraphs; the
+        // ones whose text is not there follow as a list.
+        let mut paragraphs: Vec<String> = section.paragraphs.iter().map(|p| escape(p)).collect();
+        let mut rest = Vec::new();
+        for l in &section.links {
+            linked.insert(&l.href);
+            let text = escape(&l.text);
+            let at = (!text.is_empty())
+                .then(|| paragraphs.iter().position(|p| p.contains(&text)))
+                .flatten();
+            match at {
+                Some(i) => {
+                    let link = format!("[{text}](<{}>)", destination(&links.rewrite(&l.href)));
+                    paragraphs[i] = paragraphs[i].replacen(&text, &link, 1);
+                }
+                None => rest.push(l),
+            }
+        }
+        for p in paragraphs {
+            out.push_str(&format!("{p}\n\n"));
+        }
+        link_list(&mut out, rest.into_iter(), links);
+    }
+    let documents: Vec<&Link> = page
+        .attachments
+        .iter()
+        .filter(|a| !linked.contains(a.href.as_str()))
+        .collect();
+    if !documents.is_empty() {
+        out.push_str("## Dokument\n\n");
+        link_list(&mut out, documents.into_iter(), links);
+    }
+    out
+}
+
+fn link_list<'a>(out: &mut String, list: impl Iterator<Item = &'a Link>, links: &mut Links<'_>) {
+    let mut any = false;
+    for l in list {
+        let text = if l.text.is_empty() { &l.href } else { &l.text };
+        out.push_str(&format!(
+            "- [{}](<{}>)\n",
+            escape(text),
+            destination(&links.rewrite(&l.href))
+        ));
+        any = true;
+    }
+    if any {
+        out.push('\n');
+    }
+}
+
+/// A link destination inside `<…>`: no line break, no unescaped angle bracket.
+fn destination(href: &str) -> String {
+    href.chars()
+        .map(|c| match c {
+            '<' => "%3C".to_owned(),
+            '>' => "%3E".to_owned(),
+            ' ' => "%20".to_owned(),
+            c if c.is_control() => String::new(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// Page text as CommonMark text: every character that could start markup
+/// escaped (CommonMark lets any ASCII punctuation be escaped with `\`).
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '!' | '|' | '&' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    // What starts a block at the start of a line: a list marker, a
+    // heading underline, an ordered list's number.
+    let starts_block = out.starts_with(['+', '-', '='])
+        || out.split_once(['.', ')']).is_some_and(|(n, _)| {
+            !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit())
+        });
+    if starts_block {
+        let at = out.find(|c: char| !c.is_ascii_digit()).unwrap_or(0);
+        out.insert(at, '\\');
+    }
+    out
+}
+
+/// YAML front matter. Every value is written as JSON, which YAML 1.2 reads
+/// as it is: no quoting rule of YAML's to get wrong.
+fn front_matter(page: &Page, record: &CaptureRecord, links: &mut Links<'_>) -> String {
+    let breadcrumb: Vec<Value> = page
+        .breadcrumb
+        .iter()
+        .map(|l| json!({"text": l.text, "href": links.rewrite(&l.href)}))
+        .collect();
+    let attachments: Vec<Value> = page
+        .attachments
+        .iter()
+        .map(|l| json!({"text": l.text, "href": links.rewrite(&l.href)}))
+        .collect();
+    let fields: BTreeMap<usize, (&str, Value)> = [
+        ("title", json!(page.title)),
+        (
+            // The address the page is archived under, as the file's path is.
+            "url",
+            json!(record.url),
+        ),
+        ("captured", json!(record.timestamp.iso())),
+        ("updated", json!(page.updated)),
+        ("published", json!(page.published)),
+        ("breadcrumb", Value::Array(breadcrumb)),
+        ("contacts", json!(page.contacts)),
+        ("attachments", Value::Array(attachments)),
+    ]
+    .into_iter()
+    .enumerate()
+    .collect();
+    let mut out = String::from("---\n");
+    for (_, (k, v)) in fields {
+        out.push_str(&format!("{k}: {v}\n"));
+    }
+    out.push_str("---\n\n");
+    out
+}
+
+/// File names for pages: the old URL's path, percent-decoded, under its
+/// host; a trailing `/` is `index.md`, a page name loses its web extension
+/// (`.html`, `.aspx`, …) for `.md`; a query string, or a name another page
+/// took (compared without case, as some file systems do), adds `-` and 8
+/// hex digits of the URL's SHA-256.
+#[derive(Default)]
+struct Names {
+    taken: HashSet<String>,
+}
+
+const WEB_EXTENSIONS: &[&str] = &[
+    ".html", ".htm", ".xhtml", ".shtml", ".aspx", ".asp", ".php", ".jsp",
+];
+
+impl Names {
+    fn path_for(&mut self, url: &str) -> PathBuf {
+        let parsed = url::Url::parse(url).ok();
+        let host = parsed
+            .as_ref()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "local".to_owned());
+        let path = parsed
+            .as_ref()
+            .map(|u| u.path().to_owned())
+            .unwrap_or_default();
+        let mut parts: Vec<String> = vec![safe(&host)];
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let directory = path.is_empty() || path.ends_with('/');
+        let (dirs, last) = if directory {
+            (&segments[..], "index".to_owned())
+        } else {
+            match segments.split_last() {
+                Some((last, dirs)) => {
+                    let name = decode(last);
+                    let lower = name.to_ascii_lowercase();
+                    let stem = WEB_EXTENSIONS
+                        .iter()
+                        .find(|e| lower.ends_with(*e))
+                        .map_or(name.as_str(), |e| &name[..name.len() - e.len()]);
+                    (dirs, stem.to_owned())
+                }
+                None => (&segments[..], "index".to_owned()),
+            }
+        };
+        parts.extend(dirs.iter().map(|s| safe(&decode(s))));
+        let hash = || {
+            use sha2::Digest;
+            data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(url.as_bytes()))[..8].to_owned()
+        };
+        let mut name = safe(&last);
+        if parsed.as_ref().is_some_and(|u| u.query().is_some()) {
+            name = format!("{name}-{}", hash());
+        }
+        let mut file = format!("{}/{name}.md", parts.join("/"));
+        if !self.taken.insert(file.to_lowercase()) {
+            file = format!("{}/{name}-{}.md", parts.join("/"), hash());
+            self.taken.insert(file.to_lowercase());
+        }
+        PathBuf::from(file)
+    }
+}
+
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// A path segment that stays one segment and names no special place.
+fn safe(segment: &str) -> String {
+    let s: String = segment
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() || c == ':' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let s = s.trim_start_matches('.').to_owned();
+    if s.is_empty() { "_".to_owned() } else { s }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = crate::archive::temp_file_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn write_csv(path: &Path, header: [&str; 2], rows: &[(String, String)]) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for (a, b) in rows {
+        w.write_record([a, b])?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    write_atomic(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_old_path() {
+        let mut n = Names::default();
+        let p = |n: &mut Names, u: &str| n.path_for(u).to_string_lossy().into_owned();
+        assert_eq!(
+            p(&mut n, "http://www.karlskrona.se/sv/"),
+            "www.karlskrona.se/sv/index.md"
+        );
+        assert_eq!(
+            p(&mut n, "http://www.karlskrona.se/sv/Om-kommunen/"),
+            "www.karlskrona.se/sv/Om-kommunen/index.md"
+        );
+        assert_eq!(
+            p(&mut n, "http://www.karlskrona.se/sv/V%C3%A4norter.aspx"),
+            "www.karlskrona.se/sv/Vänorter.md"
+        );
+        let q = p(&mut n, "http://www.karlskrona.se/sv/nyhet.asp?id=7");
+        assert!(
+            q.starts_with("www.karlskrona.se/sv/nyhet-")
+                && q.ends_with(".md")
+                && q.len() == "www.karlskrona.se/sv/nyhet-12345678.md".len(),
+            "{q}"
+        );
+        // A clash (here only by case) gets the hash too.
+        let c = p(&mut n, "http://www.karlskrona.se/sv/vänorter.html");
+        assert!(c.starts_with("www.karlskrona.se/sv/vänorter-"), "{c}");
+        assert_eq!(
+            p(&mut n, "http://www.karlskrona.se/sv/..%2F..%2Fetc/x"),
+            "www.karlskrona.se/sv/_.._etc/x.md"
+        );
+    }
+
+    #[test]
+    fn text_never_becomes_markup() {
+        assert_eq!(
+            escape("1. maj *firas* [här]"),
+            "1\\. maj \\*firas\\* \\[här\\]"
+        );
+        assert_eq!(escape("- inte en lista"), "\\- inte en lista");
+        assert_eq!(escape("<script>&amp;"), "\\<script\\>\\&amp;");
+        assert_eq!(escape("Tel 0455-30 30 00"), "Tel 0455-30 30 00");
+        assert_eq!(destination("http://a.se/x y>z"), "http://a.se/x%20y%3Ez");
+    }
+}
