@@ -252,9 +252,13 @@ async fn run(
     }
     outcome.captures_found = rows.len();
     let mut unseen = HashSet::new();
+    // Downloads to come: each payload not stored yet, once; each redirect.
     outcome.captures_new = rows
         .iter()
-        .filter(|r| !known.contains_key(&r.digest) && unseen.insert(r.digest.clone()))
+        .filter(|r| {
+            r.statuscode.starts_with('3')
+                || (!known.contains_key(&r.digest) && unseen.insert(r.digest.clone()))
+        })
         .count();
     let total = rows.len();
     for (done, row) in rows.iter().enumerate() {

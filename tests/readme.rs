@@ -218,3 +218,65 @@ fn the_systemd_units_verify() {
     // The unit's exit-code mapping is the contract's: 3 (partial) is not a failure, 2 is.
     assert!(units[0].contains("SuccessExitStatus=3") && !units[0].contains("SuccessExitStatus=2"));
 }
+
+/// The walk-through "Migrate the old site", its commands as the README
+/// gives them, run from a copy of the checkout's layout.
+#[test]
+fn the_migration_walk_through_runs_as_written() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let section = readme
+        .split("## Migrate the old site")
+        .nth(1)
+        .expect("the walk-through");
+    let commands: Vec<String> = blocks("sh")
+        .into_iter()
+        .find(|b| section.contains(b.as_str()))
+        .map(|b| {
+            b.lines()
+                .filter_map(|l| l.strip_prefix("cargo run --release -- "))
+                .map(str::to_owned)
+                .collect()
+        })
+        .expect("the walk-through's commands");
+    assert_eq!(commands.len(), 3, "{commands:?}");
+    let dir = temp_dir("readme-migrate");
+    for link in ["fixtures", "examples"] {
+        std::os::unix::fs::symlink(root().join(link), dir.join(link)).expect("symlink");
+    }
+    let mut codes = Vec::new();
+    for c in &commands {
+        let out = Command::new(env!("CARGO_BIN_EXE_sidarkiv"))
+            .args(c.split_whitespace())
+            .current_dir(&dir)
+            .output()
+            .expect("sidarkiv");
+        codes.push(out.status.code());
+        if c.starts_with("sync") {
+            let s: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary");
+            assert_eq!(
+                (&s["pages"], &s["captures_stored"], &s["revisits_stored"]),
+                (&24.into(), &34.into(), &38.into()),
+                "as the README says"
+            );
+        }
+    }
+    assert_eq!(
+        codes,
+        [Some(0), Some(0), Some(3)],
+        "sync, pages, export with one problem"
+    );
+    let library = dir.join("migration/www.karlskrona.se/sv/Kultur-och-fritid/Bibliotek/index.md");
+    assert!(library.is_file(), "the path the README names");
+    let problems = std::fs::read_to_string(dir.join("problems.csv")).expect("problems.csv");
+    assert!(
+        problems.contains("Gamla-sidor/Stadsvandring/"),
+        "{problems}"
+    );
+    let home =
+        std::fs::read_to_string(dir.join("migration/www.karlskrona.se/sv/index.md")).expect("home");
+    assert!(
+        home.contains("https://www.karlskrona.se/nyheter/ny-cykelvag-till-lyckeby/"),
+        "{home}"
+    );
+    assert!(dir.join("unmapped-links.csv").is_file());
+}
