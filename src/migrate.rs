@@ -172,7 +172,8 @@ pub fn export_pages(
             page: &record.url,
             unmapped: &mut done.unmapped,
         };
-        let body = markdown(&page, &mut links);
+        let lists = list_items(archive, record, &page);
+        let body = markdown(&page, &lists, &mut links);
         let capture =
             json!({"timestamp": record.timestamp, "sha256": record.sha256, "url": record.url});
         if jsonl {
@@ -256,7 +257,22 @@ impl Links<'_> {
 
 /// The page's main content as CommonMark: the title, the intro, each
 /// section's heading, paragraphs and links, and the documents it links to.
-fn markdown(page: &Page, links: &mut Links<'_>) -> String {
+/// Which paragraphs of the stored page were list items: the page JSON does
+/// not say, so the capture is read again, and trusted only when it reads
+/// into the same sections (the same extractor).
+fn list_items(archive: &Archive, record: &CaptureRecord, page: &Page) -> HashSet<(usize, usize)> {
+    let read = || {
+        let original = archive.original(record).ok()?;
+        let raw = archive.raw(&original).ok()?;
+        let budget = std::time::Duration::from_secs(10);
+        let opts = crate::archive::reparse::parse_options(&original, budget, page.redirect.clone());
+        let doc = crate::parse::parse_document(&raw, &opts).ok()?;
+        (doc.page.content.sections == page.content.sections).then_some(doc.list_items)
+    };
+    read().unwrap_or_default().into_iter().collect()
+}
+
+fn markdown(page: &Page, lists: &HashSet<(usize, usize)>, links: &mut Links<'_>) -> String {
     let mut out = String::new();
     if let Some(title) = &page.title {
         out.push_str(&format!("# {}\n\n", escape(title)));
@@ -265,7 +281,7 @@ fn markdown(page: &Page, links: &mut Links<'_>) -> String {
         out.push_str(&format!("{}\n\n", escape(intro)));
     }
     let mut linked: HashSet<&str> = HashSet::new();
-    for section in &page.sections {
+    for (si, section) in page.sections.iter().enumerate() {
         if let Some(h) = &section.heading {
             let level = usize::from(section.level.clamp(2, 6));
             out.push_str(&format!("{} {}\n\n", "#".repeat(level), escape(h)));
@@ -288,8 +304,22 @@ fn markdown(page: &Page, links: &mut Links<'_>) -> String {
                 None => rest.push(l),
             }
         }
-        for p in paragraphs {
-            out.push_str(&format!("{p}\n\n"));
+        // Consecutive list items are one list.
+        let mut in_list = false;
+        for (pi, p) in paragraphs.into_iter().enumerate() {
+            let item = lists.contains(&(si, pi));
+            if in_list && !item {
+                out.push('\n');
+            }
+            if item {
+                out.push_str(&format!("- {p}\n"));
+            } else {
+                out.push_str(&format!("{p}\n\n"));
+            }
+            in_list = item;
+        }
+        if in_list {
+            out.push('\n');
         }
         link_list(&mut out, rest.into_iter(), links);
     }

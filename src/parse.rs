@@ -34,10 +34,24 @@ pub struct ParseOptions {
 /// How much of the start is checked for signs of a binary file.
 const SNIFF_LEN: usize = 8 * 1024;
 
+/// A page, with what the page JSON does not hold but a Markdown copy
+/// shows: which paragraphs were list items.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub page: Page,
+    /// `(section, paragraph)` indexes of the paragraphs that were list items.
+    pub list_items: Vec<(usize, usize)>,
+}
+
 /// Reads one HTML document into the page model. Fails only on input that is
 /// not a text document at all (empty, an image, random bytes); everything
 /// else yields a page, with warnings for what could not be read.
 pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError> {
+    parse_document(bytes, opts).map(|d| d.page)
+}
+
+/// As [`parse_page`], with the document's list items.
+pub fn parse_document(bytes: &[u8], opts: &ParseOptions) -> Result<Document, ParseError> {
     let deadline = opts.budget.map(|b| std::time::Instant::now() + b);
     // A redirect or an error page may have no body: the answer is the fact.
     let answer_only = opts.status.is_some_and(|s| !(200..300).contains(&s));
@@ -77,7 +91,7 @@ pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError>
         SourceKind::File | SourceKind::Stdin if wayback => SourceKind::Wayback,
         kind => kind,
     };
-    Ok(Page {
+    let page = Page {
         schema: PAGE_SCHEMA.to_owned(),
         content: ex.content,
         source: Source {
@@ -92,6 +106,10 @@ pub fn parse_page(bytes: &[u8], opts: &ParseOptions) -> Result<Page, ParseError>
             wayback_artifacts_removed: wayback,
         },
         warnings,
+    };
+    Ok(Document {
+        page,
+        list_items: ex.list_items,
     })
 }
 

@@ -279,4 +279,15 @@ fn the_migration_walk_through_runs_as_written() {
         "{home}"
     );
     assert!(dir.join("unmapped-links.csv").is_file());
+    // The start page's news list is a Markdown list.
+    let lists = pulldown_cmark::Parser::new(&home)
+        .filter(|e| {
+            matches!(
+                e,
+                pulldown_cmark::Event::Start(pulldown_cmark::Tag::List(None))
+            )
+        })
+        .count();
+    assert_eq!(lists, 1, "{home}");
+    assert!(home.contains("- [Ny cykelväg till Lyckeby](<https://www.karlskrona.se/nyheter/ny-cykelvag-till-lyckeby/>)\n- [Biblioteket]"), "{home}");
 }

@@ -14,6 +14,29 @@ pub struct Reparsed {
     pub failed: Vec<String>,
 }
 
+/// How a stored capture is parsed again: as it was at import or download.
+pub fn parse_options(
+    record: &super::CaptureRecord,
+    budget: Duration,
+    redirect: Option<String>,
+) -> ParseOptions {
+    ParseOptions {
+        url: record
+            .original_url
+            .clone()
+            .or_else(|| Some(record.url.clone())),
+        charset: record
+            .content_type
+            .as_deref()
+            .and_then(crate::fetch::charset_of),
+        kind: record.kind,
+        timestamp: Some(record.timestamp),
+        budget: Some(budget),
+        status: record.status,
+        redirect,
+    }
+}
+
 impl Archive {
     /// Rewrites every capture's page JSON; `budget` bounds each parse.
     /// `Err` only when the archive cannot be listed.
@@ -26,21 +49,10 @@ impl Archive {
             .filter(|r| r.record != RecordType::Revisit)
         {
             let result = self.raw(record).map_err(|e| e.to_string()).and_then(|raw| {
-                let opts = ParseOptions {
-                    url: record
-                        .original_url
-                        .clone()
-                        .or_else(|| Some(record.url.clone())),
-                    charset: record
-                        .content_type
-                        .as_deref()
-                        .and_then(crate::fetch::charset_of),
-                    kind: record.kind,
-                    timestamp: Some(record.timestamp),
-                    budget: Some(budget),
-                    status: record.status,
-                    redirect: None,
-                };
+                // A redirect's target is in its record's head, which the
+                // page JSON already read.
+                let redirect = self.page(record).ok().and_then(|p| p.content.redirect);
+                let opts = parse_options(record, budget, redirect);
                 let mut page = parse_page(&raw, &opts).map_err(|e| e.to_string())?;
                 // Parsed from the decoded body; it names the bytes received.
                 page.source.sha256.clone_from(&record.sha256);

@@ -29,6 +29,9 @@ pub struct Extracted {
     /// Wayback-rewritten URLs turned back into the originals.
     pub urls_unwrapped: usize,
     pub warnings: Vec<String>,
+    /// Which section paragraphs were list items: `(section, paragraph)`
+    /// indexes. Not part of the page JSON; the Markdown export reads it.
+    pub list_items: Vec<(usize, usize)>,
 }
 
 /// Reads the page model out of `html`. `source_url` is where the bytes came
@@ -124,6 +127,20 @@ pub fn extract(
     out.content.attachments = attachments(&flat.blocks, &mut links);
     out.content.lang = lang(&flat, &out);
     out.urls_unwrapped = links.unwrapped;
+    out.list_items = list_items
+        .iter()
+        .filter_map(|item| {
+            let s = item.section?;
+            let p = out
+                .content
+                .sections
+                .get(s)?
+                .paragraphs
+                .iter()
+                .position(|p| *p == item.text)?;
+            Some((s, p))
+        })
+        .collect();
     Ok(out)
 }
 
