@@ -33,7 +33,7 @@ pub enum MigrateError {
 }
 
 /// What to export.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ExportOptions {
     /// The date the site is taken as of; `None`: the latest capture.
     pub at: Option<Timestamp>,
@@ -41,6 +41,8 @@ pub struct ExportOptions {
     pub prefix: Option<String>,
     /// Old URL → new URL, for links.
     pub map: UrlMap,
+    /// The Wayback Machine that copies of documents are linked at.
+    pub wayback: String,
 }
 
 /// An `old_url,new_url` map, keyed as the archive's key compares URLs
@@ -167,26 +169,34 @@ pub fn export_pages(
             done.problems.push((record.url.clone(), reason));
             continue;
         }
+        let wayback = opts.wayback.as_str().trim_end_matches('/');
         let mut links = Links {
             map: &opts.map,
             page: &record.url,
             unmapped: &mut done.unmapped,
+            archive,
+            wayback,
         };
         let lists = list_items(archive, record, &page);
         let body = markdown(&page, &lists, &mut links);
         let capture =
             json!({"timestamp": record.timestamp, "sha256": record.sha256, "url": record.url});
+        let documents = attachment_copies(&page, record, &mut links);
         if jsonl {
             let mut value = serde_json::to_value(&page).unwrap_or(Value::Null);
             if let Value::Object(o) = &mut value {
                 o.insert("capture".into(), capture);
                 o.insert("markdown".into(), Value::String(body));
+                o.insert("attachment_copies".into(), Value::Array(documents));
             }
             serde_json::to_writer(&mut lines, &value).map_err(|e| write_err(out)(e.into()))?;
             lines.push(b'\n');
         } else {
             let path = out.join(names.path_for(&record.url));
-            let text = format!("{}{body}", front_matter(&page, record, &mut links));
+            let text = format!(
+                "{}{body}",
+                front_matter(&page, record, documents, &mut links)
+            );
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(write_err(dir))?;
             }
@@ -235,9 +245,18 @@ struct Links<'a> {
     map: &'a UrlMap,
     page: &'a str,
     unmapped: &'a mut Vec<(String, String)>,
+    archive: &'a Archive,
+    wayback: &'a str,
 }
 
 impl Links<'_> {
+    /// Whether the archive holds a capture of `href`.
+    fn archived(&self, href: &str) -> bool {
+        [href.to_owned(), crate::wayback::normalize_url(href)]
+            .iter()
+            .any(|u| self.archive.list(Some(u)).is_ok_and(|l| !l.is_empty()))
+    }
+
     fn rewrite(&mut self, href: &str) -> String {
         if let Some(new) = self.map.get(href) {
             return new.to_owned();
@@ -393,14 +412,32 @@ fn escape(text: &str) -> String {
 
 /// YAML front matter. Every value is written as JSON, which YAML 1.2 reads
 /// as it is: no quoting rule of YAML's to get wrong.
-fn front_matter(page: &Page, record: &CaptureRecord, links: &mut Links<'_>) -> String {
+/// Each document the page links to, with where a copy is: in the archive
+/// (`archived`), else the Wayback Machine's copy nearest the capture. Worked
+/// out when exporting, so stored pages never drift.
+fn attachment_copies(page: &Page, record: &CaptureRecord, links: &mut Links<'_>) -> Vec<Value> {
+    page.attachments
+        .iter()
+        .map(|l| {
+            let archived = links.archived(&l.href);
+            json!({
+                "text": l.text,
+                "href": links.rewrite(&l.href),
+                "archived": archived,
+                "wayback": format!("{}/web/{}/{}", links.wayback, record.timestamp, l.href),
+            })
+        })
+        .collect()
+}
+
+fn front_matter(
+    page: &Page,
+    record: &CaptureRecord,
+    attachments: Vec<Value>,
+    links: &mut Links<'_>,
+) -> String {
     let breadcrumb: Vec<Value> = page
         .breadcrumb
-        .iter()
-        .map(|l| json!({"text": l.text, "href": links.rewrite(&l.href)}))
-        .collect();
-    let attachments: Vec<Value> = page
-        .attachments
         .iter()
         .map(|l| json!({"text": l.text, "href": links.rewrite(&l.href)}))
         .collect();

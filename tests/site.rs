@@ -509,6 +509,12 @@ fn the_site_exported_for_the_new_cms_as_of_a_date() {
     let first = std::fs::read_to_string(md.join("www.karlskrona.se/sv/avd0/sida0/index.md"))
         .expect("sida0");
     let (_, body) = split_front_matter(&first);
+    // Where a copy of the document is, worked out at export.
+    assert_eq!(meta["attachments"][0]["archived"], false);
+    assert_eq!(
+        meta["attachments"][0]["wayback"],
+        format!("https://web.archive.org/web/20120301000000/{PREFIX}dokument/protokoll5.pdf")
+    );
     for key in ["captured", "published", "breadcrumb", "contacts"] {
         assert!(meta.get(key).is_some(), "{key} missing from {meta}");
     }

@@ -186,10 +186,12 @@ fn export_pages(
         Some(path) => sidarkiv::migrate::UrlMap::read(path)?,
         None => Default::default(),
     };
+    let settings = sidarkiv::config::Settings::load(None, &Default::default())?;
     let opts = sidarkiv::migrate::ExportOptions {
         at: args.at,
         prefix: args.prefix.clone(),
         map,
+        wayback: settings.wayback.to_string(),
     };
     let bar = indicatif::ProgressBar::new(0);
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
