@@ -177,8 +177,8 @@ pub fn export_pages(
             archive,
             wayback,
         };
-        let lists = list_items(archive, record, &page);
-        let body = markdown(&page, &lists, &mut links);
+        let layout = layout(archive, record, &page);
+        let body = markdown(&page, &layout, &mut links);
         let capture =
             json!({"timestamp": record.timestamp, "sha256": record.sha256, "url": record.url});
         let documents = attachment_copies(&page, record, &mut links);
@@ -276,22 +276,88 @@ impl Links<'_> {
 
 /// The page's main content as CommonMark: the title, the intro, each
 /// section's heading, paragraphs and links, and the documents it links to.
-/// Which paragraphs of the stored page were list items: the page JSON does
-/// not say, so the capture is read again, and trusted only when it reads
-/// into the same sections (the same extractor).
-fn list_items(archive: &Archive, record: &CaptureRecord, page: &Page) -> HashSet<(usize, usize)> {
+/// What the page JSON does not hold but a Markdown copy shows: which
+/// paragraphs were list items and which table cells.
+#[derive(Default)]
+struct Layout {
+    lists: HashSet<(usize, usize)>,
+    cells: HashMap<(usize, usize), crate::extract::Cell>,
+}
+
+/// The stored page's layout: the capture is read again, and trusted only
+/// when it reads into the same sections (the same extractor).
+fn layout(archive: &Archive, record: &CaptureRecord, page: &Page) -> Layout {
     let read = || {
         let original = archive.original(record).ok()?;
         let raw = archive.raw(&original).ok()?;
         let budget = std::time::Duration::from_secs(10);
         let opts = crate::archive::reparse::parse_options(&original, budget, page.redirect.clone());
         let doc = crate::parse::parse_document(&raw, &opts).ok()?;
-        (doc.page.content.sections == page.content.sections).then_some(doc.list_items)
+        (doc.page.content.sections == page.content.sections).then(|| Layout {
+            lists: doc.list_items.into_iter().collect(),
+            cells: doc.cells.into_iter().collect(),
+        })
     };
-    read().unwrap_or_default().into_iter().collect()
+    read().unwrap_or_default()
 }
 
-fn markdown(page: &Page, lists: &HashSet<(usize, usize)>, links: &mut Links<'_>) -> String {
+/// One piece of a section's body.
+enum Piece {
+    Paragraph(String),
+    Item(String),
+    /// Rows of cells, the first the header.
+    Table(Vec<Vec<String>>),
+}
+
+/// A section's paragraphs as pieces: list items, and runs of table cells
+/// that make a table (two rows and two columns at least: a one-column
+/// table is the page's layout, not data).
+fn pieces(si: usize, paragraphs: Vec<String>, layout: &Layout) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut run: Vec<(String, crate::extract::Cell)> = Vec::new();
+    let flush = |run: &mut Vec<(String, crate::extract::Cell)>, out: &mut Vec<Piece>| {
+        let rows: std::collections::BTreeSet<u32> = run.iter().map(|(_, c)| c.0).collect();
+        let cols = run.iter().map(|(_, c)| c.1).max().unwrap_or(0);
+        if rows.len() >= 2 && cols >= 2 {
+            let mut table: Vec<Vec<String>> = Vec::new();
+            for row in &rows {
+                let mut cells = vec![String::new(); usize::from(cols)];
+                for (text, (r, c, _)) in run.iter() {
+                    if r == row
+                        && let Some(cell) = cells.get_mut(usize::from(*c).saturating_sub(1))
+                    {
+                        if !cell.is_empty() {
+                            cell.push(' ');
+                        }
+                        cell.push_str(text);
+                    }
+                }
+                table.push(cells);
+            }
+            out.push(Piece::Table(table));
+        } else {
+            out.extend(run.drain(..).map(|(text, _)| Piece::Paragraph(text)));
+        }
+        run.clear();
+    };
+    for (pi, p) in paragraphs.into_iter().enumerate() {
+        match layout.cells.get(&(si, pi)) {
+            Some(cell) => run.push((p, *cell)),
+            None => {
+                flush(&mut run, &mut out);
+                out.push(if layout.lists.contains(&(si, pi)) {
+                    Piece::Item(p)
+                } else {
+                    Piece::Paragraph(p)
+                });
+            }
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+fn markdown(page: &Page, layout: &Layout, links: &mut Links<'_>) -> String {
     let mut out = String::new();
     if let Some(title) = &page.title {
         out.push_str(&format!("# {}\n\n", escape(title)));
@@ -323,19 +389,27 @@ fn markdown(page: &Page, lists: &HashSet<(usize, usize)>, links: &mut Links<'_>)
                 None => rest.push(l),
             }
         }
-        // Consecutive list items are one list.
+        // Consecutive list items are one list; a table is a GFM pipe table.
         let mut in_list = false;
-        for (pi, p) in paragraphs.into_iter().enumerate() {
-            let item = lists.contains(&(si, pi));
+        for piece in pieces(si, paragraphs, layout) {
+            let item = matches!(piece, Piece::Item(_));
             if in_list && !item {
                 out.push('\n');
             }
-            if item {
-                out.push_str(&format!("- {p}\n"));
-            } else {
-                out.push_str(&format!("{p}\n\n"));
-            }
             in_list = item;
+            match piece {
+                Piece::Item(p) => out.push_str(&format!("- {p}\n")),
+                Piece::Paragraph(p) => out.push_str(&format!("{p}\n\n")),
+                Piece::Table(rows) => {
+                    for (i, row) in rows.iter().enumerate() {
+                        out.push_str(&format!("| {} |\n", row.join(" | ")));
+                        if i == 0 {
+                            out.push_str(&format!("|{}\n", " --- |".repeat(row.len())));
+                        }
+                    }
+                    out.push('\n');
+                }
+            }
         }
         if in_list {
             out.push('\n');

@@ -41,6 +41,8 @@ pub struct Document {
     pub page: Page,
     /// `(section, paragraph)` indexes of the paragraphs that were list items.
     pub list_items: Vec<(usize, usize)>,
+    /// The paragraphs that were table cells: `((section, paragraph), (row, column, header))`.
+    pub cells: crate::extract::Cells,
 }
 
 /// Reads one HTML document into the page model. Fails only on input that is
@@ -110,6 +112,7 @@ pub fn parse_document(bytes: &[u8], opts: &ParseOptions) -> Result<Document, Par
     Ok(Document {
         page,
         list_items: ex.list_items,
+        cells: ex.cells,
     })
 }
 

@@ -267,6 +267,18 @@ fn the_migration_walk_through_runs_as_written() {
     );
     let library = dir.join("migration/www.karlskrona.se/sv/Kultur-och-fritid/Bibliotek/index.md");
     assert!(library.is_file(), "the path the README names");
+    // The library's opening hours are a table (GitHub's pipe tables).
+    let text = std::fs::read_to_string(&library).expect("library");
+    let tables = pulldown_cmark::Parser::new_ext(&text, pulldown_cmark::Options::ENABLE_TABLES)
+        .filter(|e| {
+            matches!(
+                e,
+                pulldown_cmark::Event::Start(pulldown_cmark::Tag::Table(_))
+            )
+        })
+        .count();
+    assert_eq!(tables, 1, "{text}");
+    assert!(text.contains("| Lördag | 11–15 |"), "{text}");
     let problems = std::fs::read_to_string(dir.join("problems.csv")).expect("problems.csv");
     assert!(
         problems.contains("Gamla-sidor/Stadsvandring/"),

@@ -32,7 +32,15 @@ pub struct Extracted {
     /// Which section paragraphs were list items: `(section, paragraph)`
     /// indexes. Not part of the page JSON; the Markdown export reads it.
     pub list_items: Vec<(usize, usize)>,
+    /// Which section paragraphs were table cells, and where.
+    pub cells: Cells,
 }
+
+/// A table cell: its row over the page, its column (from 1), whether a header cell.
+pub type Cell = (u32, u16, bool);
+
+/// Table cells among the sections' paragraphs: `((section, paragraph), cell)`.
+pub type Cells = Vec<((usize, usize), Cell)>;
 
 /// Reads the page model out of `html`. `source_url` is where the bytes came
 /// from (the original URL, not a Wayback one), used when the page names no
@@ -83,7 +91,7 @@ pub fn extract(
         .chain(people::later_boxes(&lines, contact_box_end))
         .collect();
     let content = content(&lines, content_start, &boxes);
-    let (intro, sections, list_items) = sections(&content, &mut links);
+    let (intro, sections, list_items, cells) = sections(&content, &mut links);
     out.content.intro = intro;
     out.content.sections = sections;
     out.content.networks = networks::networks(
@@ -127,6 +135,7 @@ pub fn extract(
     out.content.attachments = attachments(&flat.blocks, &mut links);
     out.content.lang = lang(&flat, &out);
     out.urls_unwrapped = links.unwrapped;
+    out.cells = cells;
     out.list_items = list_items
         .iter()
         .filter_map(|item| {
@@ -336,11 +345,12 @@ struct ListItem {
 }
 
 /// Intro paragraphs (before the first heading) and one section per heading,
-/// and the list items among them.
+/// and the list items and table cells among them.
 fn sections(
     content: &[&Block],
     links: &mut LinkFixer,
-) -> (Option<String>, Vec<Section>, Vec<ListItem>) {
+) -> (Option<String>, Vec<Section>, Vec<ListItem>, Cells) {
+    let mut cells = Cells::new();
     let mut intro: Option<String> = None;
     let mut sections: Vec<Section> = Vec::new();
     let mut items: Vec<ListItem> = Vec::new();
@@ -406,12 +416,16 @@ fn sections(
         {
             item.section = Some(sections.len() - 1);
         }
+        let at = sections.len().saturating_sub(1);
         if let Some(s) = sections.last_mut() {
+            if let Some(cell) = block.cell {
+                cells.push(((at, s.paragraphs.len()), cell));
+            }
             s.paragraphs.push(text);
             s.links.extend(block_links);
         }
     }
-    (intro, sections, items)
+    (intro, sections, items, cells)
 }
 
 /// A block whose first line alone is bold and short, as a subheading, and
