@@ -176,6 +176,7 @@ pub fn export_pages(
             unmapped: &mut done.unmapped,
             archive,
             wayback,
+            captured: record.timestamp,
         };
         let layout = layout(archive, record, &page);
         let body = markdown(&page, &layout, &mut links);
@@ -247,9 +248,23 @@ struct Links<'a> {
     unmapped: &'a mut Vec<(String, String)>,
     archive: &'a Archive,
     wayback: &'a str,
+    /// The capture's date, for the Wayback Machine's copies.
+    captured: Timestamp,
 }
 
 impl Links<'_> {
+    /// Images as Markdown, each followed by a space: the Wayback Machine's
+    /// raw image (`im_`) of the capture's date.
+    fn images(&self, images: &[Link]) -> String {
+        images
+            .iter()
+            .map(|i| {
+                let src = format!("{}/web/{}im_/{}", self.wayback, self.captured, i.href);
+                format!("![{}](<{}>) ", escape(&i.text), destination(&src))
+            })
+            .collect()
+    }
+
     /// Whether the archive holds a capture of `href`.
     fn archived(&self, href: &str) -> bool {
         [href.to_owned(), crate::wayback::normalize_url(href)]
@@ -282,6 +297,8 @@ impl Links<'_> {
 struct Layout {
     lists: HashSet<(usize, usize)>,
     cells: HashMap<(usize, usize), crate::extract::Cell>,
+    /// Images by the paragraph they stand before (`None`: the intro).
+    images: HashMap<Option<(usize, usize)>, Vec<Link>>,
 }
 
 /// The stored page's layout: the capture is read again, and trusted only
@@ -296,6 +313,7 @@ fn layout(archive: &Archive, record: &CaptureRecord, page: &Page) -> Layout {
         (doc.page.content.sections == page.content.sections).then(|| Layout {
             lists: doc.list_items.into_iter().collect(),
             cells: doc.cells.into_iter().collect(),
+            images: doc.images.into_iter().collect(),
         })
     };
     read().unwrap_or_default()
@@ -363,7 +381,12 @@ fn markdown(page: &Page, layout: &Layout, links: &mut Links<'_>) -> String {
         out.push_str(&format!("# {}\n\n", escape(title)));
     }
     if let Some(intro) = &page.intro {
-        out.push_str(&format!("{}\n\n", escape(intro)));
+        let images = layout
+            .images
+            .get(&None)
+            .map(|i| links.images(i))
+            .unwrap_or_default();
+        out.push_str(&format!("{images}{}\n\n", escape(intro)));
     }
     let mut linked: HashSet<&str> = HashSet::new();
     for (si, section) in page.sections.iter().enumerate() {
@@ -391,6 +414,12 @@ fn markdown(page: &Page, layout: &Layout, links: &mut Links<'_>) -> String {
         }
         // Consecutive list items are one list; a table is a GFM pipe table.
         let mut in_list = false;
+        // An image stands at the start of the paragraph it came before.
+        for (pi, p) in paragraphs.iter_mut().enumerate() {
+            if let Some(images) = layout.images.get(&Some((si, pi))) {
+                *p = format!("{}{p}", links.images(images));
+            }
+        }
         for piece in pieces(si, paragraphs, layout) {
             let item = matches!(piece, Piece::Item(_));
             if in_list && !item {

@@ -43,6 +43,8 @@ pub struct Document {
     pub list_items: Vec<(usize, usize)>,
     /// The paragraphs that were table cells: `((section, paragraph), (row, column, header))`.
     pub cells: crate::extract::Cells,
+    /// The main text's images, by the paragraph they stand before (`None`: the intro).
+    pub images: crate::extract::Images<crate::model::Link>,
 }
 
 /// Reads one HTML document into the page model. Fails only on input that is
@@ -113,6 +115,7 @@ pub fn parse_document(bytes: &[u8], opts: &ParseOptions) -> Result<Document, Par
         page,
         list_items: ex.list_items,
         cells: ex.cells,
+        images: ex.images,
     })
 }
 

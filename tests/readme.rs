@@ -279,6 +279,25 @@ fn the_migration_walk_through_runs_as_written() {
         .count();
     assert_eq!(tables, 1, "{text}");
     assert!(text.contains("| Lördag | 11–15 |"), "{text}");
+    // The page's image, at the Wayback Machine's raw copy; the site's logo
+    // in the header is no part of any page.
+    let tourism =
+        std::fs::read_to_string(dir.join("migration/www.karlskrona.se/sv/Turism/index.md"))
+            .expect("tourism");
+    assert!(
+        tourism.contains("![Stadshuset vid Stortorget](<https://web.archive.org/web/20110315101500im_/http://www.karlskrona.se/sv/bilder/stadshuset.jpg>) Stortorget är"),
+        "{tourism}"
+    );
+    let logo = std::process::Command::new("grep")
+        .args(["-rl", "vapen.gif", "migration"])
+        .current_dir(&dir)
+        .output()
+        .expect("grep");
+    assert!(
+        logo.stdout.is_empty(),
+        "the logo: {}",
+        String::from_utf8_lossy(&logo.stdout)
+    );
     let problems = std::fs::read_to_string(dir.join("problems.csv")).expect("problems.csv");
     assert!(
         problems.contains("Gamla-sidor/Stadsvandring/"),

@@ -27,6 +27,9 @@ pub struct Block {
     pub first_line_bold: bool,
     /// The block is (inside) a list item.
     pub list_item: bool,
+    /// Images in the block, or in image-only blocks just before it: `alt`
+    /// as the text, `src` as the href.
+    pub images: Vec<RawLink>,
     /// The table cell the block is in: (row number over the page, column,
     /// whether a header cell `<th>`).
     pub cell: Option<(u32, u16, bool)>,
@@ -314,6 +317,7 @@ pub fn flatten(doc: &Html) -> Flattened {
                             }
                             "br" => b.line_break(&mut out.blocks),
                             "a" => b.open_link(e.attr("href")),
+                            "img" => b.image(e.attr("src"), e.attr("alt")),
                             "b" | "strong" => b.strong += 1,
                             _ => {}
                         }
@@ -613,6 +617,8 @@ struct Builder {
     /// Whether the first line was all bold, known at its `<br>`.
     first_line_bold: Option<bool>,
     list_depth: u32,
+    /// Images met since the last block with text.
+    images: Vec<RawLink>,
     /// Rows seen so far; per open table, the current row and column.
     rows: u32,
     cells: Vec<(u32, u16, bool)>,
@@ -641,6 +647,21 @@ impl Builder {
         }
         self.buf.push('\n');
         self.pending_space = false;
+    }
+
+    fn image(&mut self, src: Option<&str>, alt: Option<&str>) {
+        let src = src.unwrap_or("").trim();
+        if src.is_empty()
+            || src
+                .get(..5)
+                .is_some_and(|s| s.eq_ignore_ascii_case("data:"))
+        {
+            return;
+        }
+        self.images.push(RawLink {
+            text: fold(alt.unwrap_or("")),
+            href: src.to_owned(),
+        });
     }
 
     fn open_link(&mut self, href: Option<&str>) {
@@ -695,6 +716,7 @@ impl Builder {
             scripts: std::mem::take(&mut self.scripts),
             first_line_bold,
             list_item: self.list_depth > 0,
+            images: std::mem::take(&mut self.images),
             cell: self.cells.last().copied(),
         });
         self.buf.clear();

@@ -34,7 +34,14 @@ pub struct Extracted {
     pub list_items: Vec<(usize, usize)>,
     /// Which section paragraphs were table cells, and where.
     pub cells: Cells,
+    /// The images of the main text, by the paragraph they stand before:
+    /// `None` for the intro, else `(section, paragraph)`.
+    pub images: Images<Link>,
 }
+
+/// Images by the paragraph they stand before: `None` for the intro, else
+/// `(section, paragraph)`.
+pub type Images<L> = Vec<(Option<(usize, usize)>, Vec<L>)>;
 
 /// A table cell: its row over the page, its column (from 1), whether a header cell.
 pub type Cell = (u32, u16, bool);
@@ -91,7 +98,13 @@ pub fn extract(
         .chain(people::later_boxes(&lines, contact_box_end))
         .collect();
     let content = content(&lines, content_start, &boxes);
-    let (intro, sections, list_items, cells) = sections(&content, &mut links);
+    let Body {
+        intro,
+        sections,
+        items: list_items,
+        cells,
+        images: raw_images,
+    } = sections(&content, &mut links);
     out.content.intro = intro;
     out.content.sections = sections;
     out.content.networks = networks::networks(
@@ -134,8 +147,17 @@ pub fn extract(
     out.content.breadcrumb = breadcrumb(&flat, &lines, &mut links);
     out.content.attachments = attachments(&flat.blocks, &mut links);
     out.content.lang = lang(&flat, &out);
-    out.urls_unwrapped = links.unwrapped;
     out.cells = cells;
+    // Image addresses are read like links, but do not count as Wayback
+    // links unwrapped: they are not part of the page JSON.
+    let unwrapped = links.unwrapped;
+    out.images = raw_images
+        .into_iter()
+        .map(|(at, raw)| (at, links.fix_all(&raw)))
+        .filter(|(_, images)| !images.is_empty())
+        .collect();
+    links.unwrapped = unwrapped;
+    out.urls_unwrapped = links.unwrapped;
     out.list_items = list_items
         .iter()
         .filter_map(|item| {
@@ -344,13 +366,24 @@ struct ListItem {
     links: Vec<Link>,
 }
 
+/// The main text: the intro, the sections, and the list items, table cells
+/// and images among them.
+struct Body {
+    intro: Option<String>,
+    sections: Vec<Section>,
+    items: Vec<ListItem>,
+    cells: Cells,
+    /// Images by the paragraph they stand before (`None`: the intro), addresses as written.
+    images: Images<RawLink>,
+}
+
 /// Intro paragraphs (before the first heading) and one section per heading,
-/// and the list items and table cells among them.
-fn sections(
-    content: &[&Block],
-    links: &mut LinkFixer,
-) -> (Option<String>, Vec<Section>, Vec<ListItem>, Cells) {
+/// and the list items, table cells and images among them.
+fn sections(content: &[&Block], links: &mut LinkFixer) -> Body {
     let mut cells = Cells::new();
+    let mut images = Vec::new();
+    // A heading's images stand before the paragraph after it.
+    let mut pending: Vec<RawLink> = Vec::new();
     let mut intro: Option<String> = None;
     let mut sections: Vec<Section> = Vec::new();
     let mut items: Vec<ListItem> = Vec::new();
@@ -370,6 +403,7 @@ fn sections(
             (Some(level), _) => (Some((level, text)), None),
             (None, None) => (None, Some(text)),
         };
+        pending.extend(block.images.iter().cloned());
         if let Some((level, heading)) = heading {
             let level = if level == 0 {
                 last_real_level.or(first_real_level).unwrap_or(2)
@@ -401,6 +435,9 @@ fn sections(
         // it and before the first heading is the page's untitled body.
         if sections.is_empty() && intro.is_none() && !block.list_item {
             intro = Some(text);
+            if !pending.is_empty() {
+                images.push((None, std::mem::take(&mut pending)));
+            }
             continue;
         }
         if sections.is_empty() {
@@ -421,11 +458,20 @@ fn sections(
             if let Some(cell) = block.cell {
                 cells.push(((at, s.paragraphs.len()), cell));
             }
+            if !pending.is_empty() {
+                images.push((Some((at, s.paragraphs.len())), std::mem::take(&mut pending)));
+            }
             s.paragraphs.push(text);
             s.links.extend(block_links);
         }
     }
-    (intro, sections, items, cells)
+    Body {
+        intro,
+        sections,
+        items,
+        cells,
+        images,
+    }
 }
 
 /// A block whose first line alone is bold and short, as a subheading, and
