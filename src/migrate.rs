@@ -127,7 +127,7 @@ pub fn export_pages(
     let prefix = opts.prefix.as_deref().unwrap_or("");
     let urls: Vec<&[CaptureRecord]> = records
         .chunk_by(|a, b| a.url == b.url)
-        .filter(|c| c[0].url.starts_with(prefix))
+        .filter(|c| c[0].url.starts_with(prefix) && !c[0].attachment)
         .collect();
     let jsonl = out
         .extension()
@@ -177,6 +177,7 @@ pub fn export_pages(
             archive,
             wayback,
             captured: record.timestamp,
+            out_dir: (!jsonl).then_some(out),
         };
         let layout = layout(archive, record, &page);
         let body = markdown(&page, &layout, &mut links);
@@ -250,6 +251,8 @@ struct Links<'a> {
     wayback: &'a str,
     /// The capture's date, for the Wayback Machine's copies.
     captured: Timestamp,
+    /// Where archived documents are copied (a directory export).
+    out_dir: Option<&'a Path>,
 }
 
 impl Links<'_> {
@@ -265,11 +268,25 @@ impl Links<'_> {
             .collect()
     }
 
-    /// Whether the archive holds a capture of `href`.
-    fn archived(&self, href: &str) -> bool {
+    /// The archive's newest capture of `href`, if it holds one.
+    fn archived(&self, href: &str) -> Option<CaptureRecord> {
         [href.to_owned(), crate::wayback::normalize_url(href)]
             .iter()
-            .any(|u| self.archive.list(Some(u)).is_ok_and(|l| !l.is_empty()))
+            .find_map(|u| self.archive.list(Some(u)).ok()?.pop())
+    }
+
+    /// A document's archived copy written beside the pages (a directory
+    /// export), under the path its URL gives; its path from the output.
+    fn copy(&self, href: &str, record: &CaptureRecord) -> Option<String> {
+        let out = self.out_dir?;
+        let path = document_path(href);
+        let target = out.join(&path);
+        if !target.is_file() {
+            let bytes = self.archive.raw(record).ok()?;
+            std::fs::create_dir_all(target.parent()?).ok()?;
+            write_atomic(&target, &bytes).ok()?;
+        }
+        Some(path.to_string_lossy().into_owned())
     }
 
     fn rewrite(&mut self, href: &str) -> String {
@@ -523,10 +540,12 @@ fn attachment_copies(page: &Page, record: &CaptureRecord, links: &mut Links<'_>)
         .iter()
         .map(|l| {
             let archived = links.archived(&l.href);
+            let copy = archived.as_ref().and_then(|r| links.copy(&l.href, r));
             json!({
                 "text": l.text,
                 "href": links.rewrite(&l.href),
-                "archived": archived,
+                "archived": archived.is_some(),
+                "copy": copy,
                 "wayback": format!("{}/web/{}/{}", links.wayback, record.timestamp, l.href),
             })
         })
@@ -629,6 +648,41 @@ impl Names {
         }
         PathBuf::from(file)
     }
+}
+
+/// Where a document's copy goes: its URL's host and path, percent-decoded,
+/// its name kept; a query string adds `-` and 8 hex digits of the URL's
+/// SHA-256 before the extension.
+fn document_path(url: &str) -> PathBuf {
+    let parsed = url::Url::parse(url).ok();
+    let host = parsed
+        .as_ref()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "local".to_owned());
+    let path = parsed
+        .as_ref()
+        .map(|u| u.path().to_owned())
+        .unwrap_or_default();
+    let mut parts: Vec<String> = vec![safe(&host)];
+    parts.extend(
+        path.split('/')
+            .filter(|s| !s.is_empty())
+            .map(|s| safe(&decode(s))),
+    );
+    if parts.len() == 1 {
+        parts.push("index".into());
+    }
+    if parsed.as_ref().is_some_and(|u| u.query().is_some())
+        && let Some(last) = parts.last_mut()
+    {
+        use sha2::Digest;
+        let hash = &data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(url.as_bytes()))[..8];
+        *last = match last.rsplit_once('.') {
+            Some((stem, ext)) => format!("{stem}-{hash}.{ext}"),
+            None => format!("{last}-{hash}"),
+        };
+    }
+    parts.iter().collect()
 }
 
 fn decode(segment: &str) -> String {

@@ -94,6 +94,8 @@ pub struct PageOutcome {
     pub revisits_stored: usize,
     /// New captures left for a later run when `--max-captures` was reached.
     pub captures_remaining: usize,
+    /// Documents the new captures link to, stored (`download_attachments`).
+    pub attachments_stored: usize,
     pub changes: Vec<ChangeSummary>,
     /// Captures listed but not kept, and why: the archive cannot serve
     /// them (excluded, not a capture, too large). A fact, not a failure.
@@ -167,6 +169,7 @@ async fn sync_listed(
         captures_stored: 0,
         revisits_stored: 0,
         captures_remaining: 0,
+        attachments_stored: 0,
         changes: Vec::new(),
         warnings: Vec::new(),
         error: None,
@@ -364,6 +367,9 @@ async fn run(
             *left = left.saturating_sub(1);
         }
         info!(url = %page.url, timestamp = %result.record.timestamp, "stored");
+        if fetcher.settings().download_attachments {
+            store_attachments(fetcher, archive, lock, &parsed, timestamp, outcome).await;
+        }
         if !parsed.is_compared() {
             let text = format!(
                 "capture {timestamp}: the site answered HTTP {} when it was captured; stored, not compared with the captures around it",
@@ -375,6 +381,64 @@ async fn run(
         note_change(&mut previous, parsed, outcome, diffs);
     }
     Ok(())
+}
+
+/// The documents `page` links to (PDF, Word, …) that the archive does not
+/// hold yet, fetched from the Wayback Machine near the page's date and
+/// stored as received, unparsed. One that cannot be had is a warning.
+async fn store_attachments(
+    fetcher: &Fetcher,
+    archive: &Archive,
+    lock: &Lock,
+    page: &Page,
+    timestamp: Timestamp,
+    outcome: &mut PageOutcome,
+) {
+    for link in &page.attachments {
+        let url = link.href.as_str();
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            continue;
+        }
+        match archive.list(Some(url)) {
+            Ok(stored) if stored.is_empty() => {}
+            _ => continue,
+        }
+        let mut warn_of = |why: String| {
+            let text = format!("attachment {url}: {why}");
+            warn!(page = %page.url.as_deref().unwrap_or(""), "{text}");
+            outcome.warnings.push(text);
+        };
+        let capture = match fetcher.capture(url, timestamp).await {
+            Ok(c) => c,
+            Err(e) => {
+                warn_of(format!("not stored: {}", chain(&e)));
+                continue;
+            }
+        };
+        if !(200..300).contains(&capture.status) {
+            warn_of(format!(
+                "the archive's copy answered HTTP {}; not stored",
+                capture.status
+            ));
+            continue;
+        }
+        let meta = StoreMeta {
+            url: url.to_owned(),
+            timestamp: capture.timestamp.unwrap_or(timestamp),
+            kind: SourceKind::Wayback,
+            original_url: Some(capture.original_url.clone()),
+        };
+        let received = Received::Http {
+            status_line: capture.status_line,
+            headers: capture.headers,
+            body: capture.body,
+        };
+        match Capture::attachment(received, meta).and_then(|c| archive.store_batch(lock, vec![c])) {
+            Ok(stored) if stored.iter().any(|s| s.new) => outcome.attachments_stored += 1,
+            Ok(_) => {}
+            Err(e) => warn_of(format!("cannot be stored: {}", chain(&e))),
+        }
+    }
 }
 
 fn capture_status(page: &Page) -> String {

@@ -61,6 +61,10 @@ impl Archive {
                 done.revisits += 1;
                 continue;
             }
+            // A document a page links to has no page JSON to describe.
+            if record.attachment {
+                continue;
+            }
             let id = self
                 .record(record)?
                 .headers

@@ -30,6 +30,8 @@ struct Fields {
     stored_at: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     reconstructed: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    attachment: bool,
 }
 
 /// The index line of a record, newline included.
@@ -59,6 +61,7 @@ pub(super) fn line(r: &CaptureRecord) -> String {
         content_type: r.content_type.clone(),
         stored_at: r.stored_at.clone(),
         reconstructed: r.reconstructed,
+        attachment: r.attachment,
     };
     // Serialising plain strings and numbers cannot fail.
     let json = serde_json::to_string(&fields).unwrap_or_default();
@@ -98,5 +101,6 @@ pub(super) fn parse(line: &str) -> Result<CaptureRecord, String> {
             filename: f.filename,
         },
         reconstructed: f.reconstructed,
+        attachment: f.attachment,
     })
 }

@@ -84,6 +84,10 @@ pub enum ArchiveError {
     #[error("the URL {0:?} holds control characters (a line break?): it cannot name a capture")]
     BadUrl(String),
     #[error(
+        "{0} is a document a page links to, stored without a page JSON (`show --raw` gives it)"
+    )]
+    NotAPage(String),
+    #[error(
         "{}: written by an earlier sidarkiv (raw bytes in objects/, an index per URL); run `sidarkiv upgrade --archive {}` to convert it, losing nothing",
         path.display(), path.display()
     )]
@@ -140,6 +144,10 @@ pub struct CaptureRecord {
     /// Rebuilt by `upgrade` from a body an earlier layout kept without its headers.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reconstructed: bool,
+    /// A document a page links to (PDF, Word, …), stored as received
+    /// without a page JSON (`download_attachments`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attachment: bool,
 }
 
 /// What is known about a capture besides what was received.
@@ -314,6 +322,8 @@ pub struct Capture {
     reconstructed: bool,
     /// Known only by its digest ([`Capture::seen_again`]): a revisit or nothing.
     revisit_only: bool,
+    /// A document stored without a page JSON ([`Capture::attachment`]).
+    attachment: bool,
 }
 
 impl Capture {
@@ -362,6 +372,7 @@ impl Capture {
             written: None,
             reconstructed: false,
             revisit_only: false,
+            attachment: false,
         })
     }
 
@@ -416,7 +427,27 @@ impl Capture {
             written: None,
             reconstructed: false,
             revisit_only: true,
+            attachment: false,
         }
+    }
+
+    /// A document a page links to, stored as received without a page
+    /// JSON: it is not parsed.
+    pub fn attachment(received: Received, meta: StoreMeta) -> Result<Capture, ArchiveError> {
+        clean_url(&meta.url)?;
+        let (sha256, sha1) = digests(received.payload());
+        Ok(Capture {
+            received,
+            sha256,
+            sha1,
+            page_json: Vec::new(),
+            meta,
+            member: None,
+            written: None,
+            reconstructed: false,
+            revisit_only: false,
+            attachment: true,
+        })
     }
 
     /// A revisit record of another tool's WARC, kept byte for byte, whose
@@ -581,6 +612,7 @@ impl Capture {
             record,
             location,
             reconstructed: self.reconstructed,
+            attachment: self.attachment,
         }
     }
 }
@@ -938,7 +970,7 @@ impl Archive {
                     continue;
                 }
             };
-            let page = (kind != RecordType::Revisit).then(|| {
+            let page = (kind != RecordType::Revisit && !item.attachment).then(|| {
                 let path = self.page_path(&item.meta.url, &item.meta.timestamp, &item.sha256);
                 match item.written.take() {
                     Some(file) => (path, PageBody::Unnamed(file)),
@@ -1214,6 +1246,12 @@ impl Archive {
     /// The stored page JSON of a capture (of a revisit: its original's, with
     /// the revisit's date).
     pub fn page(&self, record: &CaptureRecord) -> Result<Page, ArchiveError> {
+        if record.attachment {
+            return Err(ArchiveError::NotAPage(format!(
+                "{}@{}",
+                record.url, record.timestamp
+            )));
+        }
         let original = self.original(record)?;
         let path = self.page_path(&original.url, &original.timestamp, &original.sha256);
         let bytes = fs::read(&path).map_err(io(&path))?;

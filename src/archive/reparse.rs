@@ -46,7 +46,7 @@ impl Archive {
         for record in self
             .list(None)?
             .iter()
-            .filter(|r| r.record != RecordType::Revisit)
+            .filter(|r| r.record != RecordType::Revisit && !r.attachment)
         {
             let result = self.raw(record).map_err(|e| e.to_string()).and_then(|raw| {
                 // A redirect's target is in its record's head, which the

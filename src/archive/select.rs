@@ -55,6 +55,7 @@ mod tests {
                 length: 0,
             },
             reconstructed: false,
+            attachment: false,
         }
     }
 

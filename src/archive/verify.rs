@@ -125,6 +125,7 @@ impl Archive {
             }
             if let Some(last) = group.last()
                 && last.record != RecordType::Revisit
+                && !last.attachment
             {
                 report.problems.extend(self.check_page(last));
             }

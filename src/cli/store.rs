@@ -314,7 +314,7 @@ pub fn pages(args: PagesArgs) -> Result<ExitCode, Failure> {
     let prefix = args.prefix.as_deref().unwrap_or("");
     for captures in records
         .chunk_by(|a, b| a.url == b.url)
-        .filter(|c| c[0].url.starts_with(prefix))
+        .filter(|c| c[0].url.starts_with(prefix) && !c[0].attachment)
     {
         let Some(chosen) = sidarkiv::archive::select::as_of(captures, args.at) else {
             continue;

@@ -165,6 +165,7 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
         "captures_stored": outcomes.iter().map(|o| o.captures_stored).sum::<usize>(),
         "revisits_stored": outcomes.iter().map(|o| o.revisits_stored).sum::<usize>(),
         "captures_remaining": outcomes.iter().map(|o| o.captures_remaining).sum::<usize>(),
+        "attachments_stored": outcomes.iter().map(|o| o.attachments_stored).sum::<usize>(),
         "pages_not_reached": not_reached,
         "sites_not_reached": settings.sites.len() - sites.len(),
         "sites": sites,
@@ -253,7 +254,7 @@ pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
     // Each page JSON is read once: the later capture of one pair is the
     // earlier of the next.
     let mut previous: Option<(&sidarkiv::archive::CaptureRecord, sidarkiv::model::Page)> = None;
-    for b in &records {
+    for b in records.iter().filter(|r| !r.attachment) {
         let pb = archive.page(b)?;
         // An archived 429 or 503 says nothing of the page: skipped over.
         if !pb.is_compared() {
