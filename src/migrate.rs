@@ -146,70 +146,87 @@ pub fn export_pages(
         let path = path.to_path_buf();
         move |source| MigrateError::Write { path, source }
     };
-    let mut lines: Vec<u8> = Vec::new();
+    // Each URL's capture as of the date, and (for Markdown) its file, named
+    // in URL order so that clashes resolve the same way every time.
     let mut names = Names::default();
+    let chosen: Vec<(&CaptureRecord, Option<PathBuf>)> = urls
+        .iter()
+        .filter_map(|captures| select::as_of(captures, opts.at))
+        .map(|c| {
+            let path = (!jsonl).then(|| out.join(names.path_for(&c.record.url)));
+            (c.record, path)
+        })
+        .collect();
     if !jsonl {
         std::fs::create_dir_all(out).map_err(write_err(out))?;
     }
-    for (n, captures) in urls.iter().enumerate() {
-        progress(n, urls.len());
-        let Some(chosen) = select::as_of(captures, opts.at) else {
-            continue;
-        };
-        let record = chosen.record;
-        let page = match archive.page(record) {
-            Ok(p) => p,
-            Err(e) => {
-                done.problems
-                    .push((record.url.clone(), crate::error::chain(&e)));
-                continue;
+    // JSON Lines stream to a temporary file, named at the end.
+    let mut lines = if jsonl {
+        let tmp = crate::archive::temp_file_in(&beside).map_err(write_err(out))?;
+        Some(std::io::BufWriter::new(tmp))
+    } else {
+        None
+    };
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let job = Job {
+        archive,
+        opts,
+        out: (!jsonl).then_some(out),
+    };
+    // Pages are read and written on every core, a chunk at a time, and
+    // handed on in order.
+    for (c, chunk) in chosen.chunks(workers * 16).enumerate() {
+        progress(c * workers * 16, chosen.len());
+        let mut results: Vec<Option<Result<Outcome, MigrateError>>> =
+            (0..chunk.len()).map(|_| None).collect();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| {
+                    let job = &job;
+                    s.spawn(move || {
+                        chunk
+                            .iter()
+                            .enumerate()
+                            .skip(w)
+                            .step_by(workers)
+                            .map(|(i, (record, path))| (i, job.page(record, path.as_deref())))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for h in handles {
+                if let Ok(done) = h.join() {
+                    for (i, r) in done {
+                        results[i] = Some(r);
+                    }
+                }
             }
-        };
-        if let Some(reason) = not_exported(&page) {
-            done.problems.push((record.url.clone(), reason));
-            continue;
+        });
+        for ((record, _), result) in chunk.iter().zip(results) {
+            match result {
+                Some(Ok(Outcome::Exported { unmapped, line })) => {
+                    done.pages += 1;
+                    done.unmapped.extend(unmapped);
+                    if let (Some(w), Some(line)) = (lines.as_mut(), line) {
+                        w.write_all(&line).map_err(write_err(out))?;
+                    }
+                }
+                Some(Ok(Outcome::Problem(reason))) => {
+                    done.problems.push((record.url.clone(), reason))
+                }
+                Some(Err(e)) => return Err(e),
+                None => done
+                    .problems
+                    .push((record.url.clone(), "its worker stopped (a bug)".into())),
+            }
         }
-        let wayback = opts.wayback.as_str().trim_end_matches('/');
-        let mut links = Links {
-            map: &opts.map,
-            page: &record.url,
-            unmapped: &mut done.unmapped,
-            archive,
-            wayback,
-            captured: record.timestamp,
-            out_dir: (!jsonl).then_some(out),
-        };
-        let layout = layout(archive, record, &page);
-        let body = markdown(&page, &layout, &mut links);
-        let capture =
-            json!({"timestamp": record.timestamp, "sha256": record.sha256, "url": record.url});
-        let documents = attachment_copies(&page, record, &mut links);
-        if jsonl {
-            let mut value = serde_json::to_value(&page).unwrap_or(Value::Null);
-            if let Value::Object(o) = &mut value {
-                o.insert("capture".into(), capture);
-                o.insert("markdown".into(), Value::String(body));
-                o.insert("attachment_copies".into(), Value::Array(documents));
-            }
-            serde_json::to_writer(&mut lines, &value).map_err(|e| write_err(out)(e.into()))?;
-            lines.push(b'\n');
-        } else {
-            let path = out.join(names.path_for(&record.url));
-            let text = format!(
-                "{}{body}",
-                front_matter(&page, record, documents, &mut links)
-            );
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(write_err(dir))?;
-            }
-            write_atomic(&path, text.as_bytes()).map_err(write_err(&path))?;
-        }
-        done.pages += 1;
     }
-    progress(urls.len(), urls.len());
-    if jsonl {
-        write_atomic(out, &lines).map_err(write_err(out))?;
+    progress(chosen.len(), chosen.len());
+    if let Some(w) = lines {
+        let tmp = w.into_inner().map_err(|e| write_err(out)(e.into_error()))?;
+        tmp.persist(out).map_err(|e| write_err(out)(e.error))?;
     }
+    durable(&beside).map_err(write_err(&beside))?;
     write_csv(&done.problems_file, ["url", "reason"], &done.problems)
         .map_err(write_err(&done.problems_file))?;
     done.unmapped.sort();
@@ -707,6 +724,9 @@ fn safe(segment: &str) -> String {
     if s.is_empty() { "_".to_owned() } else { s }
 }
 
+/// Writes a file whole or not at all (a temporary file renamed). Made
+/// durable once, for the whole export, by [`durable`]: a sync per file cost
+/// more than reading and writing the pages.
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
@@ -714,9 +734,97 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or(Path::new("."));
     let mut tmp = crate::archive::temp_file_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Every file written on the file system of `dir` made durable: one
+/// `syncfs` on Linux; elsewhere, a sync of `dir`.
+fn durable(dir: &Path) -> std::io::Result<()> {
+    let d = std::fs::File::open(dir)?;
+    #[cfg(target_os = "linux")]
+    {
+        rustix::fs::syncfs(&d).map_err(std::io::Error::from)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        d.sync_all()
+    }
+}
+
+/// What exporting one page needs.
+struct Job<'a> {
+    archive: &'a Archive,
+    opts: &'a ExportOptions,
+    /// The output directory (Markdown files); `None` for JSON Lines.
+    out: Option<&'a Path>,
+}
+
+/// What became of one page.
+enum Outcome {
+    Exported {
+        unmapped: Vec<(String, String)>,
+        /// Its JSON line (a JSON Lines export).
+        line: Option<Vec<u8>>,
+    },
+    /// Why it was not exported.
+    Problem(String),
+}
+
+impl Job<'_> {
+    /// One page: its Markdown file written, or its JSON line made.
+    fn page(&self, record: &CaptureRecord, path: Option<&Path>) -> Result<Outcome, MigrateError> {
+        let write_err = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| MigrateError::Write { path, source }
+        };
+        let page = match self.archive.page(record) {
+            Ok(p) => p,
+            Err(e) => return Ok(Outcome::Problem(crate::error::chain(&e))),
+        };
+        if let Some(reason) = not_exported(&page) {
+            return Ok(Outcome::Problem(reason));
+        }
+        let mut unmapped = Vec::new();
+        let mut links = Links {
+            map: &self.opts.map,
+            page: &record.url,
+            unmapped: &mut unmapped,
+            archive: self.archive,
+            wayback: self.opts.wayback.trim_end_matches('/'),
+            captured: record.timestamp,
+            out_dir: self.out,
+        };
+        let layout = layout(self.archive, record, &page);
+        let body = markdown(&page, &layout, &mut links);
+        let documents = attachment_copies(&page, record, &mut links);
+        let line = match path {
+            Some(path) => {
+                let text = format!(
+                    "{}{body}",
+                    front_matter(&page, record, documents, &mut links)
+                );
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(write_err(dir))?;
+                }
+                write_atomic(path, text.as_bytes()).map_err(write_err(path))?;
+                None
+            }
+            None => {
+                let mut value = serde_json::to_value(&page).unwrap_or(Value::Null);
+                if let Value::Object(o) = &mut value {
+                    let capture = json!({"timestamp": record.timestamp, "sha256": record.sha256, "url": record.url});
+                    o.insert("capture".into(), capture);
+                    o.insert("markdown".into(), Value::String(body));
+                    o.insert("attachment_copies".into(), Value::Array(documents));
+                }
+                let mut line = serde_json::to_vec(&value).unwrap_or_default();
+                line.push(b'\n');
+                Some(line)
+            }
+        };
+        Ok(Outcome::Exported { unmapped, line })
+    }
 }
 
 fn write_csv(path: &Path, header: [&str; 2], rows: &[(String, String)]) -> std::io::Result<()> {
