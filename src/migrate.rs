@@ -157,9 +157,7 @@ pub fn export_pages(
             (c.record, path)
         })
         .collect();
-    if !jsonl {
-        std::fs::create_dir_all(out).map_err(write_err(out))?;
-    }
+    std::fs::create_dir_all(if jsonl { &beside } else { out }).map_err(write_err(out))?;
     // JSON Lines stream to a temporary file, named at the end.
     let mut lines = if jsonl {
         let tmp = crate::archive::temp_file_in(&beside).map_err(write_err(out))?;
