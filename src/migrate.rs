@@ -619,56 +619,44 @@ const WEB_EXTENSIONS: &[&str] = &[
 
 impl Names {
     fn path_for(&mut self, url: &str) -> PathBuf {
-        let parsed = url::Url::parse(url).ok();
-        let host = parsed
-            .as_ref()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| "local".to_owned());
-        let path = parsed
-            .as_ref()
-            .map(|u| u.path().to_owned())
-            .unwrap_or_default();
-        let mut parts: Vec<String> = vec![safe(&host)];
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        let directory = path.is_empty() || path.ends_with('/');
-        let (dirs, last) = if directory {
-            (&segments[..], "index".to_owned())
-        } else {
-            match segments.split_last() {
-                Some((last, dirs)) => {
-                    let name = decode(last);
-                    let lower = name.to_ascii_lowercase();
-                    let stem = WEB_EXTENSIONS
-                        .iter()
-                        .find(|e| lower.ends_with(*e))
-                        .map_or(name.as_str(), |e| &name[..name.len() - e.len()]);
-                    (dirs, stem.to_owned())
-                }
-                None => (&segments[..], "index".to_owned()),
-            }
+        let UrlPath {
+            mut parts,
+            directory,
+            query,
+        } = url_path(url);
+        let last = match parts.len() {
+            n if n > 1 && !directory => parts.pop().unwrap_or_default(),
+            _ => "index".to_owned(),
         };
-        parts.extend(dirs.iter().map(|s| safe(&decode(s))));
-        let hash = || {
-            use sha2::Digest;
-            data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(url.as_bytes()))[..8].to_owned()
-        };
-        let mut name = safe(&last);
-        if parsed.as_ref().is_some_and(|u| u.query().is_some()) {
-            name = format!("{name}-{}", hash());
+        let lower = last.to_ascii_lowercase();
+        let stem = WEB_EXTENSIONS
+            .iter()
+            .find(|e| lower.ends_with(*e))
+            .map_or(last.as_str(), |e| &last[..last.len() - e.len()]);
+        let mut name = stem.to_owned();
+        if query {
+            name = format!("{name}-{}", short_hash(url));
         }
-        let mut file = format!("{}/{name}.md", parts.join("/"));
+        let dir = parts.join("/");
+        let mut file = format!("{dir}/{name}.md");
         if !self.taken.insert(file.to_lowercase()) {
-            file = format!("{}/{name}-{}.md", parts.join("/"), hash());
+            file = format!("{dir}/{name}-{}.md", short_hash(url));
             self.taken.insert(file.to_lowercase());
         }
         PathBuf::from(file)
     }
 }
 
-/// Where a document's copy goes: its URL's host and path, percent-decoded,
-/// its name kept; a query string adds `-` and 8 hex digits of the URL's
-/// SHA-256 before the extension.
-fn document_path(url: &str) -> PathBuf {
+/// A URL as a path: its host, then its path's segments, each
+/// percent-decoded and made safe as one path segment.
+struct UrlPath {
+    parts: Vec<String>,
+    /// The path ends with `/` (or is empty).
+    directory: bool,
+    query: bool,
+}
+
+fn url_path(url: &str) -> UrlPath {
     let parsed = url::Url::parse(url).ok();
     let host = parsed
         .as_ref()
@@ -678,20 +666,37 @@ fn document_path(url: &str) -> PathBuf {
         .as_ref()
         .map(|u| u.path().to_owned())
         .unwrap_or_default();
-    let mut parts: Vec<String> = vec![safe(&host)];
+    let mut parts = vec![safe(&host)];
     parts.extend(
         path.split('/')
             .filter(|s| !s.is_empty())
             .map(|s| safe(&decode(s))),
     );
+    UrlPath {
+        parts,
+        directory: path.is_empty() || path.ends_with('/'),
+        query: parsed.as_ref().is_some_and(|u| u.query().is_some()),
+    }
+}
+
+/// 8 hex digits of the URL's SHA-256, to tell apart names that clash.
+fn short_hash(url: &str) -> String {
+    use sha2::Digest;
+    data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(url.as_bytes()))[..8].to_owned()
+}
+
+/// Where a document's copy goes: its URL's host and path, percent-decoded,
+/// its name kept; a query string adds `-` and 8 hex digits of the URL's
+/// SHA-256 before the extension.
+fn document_path(url: &str) -> PathBuf {
+    let UrlPath {
+        mut parts, query, ..
+    } = url_path(url);
     if parts.len() == 1 {
         parts.push("index".into());
     }
-    if parsed.as_ref().is_some_and(|u| u.query().is_some())
-        && let Some(last) = parts.last_mut()
-    {
-        use sha2::Digest;
-        let hash = &data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(url.as_bytes()))[..8];
+    if query && let Some(last) = parts.last_mut() {
+        let hash = short_hash(url);
         *last = match last.rsplit_once('.') {
             Some((stem, ext)) => format!("{stem}-{hash}.{ext}"),
             None => format!("{last}-{hash}"),

@@ -148,15 +148,25 @@ pub async fn sync_page(
     diffs: &mut Vec<FoundDiff>,
     budget: &mut Budget,
 ) -> PageOutcome {
-    sync_listed(fetcher, archive, lock, page, None, diffs, budget).await
+    let ctx = Ctx {
+        fetcher,
+        archive,
+        lock,
+    };
+    sync_listed(&ctx, page, None, diffs, budget).await
+}
+
+/// What every step of a run uses.
+struct Ctx<'a> {
+    fetcher: &'a Fetcher,
+    archive: &'a Archive,
+    lock: &'a Lock,
 }
 
 /// As [`sync_page`], with the page's captures already listed (a site's
 /// listing), or `None` to ask CDX for them.
 async fn sync_listed(
-    fetcher: &Fetcher,
-    archive: &Archive,
-    lock: &Lock,
+    ctx: &Ctx<'_>,
     page: &TrackedPage,
     listed: Option<Vec<wayback::CdxRow>>,
     diffs: &mut Vec<FoundDiff>,
@@ -174,17 +184,7 @@ async fn sync_listed(
         warnings: Vec::new(),
         error: None,
     };
-    let result = run(
-        fetcher,
-        archive,
-        lock,
-        page,
-        listed,
-        diffs,
-        budget,
-        &mut outcome,
-    )
-    .await;
+    let result = run(ctx, page, listed, diffs, budget, &mut outcome).await;
     if let Err(e) = result {
         warn!(url = %page.url, "{}", chain(&e));
         outcome.error = Some(e);
@@ -199,17 +199,19 @@ fn unservable(e: &FetchError) -> bool {
     !matches!(e, FetchError::GaveUp { .. } | FetchError::Client { .. })
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn run(
-    fetcher: &Fetcher,
-    archive: &Archive,
-    lock: &Lock,
+    ctx: &Ctx<'_>,
     page: &TrackedPage,
     listed: Option<Vec<wayback::CdxRow>>,
     diffs: &mut Vec<FoundDiff>,
     budget: &mut Budget,
     outcome: &mut PageOutcome,
 ) -> Result<(), SyncError> {
+    let Ctx {
+        fetcher,
+        archive,
+        lock,
+    } = *ctx;
     let stored = archive.list(Some(&page.url)).map_err(SyncError::Archive)?;
     let cursor = stored.iter().map(|c| c.timestamp).max();
     // The payloads stored for this URL, by their CDX digest: a row with one
@@ -368,7 +370,7 @@ async fn run(
         }
         info!(url = %page.url, timestamp = %result.record.timestamp, "stored");
         if fetcher.settings().download_attachments {
-            store_attachments(fetcher, archive, lock, &parsed, timestamp, outcome).await;
+            store_attachments(ctx, &parsed, timestamp, outcome).await;
         }
         if !parsed.is_compared() {
             let text = format!(
@@ -387,13 +389,16 @@ async fn run(
 /// hold yet, fetched from the Wayback Machine near the page's date and
 /// stored as received, unparsed. One that cannot be had is a warning.
 async fn store_attachments(
-    fetcher: &Fetcher,
-    archive: &Archive,
-    lock: &Lock,
+    ctx: &Ctx<'_>,
     page: &Page,
     timestamp: Timestamp,
     outcome: &mut PageOutcome,
 ) {
+    let Ctx {
+        fetcher,
+        archive,
+        lock,
+    } = *ctx;
     for link in &page.attachments {
         let url = link.href.as_str();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -606,16 +611,12 @@ pub async fn sync_site(
             from: site.from,
             to: site.to,
         };
-        let result = sync_listed(
+        let ctx = Ctx {
             fetcher,
             archive,
             lock,
-            &tracked,
-            Some(page.rows),
-            diffs,
-            budget,
-        )
-        .await;
+        };
+        let result = sync_listed(&ctx, &tracked, Some(page.rows), diffs, budget).await;
         outcome.pages.push(result);
     }
     outcome

@@ -5,6 +5,7 @@
 //! its URL, and captures that repeat a payload.
 
 use crate::server::{Hit, Reply, Server, keeps_rate};
+use crate::sync::{stored, summary};
 use crate::util::{assert_exit, json_lines, run, s, sidarkiv, temp_dir};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
@@ -219,35 +220,7 @@ const RATES: [(&str, &str); 3] = [
 ];
 
 fn sync(dir: &Path, args: &[&str]) -> Output {
-    sidarkiv()
-        .current_dir(dir)
-        .arg("sync")
-        .args(args)
-        .envs(RATES)
-        .stdin(Stdio::null())
-        .output()
-        .expect("sync")
-}
-
-fn summary(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        panic!(
-            "no summary; stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn stored(dir: &Path) -> BTreeSet<(String, String, String)> {
-    let out = run(&["list", "--archive", s(&dir.join("archive"))], None);
-    assert_exit(&out, 0);
-    json_lines(&out.stdout)
-        .iter()
-        .map(|c| {
-            let f = |k: &str| c[k].as_str().unwrap_or("").to_owned();
-            (f("url"), f("timestamp"), f("sha256"))
-        })
-        .collect()
+    crate::sync::sync(dir, args, &RATES)
 }
 
 fn downloads(hits: &[Hit]) -> Vec<Hit> {

@@ -112,7 +112,7 @@ fn config(dir: &Path, server: &Server, urls: &[&str], extra: &str) -> PathBuf {
     path
 }
 
-fn sync(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub fn sync(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = sidarkiv();
     cmd.current_dir(dir)
         .arg("sync")
@@ -136,7 +136,7 @@ fn spawn_sync(dir: &Path) -> std::process::Child {
         .expect("spawn")
 }
 
-fn summary(out: &Output) -> Value {
+pub fn summary(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
         panic!(
             "no summary; stderr: {}",
@@ -145,7 +145,8 @@ fn summary(out: &Output) -> Value {
     })
 }
 
-fn stored(dir: &Path) -> BTreeSet<(String, String, String)> {
+/// `(url, timestamp, sha256)` of every capture in `dir/archive`.
+pub fn stored(dir: &Path) -> BTreeSet<(String, String, String)> {
     let out = sidarkiv()
         .current_dir(dir)
         .args(["list", "--archive", "archive"])
