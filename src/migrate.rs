@@ -680,7 +680,7 @@ fn url_path(url: &str) -> UrlPath {
 }
 
 /// 8 hex digits of the URL's SHA-256, to tell apart names that clash.
-fn short_hash(url: &str) -> String {
+pub(crate) fn short_hash(url: &str) -> String {
     use sha2::Digest;
     data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(url.as_bytes()))[..8].to_owned()
 }
@@ -730,7 +730,7 @@ fn safe(segment: &str) -> String {
 /// Writes a file whole or not at all (a temporary file renamed). Made
 /// durable once, for the whole export, by [`durable`]: a sync per file cost
 /// more than reading and writing the pages.
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -743,7 +743,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Every file written on the file system of `dir` made durable: one
 /// `syncfs` on Linux; elsewhere, a sync of `dir`.
-fn durable(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn durable(dir: &Path) -> std::io::Result<()> {
     let d = std::fs::File::open(dir)?;
     #[cfg(target_os = "linux")]
     {

@@ -12,6 +12,7 @@ mod pipes;
 mod readme;
 mod server;
 mod site;
+mod site_report;
 mod sync;
 mod trust;
 mod util;

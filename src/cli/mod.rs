@@ -56,6 +56,8 @@ enum Command {
     Sync(sync::SyncArgs),
     /// Change report for editors over the whole archive.
     Report(sync::ReportArgs),
+    /// A static website of the archive's history for editors.
+    SiteReport(sync::SiteReportArgs),
 }
 
 /// A failure the contract gives its own exit code. Deliberately not an
@@ -119,6 +121,7 @@ pub fn run() -> ExitCode {
         Command::Pages(args) => store::pages(args),
         Command::Sync(args) => sync::sync(args),
         Command::Report(args) => sync::report(args),
+        Command::SiteReport(args) => sync::site_report(args),
     };
     match result {
         Ok(code) => code,

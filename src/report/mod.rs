@@ -5,6 +5,7 @@
 //! same thing. HTML goes through minijinja with auto-escaping: archived text
 //! is data, never markup.
 
+pub mod site;
 mod words;
 
 use minijinja::{AutoEscape, Environment, context};
@@ -547,14 +548,34 @@ fn url_parts(url: &str) -> Vec<String> {
 /// The report of one diff as one self-contained HTML page (inline CSS, no
 /// scripts). It depends on the diff alone: no generation date.
 pub fn html(diff: &PageDiff, page_title: Option<&str>, lang: Lang) -> Result<String, ReportError> {
-    render(
-        &[Entry {
-            title: page_title,
-            diff,
-        }],
-        lang,
-        None,
-    )
+    let entry = [Entry {
+        title: page_title,
+        diff,
+    }];
+    render(&entry, lang, None, None)
+}
+
+/// A link back from a report to where it was reached from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Nav {
+    pub href: String,
+    pub text: String,
+    /// The navigation landmark's name.
+    pub label: String,
+}
+
+/// As [`html`], with a link back (the site report's change pages).
+pub fn html_with_nav(
+    diff: &PageDiff,
+    page_title: Option<&str>,
+    lang: Lang,
+    nav: Nav,
+) -> Result<String, ReportError> {
+    let entry = [Entry {
+        title: page_title,
+        diff,
+    }];
+    render(&entry, lang, None, Some(nav))
 }
 
 /// When a report was made and what period its changes cover, for the
@@ -578,13 +599,14 @@ fn made(entries: &[Entry<'_>], lang: Lang) -> (String, Option<String>) {
 /// A report over several diffs (pages, or consecutive captures of a page),
 /// with when it was made and the period its changes cover.
 pub fn html_many(entries: &[Entry<'_>], lang: Lang) -> Result<String, ReportError> {
-    render(entries, lang, Some(made(entries, lang)))
+    render(entries, lang, Some(made(entries, lang)), None)
 }
 
 fn render(
     entries: &[Entry<'_>],
     lang: Lang,
     made: Option<(String, Option<String>)>,
+    nav: Option<Nav>,
 ) -> Result<String, ReportError> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
@@ -599,6 +621,7 @@ fn render(
         generated => generated,
         period => period.flatten(),
         pages => pages,
+        nav => nav,
     })?)
 }
 
