@@ -48,6 +48,9 @@ pub struct Described {
     /// Readable before/after values of anything else.
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The whole texts, when the runs leave out unchanged words: shown
+    /// only on demand.
+    pub whole: Option<(String, String)>,
 }
 
 /// Tells the changes of `diff` in plain words. A section that is also
@@ -234,6 +237,7 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
                 after_runs: Vec::new(),
                 before: None,
                 after: None,
+                whole: None,
             };
         }
         Target::Field(Field::Status) if answer(&c.after) != answer(&c.before) => {
@@ -258,6 +262,7 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
         after_runs: Vec::new(),
         before: None,
         after: None,
+        whole: None,
     };
     match (&c.words, c.op) {
         (Some(words), _) => {
@@ -266,8 +271,11 @@ fn describe_one(c: &Change, lang: Lang) -> Described {
                     // A two-word change in a long paragraph shows its
                     // context, not the paragraph twice.
                     Words::Equal(s) => {
-                        let s = elide_middle(s, CONTEXT_WORDS);
-                        (Some(run("equal", &s)), Some(run("equal", &s)))
+                        let short = elide_middle(s, CONTEXT_WORDS);
+                        if short.len() < s.len() {
+                            d.whole = Some((human(&c.before), human(&c.after)));
+                        }
+                        (Some(run("equal", &short)), Some(run("equal", &short)))
                     }
                     Words::Delete(s) => (Some(run("delete", s)), None),
                     Words::Insert(s) => (None, Some(run("insert", s))),
@@ -609,6 +617,8 @@ fn render(
     nav: Option<Nav>,
 ) -> Result<String, ReportError> {
     let mut env = Environment::new();
+    // A label missing from the words table is an error, not an empty space.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.add_template("diff.html", HTML_TEMPLATE)?;
     let tmpl = env.get_template("diff.html")?;

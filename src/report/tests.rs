@@ -92,3 +92,57 @@ fn counts_read_in_the_right_number_and_reports_say_when_and_what() {
         "{md}"
     );
 }
+
+#[test]
+fn a_long_paragraph_shows_the_change_in_context_and_the_whole_text_on_demand() {
+    let a = page("karlskrona-2010-raw.html");
+    let mut b = a.clone();
+    let long = b.sections[0].paragraphs[0].clone();
+    assert!(long.split_whitespace().count() > 20, "{long}");
+    b.sections[0].paragraphs[0] = long.replacen("städer", "kommuner", 1);
+    let d = crate::diff::diff(&a, &b);
+    let html = html(&d, Some("Sida"), Lang::Sv).expect("renders");
+    assert!(
+        html.contains("<details><summary>Visa hela texten</summary>"),
+        "{html}"
+    );
+    assert!(
+        html.contains(" … "),
+        "the unchanged words are cut to a little context"
+    );
+    let whole = html.split("<details>").nth(1).unwrap_or("");
+    assert!(
+        whole.contains("kommuner") && whole.contains("Östersjöregionen"),
+        "{whole}"
+    );
+    let en = super::html(&d, Some("Page"), Lang::En).expect("renders");
+    assert!(en.contains("Show the whole text"));
+}
+
+#[test]
+fn every_label_the_templates_use_is_in_the_words_table_in_both_languages() {
+    let used = regex::Regex::new(r"\bl\.([a-z_]+)").expect("regex");
+    let templates = [
+        include_str!("templates/diff.html"),
+        include_str!("templates/site_index.html"),
+        include_str!("templates/site_page.html"),
+        include_str!("templates/site_copy.html"),
+    ];
+    let (sv, en) = (words::labels(Lang::Sv), words::labels(Lang::En));
+    let mut n = 0;
+    for t in templates {
+        for c in used.captures_iter(t) {
+            let key = &c[1];
+            assert!(
+                sv.get(key).is_some_and(|w| !w.is_empty()),
+                "{key} has no Swedish label"
+            );
+            assert!(
+                en.get(key).is_some_and(|w| !w.is_empty()),
+                "{key} has no English label"
+            );
+            n += 1;
+        }
+    }
+    assert!(n > 40, "only {n} labels found");
+}

@@ -165,6 +165,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
     ("no_changes", "Inga ändringar.", "No changes."),
     ("before", "Före", "Before"),
+    ("show_whole", "Visa hela texten", "Show the whole text"),
     ("after", "Efter", "After"),
     (
         "made_by",
