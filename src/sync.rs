@@ -96,6 +96,10 @@ pub struct PageOutcome {
     pub captures_remaining: usize,
     /// Documents the new captures link to, stored (`download_attachments`).
     pub attachments_stored: usize,
+    /// The listing looked for captures from here (the cursor, or the
+    /// page's `from`): what a report of the run covers.
+    #[serde(skip)]
+    pub looked_from: Option<Timestamp>,
     pub changes: Vec<ChangeSummary>,
     /// Captures listed but not kept, and why: the archive cannot serve
     /// them (excluded, not a capture, too large). A fact, not a failure.
@@ -180,6 +184,7 @@ async fn sync_listed(
         revisits_stored: 0,
         captures_remaining: 0,
         attachments_stored: 0,
+        looked_from: None,
         changes: Vec::new(),
         warnings: Vec::new(),
         error: None,
@@ -233,6 +238,7 @@ async fn run(
         .map(|c| c.sha1.as_str())
         .collect();
     let from = cursor.or(page.from);
+    outcome.looked_from = from;
     let rows = match listed {
         Some(rows) => rows,
         None => list_captures(fetcher, &page.url, from, page.to).await?,

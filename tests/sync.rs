@@ -771,10 +771,18 @@ fn a_page_that_goes_back_to_an_earlier_text_is_a_change_back() {
         text.contains("20110301000000"),
         "the change back is reported: {text}"
     );
-    // A second run finds nothing new.
-    let again = summary(&sync(&dir, &[], &[]));
+    // A second run finds nothing new, and its report says when it ran and
+    // what it looked at.
+    let again = summary(&sync(&dir, &["--report", "quiet.md"], &[]));
     assert_eq!(again["captures_stored"], 0);
     assert_eq!(again["revisits_stored"], 0);
+    let quiet = std::fs::read_to_string(dir.join("quiet.md")).expect("report");
+    assert!(
+        quiet.starts_with("Rapporten skapades")
+            && quiet.contains("Perioden 2011-09-01 – ")
+            && quiet.contains("Inga ändringar"),
+        "{quiet}"
+    );
 }
 
 /// The Wayback Machine's listing as it is: a CDX revisit row, an archived

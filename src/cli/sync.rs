@@ -141,11 +141,17 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
     // Tracked pages and site pages a spent `--max-captures` left for the next run.
     let not_reached = settings.pages.len().saturating_sub(page_outcomes)
         + sites.iter().map(|s| s.urls_not_reached).sum::<usize>();
+    // What the run looked at: from the earliest point a listing started, to now.
+    let covered = outcomes
+        .iter()
+        .filter_map(|o| o.looked_from)
+        .min()
+        .map(|from| (from, sidarkiv::Timestamp::now()));
     // The captures are stored whatever happens to the report: a failed
     // write is named in the summary (exit 3), and `report --since` writes
     // the same changes again.
     let (report_path, report_error) = match &args.report {
-        Some(path) => match write_report(path, &diffs, Lang::Sv) {
+        Some(path) => match write_report(path, &diffs, Lang::Sv, covered) {
             Ok(()) => (Some(path.display().to_string()), None),
             Err(e) => (
                 None,
@@ -196,12 +202,17 @@ pub fn sync(args: SyncArgs) -> Result<ExitCode, Failure> {
     }
 }
 
-fn write_report(path: &Path, diffs: &[FoundDiff], lang: Lang) -> anyhow::Result<()> {
+fn write_report(
+    path: &Path,
+    diffs: &[FoundDiff],
+    lang: Lang,
+    covered: report::Covered,
+) -> anyhow::Result<()> {
     let entries = entries(diffs);
     let text = if is_markdown(path) {
-        report::markdown_many(&entries, lang)
+        report::markdown_many(&entries, lang, covered)
     } else {
-        report::html_many(&entries, lang)?
+        report::html_many(&entries, lang, covered)?
     };
     super::write_output(path, |out| Ok(out.write_all(text.as_bytes())?))
 }
@@ -272,11 +283,14 @@ pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
         previous = Some((b, pb));
     }
     found.sort_by_key(|d| std::cmp::Reverse(d.diff.to.timestamp));
+    let first = records.iter().map(|r| r.timestamp).min();
+    let last = records.iter().map(|r| r.timestamp).max();
+    let covered = since.or(first).zip(last);
     let lang: Lang = args.lang.into();
     let entries = entries(&found);
     let text = match args.format {
-        ReportFormat::Html => report::html_many(&entries, lang)?,
-        ReportFormat::Markdown => report::markdown_many(&entries, lang),
+        ReportFormat::Html => report::html_many(&entries, lang, covered)?,
+        ReportFormat::Markdown => report::markdown_many(&entries, lang, covered),
         ReportFormat::Json => {
             let diffs: Vec<_> = found.iter().map(|d| &d.diff).collect();
             let mut s = serde_json::to_string_pretty(

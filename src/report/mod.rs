@@ -586,9 +586,13 @@ pub fn html_with_nav(
     render(&entry, lang, None, Some(nav))
 }
 
-/// When a report was made and what period its changes cover, for the
-/// reports of a run or of the archive.
-fn made(entries: &[Entry<'_>], lang: Lang) -> (String, Option<String>) {
+/// The period a report covers when its changes do not say: a run's
+/// captures looked for, from and to.
+pub type Covered = Option<(crate::Timestamp, crate::Timestamp)>;
+
+/// When a report was made and what period it covers: its changes', else
+/// `covered` (a run without changes still says what it looked at).
+fn made(entries: &[Entry<'_>], lang: Lang, covered: Covered) -> (String, Option<String>) {
     let generated = crate::Timestamp::now();
     let generated = format!(
         "{} {} {} UTC",
@@ -600,14 +604,19 @@ fn made(entries: &[Entry<'_>], lang: Lang) -> (String, Option<String>) {
     let to = entries.iter().filter_map(|e| e.diff.to.timestamp).max();
     let period = from
         .zip(to)
+        .or(covered)
         .map(|(a, b)| format!("{} {} – {}", t("period", lang), a.date(), b.date()));
     (generated, period)
 }
 
 /// A report over several diffs (pages, or consecutive captures of a page),
 /// with when it was made and the period its changes cover.
-pub fn html_many(entries: &[Entry<'_>], lang: Lang) -> Result<String, ReportError> {
-    render(entries, lang, Some(made(entries, lang)), None)
+pub fn html_many(
+    entries: &[Entry<'_>],
+    lang: Lang,
+    covered: Covered,
+) -> Result<String, ReportError> {
+    render(entries, lang, Some(made(entries, lang, covered)), None)
 }
 
 fn render(
@@ -647,8 +656,8 @@ fn overall(entries: &[Entry<'_>], lang: Lang) -> String {
 
 /// Several Markdown reports, one after the other, under a line saying
 /// when the report was made, what it covers and over which period.
-pub fn markdown_many(entries: &[Entry<'_>], lang: Lang) -> String {
-    let (generated, period) = made(entries, lang);
+pub fn markdown_many(entries: &[Entry<'_>], lang: Lang, covered: Covered) -> String {
+    let (generated, period) = made(entries, lang, covered);
     let mut head = generated;
     if let Some(p) = period {
         head.push_str(&format!(" · {p}"));

@@ -77,7 +77,7 @@ fn counts_read_in_the_right_number_and_reports_say_when_and_what() {
             diff: &d,
         })
         .collect();
-    let html = html_many(&entries, Lang::Sv).expect("renders");
+    let html = html_many(&entries, Lang::Sv, None).expect("renders");
     assert!(html.contains("1 sida, 3 ändringar"), "{html}");
     assert!(html.contains("Rapporten skapades"));
     assert!(!html.contains("sha256"));
@@ -86,10 +86,22 @@ fn counts_read_in_the_right_number_and_reports_say_when_and_what() {
         html.contains("&#x2f;<wbr>"),
         "the URL breaks only after a slash"
     );
-    let md = markdown_many(&[], Lang::Sv);
+    // A run without changes says when it ran and what it looked at.
+    let covered = Some((
+        "20100101000000".parse().expect("ts"),
+        "20121231235959".parse().expect("ts"),
+    ));
+    let md = markdown_many(&[], Lang::Sv, covered);
     assert!(
-        md.starts_with("Rapporten skapades") && md.contains("Inga ändringar"),
+        md.starts_with("Rapporten skapades")
+            && md.contains("Perioden 2010-01-01 – 2012-12-31")
+            && md.contains("Inga ändringar"),
         "{md}"
+    );
+    let html = html_many(&[], Lang::En, covered).expect("renders");
+    assert!(
+        html.contains("Period 2010-01-01 – 2012-12-31") && html.contains("No changes."),
+        "{html}"
     );
 }
 
