@@ -137,6 +137,21 @@ fn the_site_report_is_a_safe_accessible_website_that_rebuilds_in_place() {
         copy_text.contains("Elak sida") && copy_text.contains("Klicka"),
         "the text is kept"
     );
+    // Links to archived pages lead to their copies of that time; images to
+    // the Wayback Machine's raw copy.
+    let tourism = files
+        .iter()
+        .find(|f| {
+            let name = f.to_string_lossy();
+            name.contains("copies/Turism-") && name.contains("2011")
+        })
+        .map(|f| std::fs::read_to_string(f).expect("copy"))
+        .expect("the tourism page's 2011 copy");
+    assert!(tourism.contains("href=\"Kontakt-"), "{tourism}");
+    assert!(
+        tourism.contains("src=\"https://web.archive.org/web/20110315101500im_/http://www.karlskrona.se/sv/bilder/stadshuset.jpg\""),
+        "{tourism}"
+    );
 
     // Every local link leads to a file of the site.
     let attr = regex::Regex::new(r#"(?:href|src)="([^"]+)""#).expect("regex");
