@@ -235,6 +235,27 @@ impl Capture {
         crate::archive::warc::decode_body(coding, &self.body, limit)
     }
 
+    /// What the archive stores of it, under `url` at `timestamp`.
+    pub fn into_stored(
+        self,
+        url: String,
+        timestamp: Timestamp,
+        kind: crate::model::SourceKind,
+    ) -> (crate::archive::StoreMeta, crate::archive::Received) {
+        let meta = crate::archive::StoreMeta {
+            url,
+            timestamp,
+            kind,
+            original_url: Some(self.original_url),
+        };
+        let received = crate::archive::Received::Http {
+            status_line: self.status_line,
+            headers: self.headers,
+            body: self.body,
+        };
+        (meta, received)
+    }
+
     /// The capture read into a page, with its HTTP status and redirect.
     pub fn page(
         &self,

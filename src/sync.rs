@@ -12,9 +12,7 @@ use std::collections::{HashMap, HashSet};
 use thiserror::Error;
 use tracing::{info, warn};
 
-use crate::archive::{
-    Archive, ArchiveError, Capture, CaptureRecord, Lock, Received, RecordType, StoreMeta,
-};
+use crate::archive::{Archive, ArchiveError, Capture, CaptureRecord, Lock, RecordType, StoreMeta};
 use crate::config::TrackedPage;
 use crate::diff::{PageDiff, Summary, diff};
 use crate::error::chain;
@@ -350,17 +348,8 @@ async fn run(
                 row.digest
             ));
         }
-        let meta = StoreMeta {
-            url: page.url.clone(),
-            timestamp,
-            kind: SourceKind::Wayback,
-            original_url: Some(capture.original_url.clone()),
-        };
-        let received = Received::Http {
-            status_line: capture.status_line,
-            headers: capture.headers,
-            body: capture.body,
-        };
+        let (meta, received) =
+            capture.into_stored(page.url.clone(), timestamp, SourceKind::Wayback);
         let result = archive
             .store(lock, received, &parsed, meta)
             .map_err(|source| SyncError::Store { timestamp, source })?;
@@ -433,17 +422,8 @@ async fn store_attachments(
             ));
             continue;
         }
-        let meta = StoreMeta {
-            url: url.to_owned(),
-            timestamp: capture.timestamp.unwrap_or(timestamp),
-            kind: SourceKind::Wayback,
-            original_url: Some(capture.original_url.clone()),
-        };
-        let received = Received::Http {
-            status_line: capture.status_line,
-            headers: capture.headers,
-            body: capture.body,
-        };
+        let at = capture.timestamp.unwrap_or(timestamp);
+        let (meta, received) = capture.into_stored(url.to_owned(), at, SourceKind::Wayback);
         match Capture::attachment(received, meta).and_then(|c| archive.store_batch(lock, vec![c])) {
             Ok(stored) if stored.iter().any(|s| s.new) => outcome.attachments_stored += 1,
             Ok(_) => {}

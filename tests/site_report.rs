@@ -65,20 +65,10 @@ fn archive(dir: &Path) -> PathBuf {
 }
 
 fn html_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "html") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    crate::util::files_under(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "html"))
+        .collect()
 }
 
 fn site_report(archive: &Path, dir: &Path, extra: &[&str]) -> Value {

@@ -415,8 +415,8 @@ impl Capture {
         ))
     }
 
-    /// A capture that holds no payload of its own: a revisit or nothing.
-    fn revisit(received: Received, sha256: String, sha1: String, meta: StoreMeta) -> Capture {
+    /// A capture without a page JSON.
+    fn bare(received: Received, sha256: String, sha1: String, meta: StoreMeta) -> Capture {
         Capture {
             received,
             sha256,
@@ -426,8 +426,16 @@ impl Capture {
             member: None,
             written: None,
             reconstructed: false,
-            revisit_only: true,
+            revisit_only: false,
             attachment: false,
+        }
+    }
+
+    /// A capture that holds no payload of its own: a revisit or nothing.
+    fn revisit(received: Received, sha256: String, sha1: String, meta: StoreMeta) -> Capture {
+        Capture {
+            revisit_only: true,
+            ..Capture::bare(received, sha256, sha1, meta)
         }
     }
 
@@ -437,16 +445,8 @@ impl Capture {
         clean_url(&meta.url)?;
         let (sha256, sha1) = digests(received.payload());
         Ok(Capture {
-            received,
-            sha256,
-            sha1,
-            page_json: Vec::new(),
-            meta,
-            member: None,
-            written: None,
-            reconstructed: false,
-            revisit_only: false,
             attachment: true,
+            ..Capture::bare(received, sha256, sha1, meta)
         })
     }
 

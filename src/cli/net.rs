@@ -144,17 +144,8 @@ pub fn fetch(args: FetchArgs) -> Result<ExitCode, Failure> {
         .page(kind, &settings)
         .with_context(|| capture.original_url.clone())?;
     let archive = super::store::open_archive(&settings.archive)?;
-    let meta = sidarkiv::archive::StoreMeta {
-        url: args.url.clone(),
-        timestamp: capture.timestamp.unwrap_or_else(Timestamp::now),
-        kind,
-        original_url: Some(capture.original_url.clone()),
-    };
-    let received = sidarkiv::archive::Received::Http {
-        status_line: capture.status_line,
-        headers: capture.headers,
-        body: capture.body,
-    };
+    let at = capture.timestamp.unwrap_or_else(Timestamp::now);
+    let (meta, received) = capture.into_stored(args.url.clone(), at, kind);
     let lock = archive.lock()?;
     let stored = archive.store(&lock, received, &page, meta)?;
     drop(lock);
