@@ -706,8 +706,10 @@ impl Format {
     }
 }
 
-/// Reads the start of `file` (and rewinds it) to tell its format.
-fn sniff(file: &mut std::fs::File) -> std::io::Result<Format> {
+/// Reads the start of `file` (and rewinds it) to tell its format; gzip of
+/// something else is a WARC when `named_archive` (its reader then names
+/// what it finds), else a document (which the parser refuses as gzip).
+fn sniff(file: &mut std::fs::File, named_archive: bool) -> std::io::Result<Format> {
     use std::io::{Read, Seek};
     let mut head = Vec::with_capacity(64);
     file.by_ref().take(64).read_to_end(&mut head)?;
@@ -730,8 +732,7 @@ fn sniff(file: &mut std::fs::File) -> std::io::Result<Format> {
         Format::Arc { gz }
     } else if head.starts_with(b"PK\x03\x04") {
         Format::Wacz
-    } else if gz {
-        // gzip of something else: the WARC reader names what it finds.
+    } else if gz && named_archive {
         Format::Warc { gz }
     } else {
         Format::Html
@@ -744,8 +745,9 @@ fn read_input(source: Source, path: &Path, max_body: u64, jobs: &Jobs) -> bool {
     // A FIFO or a device is not opened for sniffing (that would consume it):
     // an HTML file read as a whole by the worker.
     let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let named = archive_name(path);
     let opened = if regular {
-        std::fs::File::open(path).and_then(|mut f| Ok((sniff(&mut f)?, Some(f))))
+        std::fs::File::open(path).and_then(|mut f| Ok((sniff(&mut f, named.is_some())?, Some(f))))
     } else {
         Ok((Format::Html, None))
     };
@@ -753,6 +755,13 @@ fn read_input(source: Source, path: &Path, max_body: u64, jobs: &Jobs) -> bool {
         Ok(found) => found,
         Err(e) => return fail_input(source, name, format!("cannot read: {e}"), jobs),
     };
+    if let (Format::Html, Some(kind), Some(_)) = (format, named, &file) {
+        let reason = format!(
+            "named like a {} file, but its bytes are not one (no WARC/ version line, no ARC filedesc, no zip)",
+            kind.to_ascii_uppercase()
+        );
+        return fail_input(source, name, reason, jobs);
+    }
     let file = match (format, file) {
         (Format::Html, _) | (_, None) => {
             return jobs.send(source, Job::File(path.to_path_buf()))

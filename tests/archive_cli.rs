@@ -955,6 +955,9 @@ fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
     // A symlinked page is read; a FIFO named like a page is named as such.
     std::fs::write(dir.join("real.html"), "<html><body><h1>L\u{e4}nkad</h1><p>L\u{e4}nk till sidan: <a href=\"http://example.se/b\">x</a></p></body></html>").expect("write");
     std::os::unix::fs::symlink(dir.join("real.html"), inputs.join("linked.html")).expect("symlink");
+    // A file named like a WARC whose bytes are not one is named as such,
+    // not read as a page.
+    std::fs::write(inputs.join("fake.warc"), "hello, not a WARC").expect("write");
     // A folder linked into itself is followed once, then named as a loop.
     std::os::unix::fs::symlink(&inputs, inputs.join("loop")).expect("symlink");
     let fifo = inputs.join("pipe.html");
@@ -1004,6 +1007,10 @@ fn every_input_gets_a_summary_line_and_nothing_is_passed_over_silently() {
     );
     assert!(reason("pipe.html").contains("not a regular file"));
     assert!(reason("loop").contains("loop"), "{lines:?}");
+    assert!(
+        reason("fake.warc").contains("named like a WARC file, but its bytes are not one"),
+        "{lines:?}"
+    );
     // Each input's summary comes after its page lines.
     let position = |pred: &dyn Fn(&Value) -> bool| lines.iter().position(pred).expect("line");
     let page_at = position(&|l| l["type"] == "page" && l["url"] == "http://example.se/a");
