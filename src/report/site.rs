@@ -144,7 +144,7 @@ pub fn write_site(
         let mut latest: Option<Page> = None;
         for (i, record) in u.captures.iter().enumerate() {
             let page = archive.page(record).ok();
-            let copy = copy_name(u, record, archive);
+            let copy = copy_name(record, archive);
             let mut row = Row {
                 date: when(record.timestamp),
                 updated: page
@@ -375,9 +375,8 @@ fn slug(url: &str) -> String {
 }
 
 /// The file of a capture's readable copy (a revisit's is its original's).
-fn copy_name(u: &UrlPages<'_>, record: &CaptureRecord, archive: &Archive) -> Option<String> {
+fn copy_name(record: &CaptureRecord, archive: &Archive) -> Option<String> {
     let original = archive.original(record).ok()?;
-    let _ = u;
     Some(format!(
         "{}-{}.html",
         slug(&original.url),
@@ -452,9 +451,9 @@ fn readable_copy(
             .or_else(|| by_url.get(crate::wayback::normalize_url(key).as_str()));
         if let Some(t) = target
             && let Some(chosen) = select::as_of(t.captures, Some(ts))
-            && let Ok(original) = archive.original(chosen.record)
+            && let Some(copy) = copy_name(chosen.record, archive)
         {
-            return format!("{}-{}.html", slug(&original.url), original.timestamp);
+            return copy;
         }
         format!("{wayback}/web/{ts}/{url}")
     });
