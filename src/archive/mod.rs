@@ -363,16 +363,8 @@ impl Capture {
             pretty(&p)?
         };
         Ok(Capture {
-            received,
-            sha256,
-            sha1,
             page_json,
-            meta,
-            member: None,
-            written: None,
-            reconstructed: false,
-            revisit_only: false,
-            attachment: false,
+            ..Capture::bare(received, sha256, sha1, meta)
         })
     }
 
@@ -415,7 +407,7 @@ impl Capture {
         ))
     }
 
-    /// A capture without a page JSON.
+    /// A capture as received, without a page JSON (yet).
     fn bare(received: Received, sha256: String, sha1: String, meta: StoreMeta) -> Capture {
         Capture {
             received,
