@@ -94,6 +94,12 @@ pub enum ArchiveError {
     OldLayout { path: PathBuf },
 }
 
+/// How large a stored body may grow when its Content-Encoding is undone
+/// (`reparse`, `export --pages`, `site-report`): a record copied in from
+/// another tool's WARC was never held to `max_body_bytes`, and a few
+/// hundred kilobytes of gzip can unpack to gigabytes.
+pub const MAX_DECODED_BYTES: u64 = 256 << 20;
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ArchiveError + '_ {
     move |source| ArchiveError::Io {
         path: path.to_path_buf(),
@@ -1329,14 +1335,15 @@ impl Archive {
         Ok(rec.block.split_off(start))
     }
 
-    /// The bytes to parse: the payload with its Content-Encoding undone.
+    /// The bytes to parse: the payload with its Content-Encoding undone,
+    /// at most [`MAX_DECODED_BYTES`] of them.
     pub fn raw(&self, record: &CaptureRecord) -> Result<Vec<u8>, ArchiveError> {
         let original = self.original(record)?;
         let (mut rec, start) = self.checked(&original)?;
         let coding = warc::parse_http_head(&rec.block[..start])
             .and_then(|h| h.header("Content-Encoding").map(str::to_owned));
         let body = rec.block.split_off(start);
-        match warc::decode_body(coding.as_deref(), &body, u64::MAX >> 1) {
+        match warc::decode_body(coding.as_deref(), &body, MAX_DECODED_BYTES) {
             Ok(std::borrow::Cow::Owned(decoded)) => Ok(decoded),
             Ok(std::borrow::Cow::Borrowed(_)) => Ok(body),
             Err(reason) => Err(ArchiveError::Damaged {
