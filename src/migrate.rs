@@ -123,11 +123,11 @@ pub fn export_pages(
     opts: &ExportOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<Exported, MigrateError> {
-    let records = archive.list(None)?;
+    let records = archive.list_pages()?;
     let prefix = opts.prefix.as_deref().unwrap_or("");
     let urls: Vec<&[CaptureRecord]> = records
         .chunk_by(|a, b| a.url == b.url)
-        .filter(|c| c[0].url.starts_with(prefix) && !c[0].attachment)
+        .filter(|c| c[0].url.starts_with(prefix))
         .collect();
     let jsonl = out
         .extension()

@@ -251,6 +251,12 @@ fn the_migration_walk_through_runs_as_written() {
             .output()
             .expect("sidarkiv");
         codes.push(out.status.code());
+        if c.starts_with("pages") {
+            // One line per page; the stored PDFs are documents, not pages.
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(text.lines().count(), 24, "{text}");
+            assert!(!text.contains(".pdf"), "{text}");
+        }
         if c.starts_with("sync") {
             let s: serde_json::Value = serde_json::from_slice(&out.stdout).expect("summary");
             assert_eq!(

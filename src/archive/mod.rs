@@ -1217,6 +1217,14 @@ impl Archive {
         one(reference, found)
     }
 
+    /// Every stored capture of a page, oldest first per URL: the documents
+    /// pages link to (`download_attachments`) left out, having no page JSON.
+    pub fn list_pages(&self) -> Result<Vec<CaptureRecord>, ArchiveError> {
+        let mut all = self.list(None)?;
+        all.retain(|r| !r.attachment);
+        Ok(all)
+    }
+
     /// The capture whose payload a revisit repeats; the record itself otherwise.
     pub fn original(&self, record: &CaptureRecord) -> Result<CaptureRecord, ArchiveError> {
         if record.record != RecordType::Revisit {

@@ -309,12 +309,12 @@ pub struct PagesArgs {
 /// with the page's title, update date and status.
 pub fn pages(args: PagesArgs) -> Result<ExitCode, Failure> {
     let archive = args.archive.open()?;
-    let records = archive.list(None).context("cannot list the archive")?;
+    let records = archive.list_pages().context("cannot list the archive")?;
     let mut out = std::io::stdout().lock();
     let prefix = args.prefix.as_deref().unwrap_or("");
     for captures in records
         .chunk_by(|a, b| a.url == b.url)
-        .filter(|c| c[0].url.starts_with(prefix) && !c[0].attachment)
+        .filter(|c| c[0].url.starts_with(prefix))
     {
         let Some(chosen) = sidarkiv::archive::select::as_of(captures, args.at) else {
             continue;

@@ -260,12 +260,12 @@ pub struct ReportArgs {
 pub fn report(args: ReportArgs) -> Result<ExitCode, Failure> {
     let since = args.since;
     let archive = args.archive.open()?;
-    let records = archive.list(None)?;
+    let records = archive.list_pages()?;
     let mut found: Vec<FoundDiff> = Vec::new();
     // Each page JSON is read once: the later capture of one pair is the
     // earlier of the next.
     let mut previous: Option<(&sidarkiv::archive::CaptureRecord, sidarkiv::model::Page)> = None;
-    for b in records.iter().filter(|r| !r.attachment) {
+    for b in &records {
         let pb = archive.page(b)?;
         // An archived 429 or 503 says nothing of the page: skipped over.
         if !pb.is_compared() {

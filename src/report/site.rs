@@ -121,10 +121,9 @@ pub fn write_site(
     let lang = opts.lang;
     let l = labels(lang);
 
-    let records = archive.list(None)?;
+    let records = archive.list_pages()?;
     let urls: Vec<UrlPages<'_>> = records
         .chunk_by(|a, b| a.url == b.url)
-        .filter(|c| !c[0].attachment)
         .map(|captures| UrlPages {
             url: &captures[0].url,
             slug: slug(&captures[0].url),
