@@ -387,20 +387,23 @@ fn the_site_exported_for_the_new_cms_as_of_a_date() {
     // As of 2011 every page stood: one JSON line each, chosen at that date.
     let jsonl = dir.join("2011/site.jsonl");
     std::fs::create_dir_all(jsonl.parent().expect("parent")).expect("dir");
-    let out = run(
-        &[
-            "export",
-            "--pages",
-            s(&jsonl),
-            "--at",
-            "2011",
-            "--map",
-            s(&map),
-            "--archive",
-            s(&archive),
-        ],
-        None,
-    );
+    let export = |out: &Path, at: &str| {
+        run(
+            &[
+                "export",
+                "--pages",
+                s(out),
+                "--at",
+                at,
+                "--map",
+                s(&map),
+                "--archive",
+                s(&archive),
+            ],
+            None,
+        )
+    };
+    let out = export(&jsonl, "2011");
     // The page without text is in problems.csv, not exported empty.
     assert_exit(&out, 3);
     let lines = json_lines(&std::fs::read(&jsonl).expect("jsonl"));
@@ -420,20 +423,7 @@ fn the_site_exported_for_the_new_cms_as_of_a_date() {
 
     // As of 2012, Markdown files: removed and moved pages are problems.
     let md = dir.join("2012/site");
-    let out = run(
-        &[
-            "export",
-            "--pages",
-            s(&md),
-            "--at",
-            "2012",
-            "--map",
-            s(&map),
-            "--archive",
-            s(&archive),
-        ],
-        None,
-    );
+    let out = export(&md, "2012");
     assert_exit(&out, 3);
     let problems = std::fs::read_to_string(dir.join("2012/problems.csv")).expect("problems.csv");
     assert!(
