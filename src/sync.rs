@@ -195,6 +195,15 @@ async fn sync_listed(
     outcome
 }
 
+/// Why a listed capture is passed over: `id_` answers with another
+/// capture (`served`, a CDX digest) of the same second.
+fn served_another(row: &wayback::CdxRow, served: &str) -> String {
+    format!(
+        "capture {} with digest {} skipped: the archive serves only another capture of the same second (digest {served}) at this address",
+        row.timestamp, row.digest
+    )
+}
+
 /// A capture the archive will never serve (excluded, not a capture, too
 /// large, a redirect loop): skipped with a warning, so that one such row
 /// does not hold the page back on every run.
@@ -235,13 +244,25 @@ async fn run(
         .filter(|c| Some(c.timestamp) == cursor)
         .map(|c| c.sha1.as_str())
         .collect();
+    // What `id_` serves at the cursor's second, when a capture of it was
+    // downloaded: the archive serves one capture per second, so another
+    // digest listed there cannot be had, and asking again each run would
+    // only download this one again.
+    let served_at_cursor = stored
+        .iter()
+        .find(|c| {
+            Some(c.timestamp) == cursor
+                && c.kind == SourceKind::Wayback
+                && c.record != RecordType::Revisit
+        })
+        .map(|c| c.sha1.clone());
     let from = cursor.or(page.from);
     outcome.looked_from = from;
     let rows = match listed {
         Some(rows) => rows,
         None => list_captures(fetcher, &page.url, from, page.to).await?,
     };
-    let rows: Vec<_> = rows
+    let mut rows: Vec<_> = rows
         .into_iter()
         .filter(|r| match cursor {
             Some(c) => {
@@ -250,6 +271,17 @@ async fn run(
             None => true,
         })
         .collect();
+    if let (Some(c), Some(served)) = (cursor, &served_at_cursor) {
+        rows.retain(|r| {
+            let out_of_reach = r.timestamp == c && !known.contains_key(&r.digest);
+            if out_of_reach {
+                let text = served_another(r, served);
+                warn!(url = %page.url, "{text}");
+                outcome.warnings.push(text);
+            }
+            !out_of_reach
+        });
+    }
     // Digests listed per second: `id_` serves one capture per second, so
     // the others of a second may be out of reach.
     let mut per_second: HashMap<Timestamp, HashSet<&str>> = HashMap::new();
@@ -334,10 +366,7 @@ async fn run(
         let same_second = per_second.get(&row.timestamp);
         if row.digest != sha1 && same_second.is_some_and(|d| d.len() > 1 && d.contains(sha1)) {
             // The archive served the other capture of this second.
-            let text = format!(
-                "capture {} with digest {} skipped: the archive serves only another capture of the same second (digest {sha1}) at this address",
-                row.timestamp, row.digest
-            );
+            let text = served_another(row, sha1);
             warn!(url = %page.url, "{text}");
             outcome.warnings.push(text);
             continue;

@@ -1073,3 +1073,70 @@ fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(bytes))
 }
+
+#[test]
+fn the_last_second_s_other_capture_is_not_asked_for_again() {
+    const P: &str = "http://www.karlskrona.se/sv/Tva-i-sekunden/";
+    let early = small_page("Två", "Den första versionen.");
+    let served = small_page("Två", "Den version arkivet ger.");
+    let hidden = small_page("Två", "Den version arkivet inte ger.");
+    // The last second listed holds two captures; `id_` serves one of them.
+    let rows = Arc::new(vec![
+        ("20100101000000", sha1_b32(&early), early.clone()),
+        ("20110101000000", sha1_b32(&served), served.clone()),
+        ("20110101000000", sha1_b32(&hidden), served.clone()),
+    ]);
+    let listed = rows.clone();
+    let server = Server::start(move |hit, _| {
+        if hit.target.starts_with("/cdx/") {
+            let mut out = vec![
+                r#"["timestamp","original","mimetype","statuscode","digest","length"]"#.to_owned(),
+            ];
+            for (ts, digest, body) in listed.iter() {
+                out.push(format!(
+                    r#"["{ts}","{P}","text/html","200","{digest}","{}"]"#,
+                    body.len()
+                ));
+            }
+            return Reply::ok(
+                format!("[{}]", out.join(",")),
+                &[("Content-Type", "application/json")],
+            );
+        }
+        listed
+            .iter()
+            .find(|(ts, _, _)| hit.target == format!("/web/{ts}id_/{P}"))
+            .map(|(_, _, body)| Reply::status(200, body.clone(), &[MEMENTO, LATIN1]))
+            .unwrap_or_else(|| Reply::status(404, "unknown", &[]))
+    });
+    let dir = temp_dir("sync-last-second");
+    config(&dir, &server, &[P], "captures_per_second = 50");
+    let downloads = |from: usize| {
+        server.hits()[from..]
+            .iter()
+            .filter(|h| h.target.starts_with("/web/"))
+            .count()
+    };
+    let first = summary(&sync(&dir, &[], &[]));
+    assert_eq!(first["captures_stored"], 2, "{first:#}");
+    let warned = |s: &Value| {
+        s["results"][0]["warnings"].as_array().is_some_and(|w| {
+            w.iter().any(|w| {
+                w.as_str()
+                    .is_some_and(|w| w.contains(&sha1_b32(&hidden)) && w.contains("same second"))
+            })
+        })
+    };
+    assert!(warned(&first), "{first:#}");
+    let before = server.hits().len();
+    let out = sync(&dir, &[], &[]);
+    assert_exit(&out, 0);
+    let again = summary(&out);
+    assert_eq!(again["captures_stored"], 0, "{again:#}");
+    assert!(
+        warned(&again),
+        "the capture out of reach is still named: {again:#}"
+    );
+    assert_eq!(downloads(before), 0, "nothing is downloaded again");
+    assert_eq!(stored(&dir).len(), 2);
+}
