@@ -4,7 +4,7 @@
 //! no one. Each has a golden page JSON, and the fields each shape is about
 //! are asserted on their own, so that a golden update cannot hide a loss.
 
-use crate::util::{parse_json, root};
+use crate::util::{assert_exit, files_under, parse_json, root, sidarkiv, temp_dir};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -160,6 +160,66 @@ fn department_pages_have_attachments_and_a_trail() {
             "/download/18.5678/Taxa-2010.doc"
         ]
     );
+}
+
+#[test]
+fn a_staff_table_under_a_contact_heading_is_read_row_by_row() {
+    let p = page("staff-table-under-contact.html");
+    assert_eq!(
+        names(&p["contacts"], "name"),
+        ["Britt Sjöholm", "Olle Dahl"]
+    );
+    assert_eq!(
+        names(&p["contacts"], "role"),
+        ["Miljöchef", "Miljöinspektör"]
+    );
+    assert_eq!(p["contacts"][1]["phones"][0]["e164"], "+46455303512");
+    assert_eq!(p["contacts"][1]["emails"][0], "olle.dahl@karlskrona.se");
+}
+
+#[test]
+fn a_staff_table_migrates_with_every_column_heading() {
+    // "E-post" alone is the share bar's word too; in a table's header row
+    // it names a column, and the migrated table keeps it.
+    let dir = temp_dir("pages-staff-export");
+    for args in [
+        vec![
+            "import".to_owned(),
+            root()
+                .join("fixtures/pages/staff-table-under-contact.html")
+                .to_string_lossy()
+                .into_owned(),
+        ],
+        vec!["export".into(), "--pages".into(), "out".into()],
+    ] {
+        let out = sidarkiv()
+            .current_dir(&dir)
+            .args(&args)
+            .args(["--archive", "archive"])
+            .output()
+            .expect("sidarkiv");
+        assert_exit(&out, 0);
+    }
+    let files = files_under(&dir.join("out"));
+    let [file] = files.as_slice() else {
+        panic!("one page exported: {files:?}");
+    };
+    let text = std::fs::read_to_string(file).expect("markdown");
+    assert!(
+        text.contains("| Namn | Befattning | Telefon | E-post |"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_mail_link_in_a_contact_box_is_the_person_s_address() {
+    let p = page("newer-contact-mail-link.html");
+    assert_eq!(names(&p["contacts"], "name"), ["Karin Holmqvist"]);
+    assert_eq!(
+        p["contacts"][0]["emails"],
+        serde_json::json!(["karin.holmqvist@karlskrona.se"])
+    );
+    assert_eq!(p["contacts"][0]["phones"][0]["e164"], "+46455303399");
 }
 
 #[test]

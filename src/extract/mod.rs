@@ -390,11 +390,16 @@ fn sections(content: &[&Block], links: &mut LinkFixer) -> Body {
     let mut last_real_level: Option<u8> = None;
     let first_real_level = content.iter().find_map(|b| b.heading.filter(|&l| l > 1));
     let chrome = chrome(content);
+    let header_rows = people::staff_header_rows(content);
     for (block, _) in content.iter().zip(&chrome).filter(|(_, c)| !**c) {
         // "Dela | Skriv ut | Lyssna", "Hittade du det du letade efter?": the
-        // site's tools, questions and dates, not the page's text.
+        // site's tools, questions and dates, not the page's text; a staff
+        // table's "E-post" column is its own.
         let text = block.text();
-        if labels::NOT_TEXT.is_match(&text) {
+        let column_name = block
+            .cell
+            .is_some_and(|(row, _, _)| header_rows.contains(&row));
+        if labels::NOT_TEXT.is_match(&text) && !column_name {
             continue;
         }
         // "<b>Anmälan</b><br>Anmälan görs …" in one cell: a subheading and its text.

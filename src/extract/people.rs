@@ -2,7 +2,8 @@
 //! footer block ("Postadress: …, organisationsnummer …, Tfn …").
 
 mod text;
-pub use text::{contacts_in_text, merge};
+use text::opens_staff_table;
+pub use text::{contacts_in_text, merge, staff_header_rows};
 
 use super::blocks::{Block, PageLines};
 use super::labels;
@@ -147,7 +148,7 @@ pub fn contacts(lines: &PageLines, start: usize) -> ContactBox {
             if !rest.trim().is_empty() {
                 lines.insert(0, rest);
             }
-        } else if block.heading.is_some() {
+        } else if block.heading.is_some() || opens_staff_table(&blocks[i..]) {
             break;
         }
         let named_before = current.is_some();
@@ -239,6 +240,15 @@ fn read_contact_part(
         .filter(|l| l.text == part && l.href.to_ascii_lowercase().starts_with("mailto:"))
         .flat_map(|l| rules::emails(&l.href).collect::<Vec<_>>())
         .collect();
+    // "Skicka e-post", "Mejla", linked to an address: the address of the
+    // person above when they have none yet, not a person of its own.
+    if !linked.is_empty()
+        && !is_personal_name(part)
+        && let Some(c) = current.as_mut().filter(|c| c.emails.is_empty())
+    {
+        push_unique(&mut c.emails, linked);
+        return true;
+    }
     // A text line: a new person once the current one has been given a way to reach them.
     let starts_new = current
         .as_ref()

@@ -145,32 +145,64 @@ fn column(header: &str) -> Column {
     }
 }
 
-/// A table whose header row names its columns Namn / Befattning / Telefon /
-/// E-post (or their English words): one person per row after it.
-fn table_contacts(content: &[&Block]) -> Vec<Contact> {
-    let row_of = |b: &Block| b.cell.map(|(row, _, _)| row);
-    // Runs of blocks of one row: (row, start, end).
+/// Runs of blocks of one table row: (row, start, end).
+fn rows(content: &[&Block]) -> Vec<(u32, usize, usize)> {
     let mut rows: Vec<(u32, usize, usize)> = Vec::new();
     for (i, b) in content.iter().enumerate() {
-        match (row_of(b), rows.last_mut()) {
+        match (b.cell.map(|(row, _, _)| row), rows.last_mut()) {
             (Some(r), Some(last)) if last.0 == r && last.2 == i => last.2 = i + 1,
             (Some(r), _) => rows.push((r, i, i + 1)),
             (None, _) => {}
         }
     }
+    rows
+}
+
+/// The rows of `content` that are staff tables' header rows: their cells
+/// are column names ("E-post" too, which elsewhere is a share button).
+pub fn staff_header_rows(content: &[&Block]) -> Vec<u32> {
+    rows(content)
+        .into_iter()
+        .filter(|&(_, start, end)| staff_header(content[start..end].iter().copied()).is_some())
+        .map(|(row, _, _)| row)
+        .collect()
+}
+
+/// The columns a staff table's header row names, when `cells` (one row's
+/// blocks) are one: a name column and a phone or e-mail column.
+fn staff_header<'b>(cells: impl Iterator<Item = &'b Block>) -> Option<Vec<(u16, Column)>> {
+    let header: Vec<(u16, Column)> = cells
+        .filter_map(|b| Some((b.cell?.1, column(&b.text()))))
+        .collect();
+    let has = |c: Column| header.iter().any(|(_, h)| *h == c);
+    (has(Column::Name) && (has(Column::Phone) || has(Column::Email))).then_some(header)
+}
+
+/// Whether `blocks` start with a staff table's header row: a contact box
+/// ends there, and the table is read one person per row.
+pub fn opens_staff_table(blocks: &[Block]) -> bool {
+    let Some((row, _, _)) = blocks.first().and_then(|b| b.cell) else {
+        return false;
+    };
+    staff_header(
+        blocks
+            .iter()
+            .take_while(|b| b.cell.is_some_and(|(r, _, _)| r == row)),
+    )
+    .is_some()
+}
+
+/// A table whose header row names its columns Namn / Befattning / Telefon /
+/// E-post (or their English words): one person per row after it.
+fn table_contacts(content: &[&Block]) -> Vec<Contact> {
     let mut out = Vec::new();
     let mut columns: Option<(Vec<(u16, Column)>, usize)> = None; // header, end of its run
-    for &(_, start, end) in &rows {
+    for (_, start, end) in rows(content) {
         let cells: Vec<(u16, &Block)> = content[start..end]
             .iter()
             .filter_map(|b| Some((b.cell?.1, *b)))
             .collect();
-        let header: Vec<(u16, Column)> = cells
-            .iter()
-            .map(|(col, b)| (*col, column(&b.text())))
-            .collect();
-        let has = |c: Column| header.iter().any(|(_, h)| *h == c);
-        if has(Column::Name) && (has(Column::Phone) || has(Column::Email)) {
+        if let Some(header) = staff_header(cells.iter().map(|(_, b)| *b)) {
             columns = Some((header, end));
             continue;
         }
