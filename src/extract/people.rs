@@ -415,20 +415,37 @@ pub fn organisation(lines: &PageLines, title_tag: Option<&str>) -> Option<Organi
     })
 }
 
+/// What separates the parts of a footer set on one line: "Karlskrona
+/// kommun | 371 83 Karlskrona | Tel 0455-30 30 00".
+const FOOTER_SEPARATORS: [char; 3] = ['|', '·', '•'];
+
+/// The parts of a footer line between its separators, trimmed.
+fn footer_parts(line: &str) -> impl DoubleEndedIterator<Item = &str> {
+    line.split(FOOTER_SEPARATORS)
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+}
+
 /// A footer without any of the labels: among the page's last few blocks,
 /// a short one that is a postal code and town ("371 83 Karlskrona"), as the
-/// newer template sets its footer.
+/// newer template sets its footer, or one line whose parts are separated
+/// ("… | 371 83 Karlskrona | …").
 fn unlabelled_footer(blocks: &[Block]) -> Option<usize> {
     const LAST_BLOCKS: usize = 8;
+    const ONE_LINE_MAX: usize = 200;
+    let ends_in_address = |l: &str| labels::ADDRESS.find(l).is_some_and(|m| m.end() == l.len());
     let from = blocks.len().saturating_sub(LAST_BLOCKS);
     (from..blocks.len()).rev().find(|&i| {
         let b = &blocks[i];
-        b.heading.is_none()
-            && b.lines.len() <= 3
+        let stacked = b.lines.len() <= 3
             && b.lines.iter().all(|l| l.chars().count() <= 60)
-            && b.lines
-                .iter()
-                .any(|l| labels::ADDRESS.find(l).is_some_and(|m| m.end() == l.len()))
+            && b.lines.iter().any(|l| ends_in_address(l));
+        let one_line = b.lines.iter().any(|l| {
+            l.chars().count() <= ONE_LINE_MAX
+                && footer_parts(l).count() >= 2
+                && footer_parts(l).any(ends_in_address)
+        });
+        b.heading.is_none() && (stacked || one_line)
     })
 }
 
@@ -475,9 +492,9 @@ fn address_in_line(line: &str) -> Option<Address> {
     let c = labels::POSTCODE_TOWN.captures(line)?;
     let whole = c.get(0)?;
     let code: String = c[1].chars().filter(char::is_ascii_digit).collect();
-    let before = line[..whole.start()].trim_end_matches([',', ' ']);
+    let before = line[..whole.start()].trim_end_matches([',', ' ', '|', '·', '•']);
     let street = before
-        .rsplit([',', '.', ';'])
+        .rsplit([',', '.', ';', '|', '·', '•'])
         .next()
         .map(str::trim)
         .filter(|s| s.contains(|c: char| c.is_ascii_digit()) && !labels::ORG_NAME.is_match(s))
@@ -497,7 +514,8 @@ fn address(text: &str) -> Option<Address> {
             // "Karlskrona kommun, 371 83 Karlskrona": the name, not a street.
             street: c
                 .get(1)
-                .map(|m| m.as_str().trim().trim_end_matches(',').to_owned())
+                .and_then(|m| footer_parts(m.as_str().trim_end_matches(',')).next_back())
+                .map(str::to_owned)
                 .filter(|s| {
                     s.contains(|c: char| c.is_ascii_digit()) || !labels::ORG_NAME.is_match(s)
                 }),
@@ -523,7 +541,7 @@ fn footer_name(before: &[Block], footer_text: &str) -> Option<String> {
         .chain(footer_text.lines());
     // "Postal address: Karlskrona kommun, 371 83 …": the value after a label counts.
     candidates
-        .flat_map(|l| l.split(", "))
+        .flat_map(|l| l.split(", ").flat_map(footer_parts))
         .map(|part| part.rsplit(':').next().unwrap_or(part).trim())
         .find(|l| labels::ORG_NAME.is_match(l) && l.len() <= 60 && !labels::FOOTER.is_match(l))
         .map(str::to_owned)
@@ -652,5 +670,43 @@ mod tests {
              <p>Besöksadress: Ronnebygatan 15</p>",
         );
         assert_eq!(body, None);
+    }
+
+    #[test]
+    fn a_footer_on_one_line_between_bars() {
+        for (html, street) in [
+            (
+                "<p>Nyheter i korthet.</p><div>Karlskrona kommun | 371 83 Karlskrona | Tel 0455-30 30 00 | kommun@karlskrona.se</div>",
+                None,
+            ),
+            (
+                "<p>Nyheter i korthet.</p><div>Karlskrona kommun · Ronnebygatan 2 · 371 83 Karlskrona · Växel 0455-30 30 00</div>",
+                Some("Ronnebygatan 2"),
+            ),
+        ] {
+            let flat = flatten(&scraper::Html::parse_document(html));
+            let org = organisation(&PageLines::new(&flat.blocks), None).expect(html);
+            let address = org.postal_address.expect("postal address");
+            assert_eq!(
+                (
+                    address.street.as_deref(),
+                    address.postal_code.as_deref(),
+                    address.city.as_deref()
+                ),
+                (street, Some("371 83"), Some("Karlskrona")),
+                "{html}"
+            );
+            assert_eq!(org.name.as_deref(), Some("Karlskrona kommun"), "{html}");
+            assert_eq!(
+                org.phone.and_then(|p| p.e164).as_deref(),
+                Some("+46455303000"),
+                "{html}"
+            );
+        }
+        // A line of links between bars is no footer.
+        let flat = flatten(&scraper::Html::parse_document(
+            "<p>Text.</p><div>Start | Nyheter | Kontakt</div>",
+        ));
+        assert!(organisation(&PageLines::new(&flat.blocks), None).is_none());
     }
 }
