@@ -212,6 +212,28 @@ fn a_staff_table_migrates_with_every_column_heading() {
 }
 
 #[test]
+fn people_set_out_line_by_line_outside_a_contact_box() {
+    let p = page("stacked-contacts.html");
+    assert_eq!(
+        names(&p["contacts"], "name"),
+        ["Jonas Ekström", "Lena Svahn"]
+    );
+    assert_eq!(
+        names(&p["contacts"], "role"),
+        ["avfallsingenjör", "Projektledare"]
+    );
+    assert_eq!(
+        p["contacts"][0]["phones"],
+        serde_json::json!([
+            {"display": "0455-30 30 52", "e164": "+46455303052"},
+            {"display": "0708-12 34 56", "e164": "+46708123456"}
+        ])
+    );
+    assert_eq!(p["contacts"][0]["emails"][0], "jonas.ekstrom@karlskrona.se");
+    assert_eq!(p["contacts"][1]["emails"][0], "lena.svahn@karlskrona.se");
+}
+
+#[test]
 fn a_mail_link_in_a_contact_box_is_the_person_s_address() {
     let p = page("newer-contact-mail-link.html");
     assert_eq!(names(&p["contacts"], "name"), ["Karin Holmqvist"]);

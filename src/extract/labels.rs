@@ -72,6 +72,12 @@ label!(
     ORG_NAME,
     r"(?i)(?-u:\b)(?:kommun|region|landsting|stad|länsstyrelsen|förvaltning|municipality|county\s+council|city\s+council)(?-u:\b)"
 );
+// A unit's name rather than a person's ("Kundtjänst Renhållning",
+// "Kontaktcenter"): a name of two capitalised words may be either.
+label!(
+    UNIT_NAME,
+    r"(?i)(?:kundtjänst|kundservice|kontaktcenter|växel|reception|enhet(?:en)?|förvaltning|avdelning|kontor(?:et)?|center|centrum|service|nämnd|kommun|kansli|expedition|byrå|support|helpdesk|office|department|desk)(?-u:\b)"
+);
 // A title or heading that says what follows are networks or memberships.
 label!(
     NETWORK_HEADING,

@@ -2,7 +2,7 @@
 //! table, a sentence "Kontakta Gustav Lindahl på telefon …", a line
 //! "Per Nilsson, bygglovshandläggare, 0455-30 31 11".
 
-use super::{is_personal_name, is_phone_line, push_unique};
+use super::{is_personal_name, is_phone_line, name_and_role, push_unique};
 use crate::extract::blocks::Block;
 use crate::extract::{labels, rules};
 use crate::model::{Contact, Phone};
@@ -12,6 +12,7 @@ use crate::model::{Contact, Phone};
 /// "Per Nilsson, bygglovshandläggare, 0455-30 31 11".
 pub fn contacts_in_text(content: &[&Block]) -> Vec<Contact> {
     let mut out = table_contacts(content);
+    out.extend(stacked_contacts(content));
     for block in content
         .iter()
         .filter(|b| b.cell.is_none() && b.heading.is_none())
@@ -27,6 +28,76 @@ pub fn contacts_in_text(content: &[&Block]) -> Vec<Contact> {
             if let Some(c) = contact_sentence(line).or_else(|| contact_line(line)) {
                 out.push(c);
             }
+        }
+    }
+    out
+}
+
+/// Lines below a name read as that person's, at most.
+const STACKED_LINES_MAX: usize = 5;
+/// Longest line taken for an address or a role under a name.
+const STACKED_LINE_MAX_BYTES: usize = 80;
+
+/// A person set out line by line outside a contact box, as a definition
+/// list or a paragraph with line breaks does it: "Jonas Ek, avfallsingenjör"
+/// (or the name, then the role on a line of its own), then "Telefon: …",
+/// "Mobil: …", "E-post: …". A name is someone to contact only when a
+/// number we can dial or an address follows; a unit's name ("Kundtjänst
+/// Renhållning") or a place ("San Juan, PR 00918") above a number is no
+/// person.
+fn stacked_contacts(content: &[&Block]) -> Vec<Contact> {
+    let lines: Vec<&str> = content
+        .iter()
+        .filter(|b| b.heading.is_none() && b.cell.is_none())
+        .flat_map(|b| b.lines.iter().map(String::as_str))
+        .collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let (name, role) = name_and_role(line);
+        let wordy = |s: &Option<String>| {
+            s.as_deref()
+                .is_none_or(|r| !r.contains(|ch: char| ch.is_ascii_digit()))
+        };
+        if !is_personal_name(&name) || labels::UNIT_NAME.is_match(&name) || !wordy(&role) {
+            i += 1;
+            continue;
+        }
+        let mut c = Contact {
+            name,
+            role,
+            phones: Vec::new(),
+            emails: Vec::new(),
+        };
+        let mut j = i + 1;
+        while let Some(&l) = lines.get(j).filter(|_| j - i <= STACKED_LINES_MAX) {
+            let reached = !c.phones.is_empty() || !c.emails.is_empty();
+            let emails: Vec<String> = rules::emails(l).collect();
+            if let Some(phone) = is_phone_line(l).filter(|p| p.e164.is_some()) {
+                if !c.phones.contains(&phone) {
+                    c.phones.push(phone);
+                }
+            } else if !emails.is_empty() && l.len() <= STACKED_LINE_MAX_BYTES {
+                push_unique(&mut c.emails, emails);
+            } else if !reached
+                && c.role.is_none()
+                && l.len() <= STACKED_LINE_MAX_BYTES
+                && !is_personal_name(l)
+                && !l.contains(|ch: char| ch.is_ascii_digit() || ch == '@' || ch == ':')
+                && !l.ends_with(['.', '!', '?'])
+            {
+                c.role = Some(l.to_owned());
+            } else {
+                break;
+            }
+            j += 1;
+        }
+        if c.phones.is_empty() && c.emails.is_empty() {
+            i += 1;
+        } else {
+            out.push(c);
+            i = j;
         }
     }
     out
