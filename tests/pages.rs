@@ -69,6 +69,23 @@ fn only_current_networks_under_a_networks_heading() {
 }
 
 #[test]
+fn networks_set_out_in_a_table() {
+    let p = page("networks-table.html");
+    assert_eq!(
+        names(&p["networks"], "name"),
+        ["Union of the Baltic Cities", "Euroregion Baltic"]
+    );
+    assert_eq!(names(&p["networks"], "acronym"), ["UBC", "ERB"]);
+    assert_eq!(p["networks"][0]["links"][0]["href"], "http://www.ubc.net/");
+    assert_eq!(p["networks"][1]["links"], serde_json::json!([]));
+    assert!(
+        p["networks"][1]["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Regioner i fem länder"))
+    );
+}
+
+#[test]
 fn networks_written_as_a_list() {
     let p = page("networks-list.html");
     assert_eq!(names(&p["networks"], "acronym"), ["UBC", "SKL", "CPMR"]);

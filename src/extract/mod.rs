@@ -110,6 +110,7 @@ pub fn extract(
     out.content.networks = networks::networks(
         &out.content.sections,
         &list_items,
+        &cells,
         out.content.title.as_deref(),
     );
 

@@ -1,7 +1,7 @@
 //! Which sections (or list items) present the networks the municipality
 //! takes part in, decided by the page's structure and wording.
 
-use super::{ListItem, labels, rules};
+use super::{Cells, ListItem, labels, rules};
 use crate::model::{Network, Section};
 
 /// The networks the page presents: the sections (or list items) that name
@@ -13,6 +13,7 @@ use crate::model::{Network, Section};
 pub(super) fn networks(
     sections: &[Section],
     items: &[ListItem],
+    cells: &Cells,
     title: Option<&str>,
 ) -> Vec<Network> {
     let page_context = title.is_some_and(|t| {
@@ -69,21 +70,84 @@ pub(super) fn networks(
             });
         }
     }
+    // Lists and tables under a networks heading (or on a networks page)
+    // present one network per item or row.
+    let listing = |section: Option<usize>| match section {
+        Some(i) => {
+            in_context[i].1
+                && (in_context[i].0
+                    || sections[i]
+                        .heading
+                        .as_deref()
+                        .is_some_and(|h| labels::NETWORK_HEADING.is_match(h)))
+        }
+        None => page_context,
+    };
     for item in items {
-        let in_ctx = match item.section {
-            Some(i) => {
-                in_context[i].1
-                    && (in_context[i].0
-                        || sections[i]
-                            .heading
-                            .as_deref()
-                            .is_some_and(|h| labels::NETWORK_HEADING.is_match(h)))
-            }
-            None => page_context,
-        };
-        if let (true, Some(n)) = (in_ctx, listed_network(item)) {
+        if let (true, Some(n)) = (listing(item.section), listed_network(item)) {
             out.push(n);
         }
+    }
+    out.extend(table_networks(sections, cells, |i| listing(Some(i))));
+    out
+}
+
+/// Words a table row's other cells need to be a network's description,
+/// not a header row ("Nätverk | Beskrivning") set without `<th>`.
+const ROW_DESCRIPTION_WORDS_MIN: usize = 3;
+
+/// "Union of the Baltic Cities (UBC) | Över hundra städer …": a table row
+/// whose first cell names an organisation and whose other cells describe
+/// it, in a section `listing` allows.
+fn table_networks(
+    sections: &[Section],
+    cells: &Cells,
+    listing: impl Fn(usize) -> bool,
+) -> Vec<Network> {
+    // Rows in page order: (section, row) → [(column, paragraph)].
+    let mut rows: Vec<((usize, u32), Vec<(u16, usize)>)> = Vec::new();
+    for &((s, p), (row, column, header)) in cells {
+        if header || !listing(s) {
+            continue;
+        }
+        match rows.last_mut() {
+            Some((key, cols)) if *key == (s, row) => cols.push((column, p)),
+            _ => rows.push(((s, row), vec![(column, p)])),
+        }
+    }
+    let mut out = Vec::new();
+    for ((s, _), mut cols) in rows {
+        let section = &sections[s];
+        cols.sort_by_key(|&(column, _)| column);
+        let text = |p: usize| section.paragraphs.get(p).map_or("", String::as_str);
+        let Some((&(_, first), rest)) = cols.split_first() else {
+            continue;
+        };
+        let head = text(first);
+        let description = rest
+            .iter()
+            .map(|&(_, p)| text(p))
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        if description.split_whitespace().count() < ROW_DESCRIPTION_WORDS_MIN
+            || !names_organisation(head)
+        {
+            continue;
+        }
+        let (name, acronym) = rules::split_acronym(head);
+        let in_row = |t: &str| cols.iter().any(|&(_, p)| text(p).contains(t));
+        out.push(Network {
+            name,
+            acronym,
+            description,
+            links: section
+                .links
+                .iter()
+                .filter(|l| !l.text.is_empty() && in_row(&l.text))
+                .cloned()
+                .collect(),
+        });
     }
     out
 }
