@@ -105,7 +105,8 @@ fn table_networks(
     listing: impl Fn(usize) -> bool,
 ) -> Vec<Network> {
     // Rows in page order: (section, row) → [(column, paragraph)].
-    let mut rows: Vec<((usize, u32), Vec<(u16, usize)>)> = Vec::new();
+    type Row = ((usize, u32), Vec<(u16, usize)>);
+    let mut rows: Vec<Row> = Vec::new();
     for &((s, p), (row, column, header)) in cells {
         if header || !listing(s) {
             continue;
