@@ -352,3 +352,21 @@ fn truncated_page_yields_what_it_has_with_warnings() {
         "{warnings}"
     );
 }
+
+#[test]
+fn update_lines_in_the_forms_pages_wrote_them() {
+    for (line, want) in [
+        ("Sidan uppdaterad: 26 april 2010", "2010-04-26"),
+        ("Sidan ändrad: 2010-04-27", "2010-04-27"),
+        ("Uppdaterad: 28.04.2010", "2010-04-28"),
+        ("Last updated: April 29, 2010", "2010-04-29"),
+        ("Page updated: Apr. 30th 2010", "2010-04-30"),
+    ] {
+        let html = format!(
+            "<html><head><title>Sida</title></head><body><h1>Rubrik</h1>\
+             <p>Text om något som kommunen gör.</p><p>{line}</p></body></html>"
+        );
+        let page = parse_stdin(html.as_bytes());
+        assert_eq!(page["updated"], want, "{line}");
+    }
+}

@@ -15,7 +15,7 @@ label!(
     CONTACT,
     r"(?i)^(?:för\s+mer\s+information,?\s+(?:kontakta|kontakt)|mer\s+information\s+lämnas\s+av|frågor\s+besvaras\s+av|kontakta\s+oss|kontaktpersoner|kontaktperson|kontaktuppgifter|kontakt|sidansvarig|ansvarig\s+för\s+(?:sidan|innehållet)|contact\s+us|contact)(?-u:\b)\s*:?\s*"
 );
-const UPDATED_LABEL: &str = r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?uppdaterad(?:es)?|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*";
+const UPDATED_LABEL: &str = r"(?i)(?:sidan\s+(?:är\s+)?(?:senast\s+)?(?:uppdaterad(?:es)?|ändrad|granskad)|senast\s+(?:uppdaterad|ändrad|granskad)|last\s+updated|page\s+updated|uppdaterad(?:es)?|updated)\s*(?:den\s+)?:?\s*";
 label!(UPDATED, UPDATED_LABEL);
 // The same label at the start of a line only (`(?m)`: of each line of a page's text).
 label!(UPDATED_AT_START, &format!("(?m)^{UPDATED_LABEL}"));

@@ -21,6 +21,16 @@ re!(
     WORD_DATE,
     r"(?i)(?-u:\b)([0-9]{1,2})\s*(?:e\s+)?([a-zåäö]{3,9})\.?\s+([0-9]{4})(?-u:\b)"
 );
+// "April 26, 2010", "Apr. 26th 2010": English pages' month first.
+re!(
+    EN_WORD_DATE,
+    r"(?i)(?-u:\b)([a-z]{3,9})\.?\s+([0-9]{1,2})(?:st|nd|rd|th)?,?\s+([0-9]{4})(?-u:\b)"
+);
+// "26.04.2010": day, month, year.
+re!(
+    DOT_DATE,
+    r"(?-u:\b)([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})(?-u:\b)"
+);
 re!(
     SLASH_DATE,
     r"(?-u:\b)([0-9]{1,2})/([0-9]{1,2})[\s,/-]+([0-9]{4})(?-u:\b)"
@@ -73,7 +83,8 @@ pub fn is_document(href: &str) -> bool {
 }
 
 /// Reads a date in any form the old and new karlskrona.se used
-/// (`2010-04-26`, `2010-04-26 14:32`, `26 april 2010`, `26 apr. 2010`, `26/4 2010`).
+/// (`2010-04-26`, `2010-04-26 14:32`, `26 april 2010`, `26 apr. 2010`, `26/4 2010`,
+/// `26.04.2010`, and English pages' `April 26, 2010`).
 /// `us_order` reads `10/03/2017` as month/day, for English "Last updated" labels.
 pub fn parse_date(text: &str, us_order: bool) -> Option<String> {
     let mut found: Vec<(usize, String)> = Vec::new();
@@ -89,6 +100,19 @@ pub fn parse_date(text: &str, us_order: bool) -> Option<String> {
             found.push((c.get(0).map_or(0, |m| m.start()), d));
             break;
         }
+    }
+    for c in EN_WORD_DATE.captures_iter(text) {
+        if let Some(month) = month_number(&c[1])
+            && let Some(d) = ymd(&c[3], &month.to_string(), &c[2])
+        {
+            found.push((c.get(0).map_or(0, |m| m.start()), d));
+            break;
+        }
+    }
+    if let Some(c) = DOT_DATE.captures(text)
+        && let Some(d) = ymd(&c[3], &c[2], &c[1])
+    {
+        found.push((c.get(0).map_or(0, |m| m.start()), d));
     }
     if let Some(c) = SLASH_DATE.captures(text) {
         let (m, d) = if us_order {
@@ -333,6 +357,9 @@ mod tests {
             ("3 okt. 2012", "2012-10-03"),
             ("26/4 2010", "2010-04-26"),
             ("den 1 december 2009 kl 10.00", "2009-12-01"),
+            ("26.04.2010", "2010-04-26"),
+            ("April 26, 2010", "2010-04-26"),
+            ("Apr. 26th 2010 at 10:00", "2010-04-26"),
         ] {
             assert_eq!(parse_date(text, false).as_deref(), Some(want), "{text}");
         }
@@ -340,7 +367,14 @@ mod tests {
             parse_date("10/03/2017 - 08:59", true).as_deref(),
             Some("2017-10-03")
         );
-        for bad in ["2010-13-40", "31 februari 2010", "igår", "26 foo 2010"] {
+        for bad in [
+            "2010-13-40",
+            "31 februari 2010",
+            "igår",
+            "26 foo 2010",
+            "Ring 12 2010",
+            "40.13.2010",
+        ] {
             assert_eq!(parse_date(bad, false), None, "{bad}");
         }
     }
