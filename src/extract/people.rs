@@ -225,6 +225,9 @@ fn read_contact_part(
         }
         return true;
     }
+    if is_fax_line(part) {
+        return true;
+    }
     if let Some(phone) = is_phone_line(part) {
         if let Some(c) = current.as_mut()
             && !c.phones.contains(&phone)
@@ -321,6 +324,15 @@ fn push_unique(into: &mut Vec<String>, new: Vec<String>) {
             into.push(e);
         }
     }
+}
+
+/// A fax number ("Fax 0455-30 30 99", "Telefax: …"): read as a line of
+/// the contact, never as a number to call.
+fn is_fax_line(line: &str) -> bool {
+    labels::FAX
+        .find(line.trim_start())
+        .is_some_and(|m| m.start() == 0)
+        && rules::find_phone(line).is_some()
 }
 
 /// A line that is a phone number, possibly labelled ("Tfn 0455-30 34 56").
@@ -670,6 +682,22 @@ mod tests {
              <p>Besöksadress: Ronnebygatan 15</p>",
         );
         assert_eq!(body, None);
+    }
+
+    #[test]
+    fn a_fax_number_is_no_number_to_call() {
+        for html in [
+            "<h2>Kontakt</h2><p>Anna Berg<br>Tel. 0455-30 30 00, fax 0455-30 30 99</p>",
+            "<h2>Kontakt</h2><p>Anna Berg<br>0455-30 30 00<br>Telefax: 0455-30 30 99<br>anna.berg@karlskrona.se</p>",
+        ] {
+            let flat = flatten(&scraper::Html::parse_document(html));
+            let people = contacts(&PageLines::new(&flat.blocks), 0).people;
+            let phones: Vec<&str> = people
+                .iter()
+                .flat_map(|p| p.phones.iter().map(|p| p.display.as_str()))
+                .collect();
+            assert_eq!(phones, ["0455-30 30 00"], "{html}");
+        }
     }
 
     #[test]

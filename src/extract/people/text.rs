@@ -2,7 +2,7 @@
 //! table, a sentence "Kontakta Gustav Lindahl på telefon …", a line
 //! "Per Nilsson, bygglovshandläggare, 0455-30 31 11".
 
-use super::{is_personal_name, is_phone_line, name_and_role, push_unique};
+use super::{is_fax_line, is_personal_name, is_phone_line, name_and_role, push_unique};
 use crate::extract::blocks::Block;
 use crate::extract::{labels, rules};
 use crate::model::{Contact, Phone};
@@ -74,7 +74,9 @@ fn stacked_contacts(content: &[&Block]) -> Vec<Contact> {
         while let Some(&l) = lines.get(j).filter(|_| j - i <= STACKED_LINES_MAX) {
             let reached = !c.phones.is_empty() || !c.emails.is_empty();
             let emails: Vec<String> = rules::emails(l).collect();
-            if let Some(phone) = is_phone_line(l).filter(|p| p.e164.is_some()) {
+            if is_fax_line(l) {
+                // Read, not dialled.
+            } else if let Some(phone) = is_phone_line(l).filter(|p| p.e164.is_some()) {
                 if !c.phones.contains(&phone) {
                     c.phones.push(phone);
                 }
@@ -182,6 +184,8 @@ fn contact_line(line: &str) -> Option<Contact> {
         let emails: Vec<String> = rules::emails(part).collect();
         if !emails.is_empty() {
             push_unique(&mut contact.emails, emails);
+        } else if is_fax_line(part) {
+            // A fax number is no way to call.
         } else if let Some(phone) = is_phone_line(part) {
             contact.phones.push(phone);
         } else if contact.role.is_none() && !part.chars().any(|c| c.is_ascii_digit()) {
