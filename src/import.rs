@@ -937,9 +937,17 @@ impl Reading<'_> {
                 };
                 let content_type = http.header("Content-Type").map(str::to_owned);
                 // A redirect often has no type, or no body at all: it is a
-                // capture all the same (the page moved).
+                // capture all the same (the page moved). A page an old
+                // server sent without a type is told by its first bytes.
                 let redirect = (300..400).contains(&http.status);
-                if !(is_html(content_type.as_deref()) || redirect && content_type.is_none()) {
+                let untyped_html = content_type.is_none()
+                    && http.header("Content-Encoding").is_none()
+                    && warc::http_head_end(&record.block)
+                        .is_some_and(|(_, body)| warc::sniffs_as_html(&record.block[body..]));
+                if !(is_html(content_type.as_deref())
+                    || redirect && content_type.is_none()
+                    || untyped_html)
+                {
                     self.skip("not_html");
                     return None;
                 }
@@ -947,7 +955,8 @@ impl Reading<'_> {
             }
             "resource" => {
                 let content_type = record.header("Content-Type").map(str::to_owned);
-                if !is_html(content_type.as_deref()) {
+                let untyped_html = content_type.is_none() && warc::sniffs_as_html(&record.block);
+                if !(is_html(content_type.as_deref()) || untyped_html) {
                     self.skip("not_html");
                     return None;
                 }

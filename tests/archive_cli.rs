@@ -310,6 +310,64 @@ fn warc_record(kind: &str, uri: &str, date: &str, block: &[u8]) -> Vec<u8> {
 }
 
 #[test]
+fn a_page_sent_without_a_type_is_told_by_its_bytes() {
+    // Old servers often sent no Content-Type; a browser sniffed the page.
+    let dir = temp_dir("import-untyped");
+    let page = b"\n<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\n<html><head><title>Utan typ</title></head><body><h1>Utan typ</h1><p>Servern sa inget om typen.</p></body></html>";
+    let mut http = b"HTTP/1.0 200 OK\r\nServer: old\r\n\r\n".to_vec();
+    http.extend_from_slice(page);
+    let mut warc = Vec::new();
+    warc.extend(warc_record(
+        "response",
+        "http://www.karlskrona.se/utan-typ.asp",
+        "2003-05-01T10:00:00Z",
+        &http,
+    ));
+    warc.extend(warc_record(
+        "response",
+        "http://www.karlskrona.se/bild",
+        "2003-05-01T10:00:01Z",
+        b"HTTP/1.0 200 OK\r\n\r\nGIF89a\x01\x00",
+    ));
+    warc.extend(warc_record(
+        "resource",
+        "file:///sparad/sida.htm",
+        "2003-05-01T10:00:02Z",
+        page,
+    ));
+    std::fs::write(dir.join("old.warc"), &warc).expect("w");
+    let out = run(
+        &[
+            "import",
+            s(&dir.join("old.warc")),
+            "--archive",
+            s(&dir.join("archive")),
+        ],
+        None,
+    );
+    assert_exit(&out, 0);
+    let lines = json_lines(&out.stdout);
+    let urls: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["type"] == "page" && l["status"] == "ok")
+        .filter_map(|l| l["url"].as_str())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            "http://www.karlskrona.se/utan-typ.asp",
+            "file:///sparad/sida.htm"
+        ]
+    );
+    let input = lines.iter().find(|l| l["type"] == "input").expect("input");
+    assert_eq!(
+        input["skipped"],
+        serde_json::json!({"not_html": 1}),
+        "{input}"
+    );
+}
+
+#[test]
 fn warc_and_warc_gz_input() {
     use std::io::Write;
     let dir = temp_dir("import-warc");

@@ -255,6 +255,28 @@ fn decode_content(coding: &str, body: &[u8], limit: u64) -> Result<Option<Vec<u8
 }
 
 /// Whether bytes start like an HTML document (after whitespace and a BOM).
+/// Whether a body sent without a type is an HTML page, as a browser
+/// sniffs it (WHATWG MIME sniffing's HTML patterns, in short): it opens,
+/// after a BOM and white space, with `<!DOCTYPE HTML`, `<html`, `<head`,
+/// `<body`, `<title` or a comment. Old servers often sent no type.
+pub fn sniffs_as_html(body: &[u8]) -> bool {
+    let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
+    let Some(start) = body.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return false;
+    };
+    let head = &body[start..body.len().min(start + 16)];
+    [
+        "<!doctype html",
+        "<html",
+        "<head",
+        "<body",
+        "<title",
+        "<!--",
+    ]
+    .iter()
+    .any(|p| head.len() >= p.len() && head[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+}
+
 fn looks_like_markup(body: &[u8]) -> bool {
     let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
     body.iter()
