@@ -370,3 +370,21 @@ fn update_lines_in_the_forms_pages_wrote_them() {
         assert_eq!(page["updated"], want, "{line}");
     }
 }
+
+#[test]
+fn a_frameset_page_names_its_frames_and_shows_no_markup_as_text() {
+    let html = "<html><head><title>Karlskrona kommun</title></head>\
+        <frameset cols=\"200,*\"><frame src=\"meny.htm\"><frame src=\"start.htm\">\
+        <noframes><body><p>Din webbläsare visar inte ramar. Gå till \
+        <a href=\"start.htm\">startsidan</a>.</p></body></noframes></frameset></html>";
+    let page = parse_stdin(html.as_bytes());
+    assert_eq!(page["title"], "Karlskrona kommun");
+    assert_eq!(page["intro"], Value::Null, "{page}");
+    assert_eq!(page["sections"], serde_json::json!([]));
+    assert!(
+        page["warnings"]
+            .to_string()
+            .contains("a frameset: the page's text is in its frames (meny.htm, start.htm)"),
+        "{page}"
+    );
+}

@@ -60,6 +60,8 @@ pub struct Flattened {
     /// (`<nav aria-label="Du är här">`, "Brödsmulor", "Breadcrumb"), which
     /// is otherwise skipped with the other menus.
     pub breadcrumb: Vec<RawLink>,
+    /// The `src` of each `<frame>`: a frameset page's text is in them.
+    pub frames: Vec<String>,
 }
 
 /// The numbers of the lines where one label matches, in order.
@@ -248,6 +250,8 @@ fn is_skipped(name: &str) -> bool {
             | "map"
             | "math"
             | "nav"
+            | "noembed"
+            | "noframes"
             | "noscript"
             | "object"
             | "select"
@@ -315,6 +319,7 @@ pub fn flatten(doc: &Html) -> Flattened {
                             "link" if out.canonical.is_none() && rel_is(e, "canonical") => {
                                 out.canonical = e.attr("href").map(str::to_owned)
                             }
+                            "frame" => out.frames.extend(e.attr("src").map(str::to_owned)),
                             "br" => b.line_break(&mut out.blocks),
                             "a" => b.open_link(e.attr("href")),
                             "img" => b.image(e.attr("src"), e.attr("alt")),

@@ -81,6 +81,17 @@ pub fn extract(
     let base = out.content.url.as_deref().and_then(|u| Url::parse(u).ok());
     links.base = base.filter(|u| matches!(u.scheme(), "http" | "https"));
 
+    if !flat.frames.is_empty() {
+        let frames: Vec<String> = flat
+            .frames
+            .iter()
+            .filter_map(|f| links.fix(f, None))
+            .collect();
+        out.warnings.push(format!(
+            "a frameset: the page's text is in its frames ({}), each a page of its own",
+            frames.join(", ")
+        ));
+    }
     let (title_index, title) = title(&flat);
     out.content.title = title;
     if out.content.title.is_none() {
