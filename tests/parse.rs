@@ -388,3 +388,22 @@ fn a_frameset_page_names_its_frames_and_shows_no_markup_as_text() {
         "{page}"
     );
 }
+
+#[test]
+fn a_page_that_sends_its_reader_on_says_where() {
+    let html = "<html><head><title>Sidan har flyttat</title>\
+        <meta http-equiv=\"Refresh\" content=\"0; URL='/sv/Ny-sida/'\"></head>\
+        <body><p>Sidan har flyttat.</p></body></html>";
+    let out = crate::util::run(
+        &["parse", "-", "--url", "http://www.karlskrona.se/sv/Gammal/"],
+        Some(html.as_bytes()),
+    );
+    let page: Value = serde_json::from_slice(&out.stdout).expect("page JSON");
+    assert!(
+        page["warnings"]
+            .to_string()
+            .contains("sends its reader on to http://www.karlskrona.se/sv/Ny-sida/ after 0 s"),
+        "{page}"
+    );
+    assert_eq!(page["redirect"], Value::Null, "a 3xx's target only");
+}

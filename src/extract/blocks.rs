@@ -62,6 +62,9 @@ pub struct Flattened {
     pub breadcrumb: Vec<RawLink>,
     /// The `src` of each `<frame>`: a frameset page's text is in them.
     pub frames: Vec<String>,
+    /// A `<meta http-equiv="refresh">`'s content ("0; URL=/sv/ny/"): how
+    /// old sites sent readers of a moved page on.
+    pub refresh: Option<String>,
 }
 
 /// The numbers of the lines where one label matches, in order.
@@ -314,6 +317,12 @@ pub fn flatten(doc: &Html) -> Flattened {
                                     .attr("lang")
                                     .or_else(|| e.attr("xml:lang"))
                                     .map(str::to_owned)
+                            }
+                            "meta"
+                                if e.attr("http-equiv")
+                                    .is_some_and(|h| h.eq_ignore_ascii_case("refresh")) =>
+                            {
+                                out.refresh = e.attr("content").map(str::to_owned)
                             }
                             "meta" if out.lang.is_none() => out.lang = meta_lang(e),
                             "link" if out.canonical.is_none() && rel_is(e, "canonical") => {

@@ -92,6 +92,13 @@ pub fn extract(
             frames.join(", ")
         ));
     }
+    if let Some((delay, target)) = flat.refresh.as_deref().and_then(refresh_target)
+        && let Some(target) = links.fix(target, None)
+    {
+        out.warnings.push(format!(
+            "the page sends its reader on to {target} after {delay} s (a meta refresh): it may have moved"
+        ));
+    }
     let (title_index, title) = title(&flat);
     out.content.title = title;
     if out.content.title.is_none() {
@@ -185,6 +192,22 @@ pub fn extract(
         })
         .collect();
     Ok(out)
+}
+
+/// A meta refresh's delay and target: `0; URL=/sv/ny/`, `5;url='…'`. A
+/// refresh without a URL reloads the page itself and sends no one on.
+fn refresh_target(content: &str) -> Option<(u32, &str)> {
+    let (delay, rest) = content.split_once([';', ','])?;
+    let delay = delay.trim().split('.').next()?.parse().ok()?;
+    let rest = rest.trim_start();
+    let url = rest
+        .get(..3)
+        .filter(|k| k.eq_ignore_ascii_case("url"))
+        .map_or(rest, |_| {
+            rest[3..].trim_start().trim_start_matches('=').trim_start()
+        });
+    let url = url.trim_matches(['\'', '"']).trim();
+    (!url.is_empty()).then_some((delay, url))
 }
 
 /// Turns hrefs as written into absolute original URLs.
@@ -621,5 +644,25 @@ fn lang(flat: &Flattened, out: &Extracted) -> Option<String> {
         Some("en".into())
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refresh_target;
+
+    #[test]
+    fn meta_refresh_targets_in_the_forms_pages_wrote() {
+        for (content, want) in [
+            ("0; URL=/sv/ny/", Some((0, "/sv/ny/"))),
+            ("5;url='http://x.se/a'", Some((5, "http://x.se/a"))),
+            ("3, URL = \"b.htm\"", Some((3, "b.htm"))),
+            ("0;/sv/ny/", Some((0, "/sv/ny/"))),
+            ("30", None),
+            ("0; URL=", None),
+            ("soon; URL=/a", None),
+        ] {
+            assert_eq!(refresh_target(content), want, "{content}");
+        }
     }
 }
