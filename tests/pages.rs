@@ -251,6 +251,23 @@ fn people_set_out_line_by_line_outside_a_contact_box() {
 }
 
 #[test]
+fn contact_fields_under_their_labels() {
+    let p = page("labelled-contact-fields.html");
+    assert_eq!(names(&p["contacts"], "name"), ["Maja Ljung", "Henrik Alm"]);
+    assert_eq!(
+        names(&p["contacts"], "role"),
+        ["Bygglovsarkitekt", "Bygglovsingenjör"]
+    );
+    assert_eq!(p["contacts"][0]["emails"][0], "maja.ljung@karlskrona.se");
+    assert_eq!(p["contacts"][1]["phones"][0]["e164"], "+46455303121");
+    assert!(
+        !p["warnings"].to_string().contains("hidden"),
+        "a label beside its value hides nothing: {}",
+        p["warnings"]
+    );
+}
+
+#[test]
 fn a_mail_link_in_a_contact_box_is_the_person_s_address() {
     let p = page("newer-contact-mail-link.html");
     assert_eq!(names(&p["contacts"], "name"), ["Karin Holmqvist"]);

@@ -2,7 +2,7 @@
 //! footer block ("Postadress: …, organisationsnummer …, Tfn …").
 
 mod text;
-use text::opens_staff_table;
+use text::{Column, column, opens_staff_table};
 pub use text::{contacts_in_text, merge, staff_header_rows};
 
 use super::blocks::{Block, PageLines};
@@ -203,6 +203,32 @@ fn read_contact_part(
     people: &mut Vec<Contact>,
     notes: &mut Vec<String>,
 ) -> bool {
+    // "Namn: Anna Berg", "Titel: …": the label says what the value is; a
+    // label alone ("Telefon:" in a cell, its value in the next) is read past.
+    if let Some((label, value)) = part.split_once(':') {
+        let value = value.trim();
+        match column(label) {
+            Column::Name if !value.is_empty() => {
+                people.extend(current.take());
+                *current = Some(Contact {
+                    name: value.to_owned(),
+                    role: None,
+                    phones: Vec::new(),
+                    emails: Vec::new(),
+                });
+                return true;
+            }
+            Column::Role if !value.is_empty() => {
+                if let Some(c) = current.as_mut() {
+                    c.role = Some(value.to_owned());
+                }
+                return true;
+            }
+            Column::Name | Column::Role | Column::Phone if value.is_empty() => return true,
+            Column::Email if value.is_empty() && block.cell.is_some() => return true,
+            _ => {}
+        }
+    }
     let mut written: Vec<String> = rules::emails(part).collect();
     // "E-post: This is an email address": a script was to write the
     // address. It is read from the script when the script holds it; the

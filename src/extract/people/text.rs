@@ -197,9 +197,10 @@ fn contact_line(line: &str) -> Option<Contact> {
     (!contact.phones.is_empty() || !contact.emails.is_empty()).then_some(contact)
 }
 
-/// What a column of a staff table holds, by its header.
+/// What a column of a staff table holds, by its header; also what a
+/// labelled line of a contact box gives ("Namn: …", "Titel: …").
 #[derive(Clone, Copy, PartialEq)]
-enum Column {
+pub(super) enum Column {
     Name,
     Role,
     Phone,
@@ -207,7 +208,7 @@ enum Column {
     Other,
 }
 
-fn column(header: &str) -> Column {
+pub(super) fn column(header: &str) -> Column {
     let h = header.trim().trim_end_matches(':').to_lowercase();
     match h.as_str() {
         "namn" | "name" | "kontaktperson" | "handläggare" => Column::Name,
