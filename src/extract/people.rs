@@ -321,18 +321,23 @@ fn name_and_role(line: &str) -> (String, Option<String>) {
 /// Two to four words, each capitalised ("Anna Berg", "Per-Olof af Ekström"
 /// allows a lower-case particle between capitalised words).
 pub fn is_personal_name(text: &str) -> bool {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let capitalised = |w: &&str| w.chars().next().is_some_and(char::is_uppercase);
-    (2..=4).contains(&words.len())
-        && words.first().is_some_and(capitalised)
-        && words.last().is_some_and(capitalised)
-        && words
-            .iter()
-            .all(|w| capitalised(w) || matches!(*w, "af" | "von" | "van" | "de" | "la"))
-        && words.iter().all(|w| {
-            w.chars()
-                .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
-        })
+    // Asked of every line of a page: no allocation, and a long paragraph
+    // is turned down at its fifth word.
+    let capitalised = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let mut count = 0;
+    let mut last = "";
+    for w in text.split_whitespace() {
+        count += 1;
+        let fits = (count > 1 || capitalised(w))
+            && (capitalised(w) || matches!(w, "af" | "von" | "van" | "de" | "la"))
+            && w.chars()
+                .all(|c| c.is_alphabetic() || c == '-' || c == '\'');
+        if count > 4 || !fits {
+            return false;
+        }
+        last = w;
+    }
+    count >= 2 && capitalised(last)
 }
 
 /// A person's (or a unit's) name: a few words, no digits, not a sentence.

@@ -55,6 +55,11 @@ fn stacked_contacts(content: &[&Block]) -> Vec<Contact> {
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
+        // Most lines are body text: a name line is short and capitalised.
+        if line.len() > STACKED_LINE_MAX_BYTES || !line.starts_with(char::is_uppercase) {
+            i += 1;
+            continue;
+        }
         let (name, role) = name_and_role(line);
         let wordy = |s: &Option<String>| {
             s.as_deref()
