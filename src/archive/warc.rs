@@ -254,7 +254,6 @@ fn decode_content(coding: &str, body: &[u8], limit: u64) -> Result<Option<Vec<u8
     Ok(Some(out))
 }
 
-/// Whether bytes start like an HTML document (after whitespace and a BOM).
 /// Whether a body sent without a type is an HTML page, as a browser
 /// sniffs it (WHATWG MIME sniffing's HTML patterns, in short): it opens,
 /// after a BOM and white space, with `<!DOCTYPE HTML`, `<html`, `<head`,
@@ -277,6 +276,7 @@ pub fn sniffs_as_html(body: &[u8]) -> bool {
     .any(|p| head.len() >= p.len() && head[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
 }
 
+/// Whether bytes start like an HTML document (after whitespace and a BOM).
 fn looks_like_markup(body: &[u8]) -> bool {
     let body = body.strip_prefix(b"\xef\xbb\xbf").unwrap_or(body);
     body.iter()
