@@ -54,6 +54,8 @@ enum Job {
         url: String,
         timestamp: Option<Timestamp>,
         content_type: Option<String>,
+        /// `WARC-Truncated`: why the crawler cut the record short.
+        truncated: Option<String>,
     },
     /// A revisit record: stored byte for byte once its original is found
     /// (earlier in the inputs, or in the archive).
@@ -1002,7 +1004,9 @@ impl Reading<'_> {
                 return None;
             }
         };
+        let truncated = record.header("WARC-Truncated").map(str::to_owned);
         Some(Job::Record {
+            truncated,
             input,
             url,
             timestamp,
@@ -1210,6 +1214,7 @@ fn work(
                 url: target,
                 timestamp,
                 content_type,
+                truncated,
             } => {
                 let target = Some(target).filter(|t| !t.is_empty());
                 // A response record's HTTP status; none for a resource.
@@ -1249,7 +1254,16 @@ fn work(
                             timestamp,
                             file: None,
                         };
-                        finish(input, &bytes, opts, at, Received::Warc { head, block })
+                        // A crawler's limit cut the page: kept as received, said.
+                        let notes = truncated.as_deref().map(crate::parse::cut_short);
+                        finish(
+                            input,
+                            &bytes,
+                            opts,
+                            at,
+                            Received::Warc { head, block },
+                            notes,
+                        )
                     }
                     Err(reason) => Done::Err { input, reason },
                 }
@@ -1307,7 +1321,7 @@ fn parse_file(path: &Path, url: Option<&str>, limits: Limits) -> Done {
         content_type: "text/html".into(),
         body: bytes.clone(),
     };
-    finish(input, &bytes, opts, at, received)
+    finish(input, &bytes, opts, at, received, None)
 }
 
 /// Where a capture was made, as far as its input says.
@@ -1329,9 +1343,13 @@ fn finish(
     opts: ParseOptions,
     at: Origin<'_>,
     received: Received,
+    note: Option<String>,
 ) -> Done {
     let mut page = match parse_page(bytes, &opts) {
-        Ok(p) => p,
+        Ok(mut p) => {
+            p.warnings.extend(note);
+            p
+        }
         Err(e) => {
             return Done::Err {
                 input,

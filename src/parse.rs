@@ -47,6 +47,15 @@ pub struct Document {
     pub images: crate::extract::Images<crate::model::Link>,
 }
 
+/// The warning of a capture a crawler cut short (`WARC-Truncated`): it
+/// comes from the record, not the bytes, so a re-parse keeps it as read.
+pub const CUT_SHORT: &str = "the crawler cut this capture short";
+
+/// [`CUT_SHORT`] with the crawler's reason (`length`, `time`, …).
+pub fn cut_short(why: &str) -> String {
+    format!("{CUT_SHORT} (WARC-Truncated: {why}); the page may be incomplete")
+}
+
 /// Reads one HTML document into the page model. Fails only on input that is
 /// not a text document at all (empty, an image, random bytes); everything
 /// else yields a page, with warnings for what could not be read.

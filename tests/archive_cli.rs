@@ -368,6 +368,51 @@ fn a_page_sent_without_a_type_is_told_by_its_bytes() {
 }
 
 #[test]
+fn a_capture_the_crawler_cut_short_says_so_and_keeps_saying_it() {
+    let dir = temp_dir("import-truncated");
+    let http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><head><title>Lang sida</title></head><body><h1>Lang sida</h1><p>Borjan av en lang";
+    let mut record = warc_record(
+        "response",
+        "http://www.karlskrona.se/lang/",
+        "2009-02-01T10:00:00Z",
+        http,
+    );
+    // Heritrix's mark of a record cut at its size limit.
+    let at = record
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of head");
+    record.splice(at..at, b"\r\nWARC-Truncated: length".iter().copied());
+    std::fs::write(dir.join("cut.warc"), &record).expect("w");
+    let archive = dir.join("archive");
+    let out = run(
+        &["import", s(&dir.join("cut.warc")), "--archive", s(&archive)],
+        None,
+    );
+    assert_exit(&out, 0);
+    let show = || -> Value {
+        let out = run(
+            &[
+                "show",
+                "http://www.karlskrona.se/lang/@20090201100000",
+                "--archive",
+                s(&archive),
+            ],
+            None,
+        );
+        serde_json::from_slice(&out.stdout).expect("page JSON")
+    };
+    let said = |page: &Value| {
+        page["warnings"]
+            .to_string()
+            .contains("the crawler cut this capture short (WARC-Truncated: length)")
+    };
+    assert!(said(&show()), "{}", show());
+    assert_exit(&run(&["reparse", "--archive", s(&archive)], None), 0);
+    assert!(said(&show()), "a reparse keeps it: {}", show());
+}
+
+#[test]
 fn warc_and_warc_gz_input() {
     use std::io::Write;
     let dir = temp_dir("import-warc");

@@ -49,11 +49,18 @@ impl Archive {
             .filter(|r| r.record != RecordType::Revisit && !r.attachment)
         {
             let result = self.raw(record).map_err(|e| e.to_string()).and_then(|raw| {
-                // A redirect's target is in its record's head, which the
-                // page JSON already read.
-                let redirect = self.page(record).ok().and_then(|p| p.content.redirect);
+                // A redirect's target and a crawler's cut are in the
+                // record's head, which the page JSON already read.
+                let before = self.page(record).ok();
+                let redirect = before.as_ref().and_then(|p| p.content.redirect.clone());
                 let opts = parse_options(record, budget, redirect);
                 let mut page = parse_page(&raw, &opts).map_err(|e| e.to_string())?;
+                page.warnings.extend(
+                    before
+                        .into_iter()
+                        .flat_map(|p| p.warnings)
+                        .filter(|w| w.starts_with(crate::parse::CUT_SHORT)),
+                );
                 // Parsed from the decoded body; it names the bytes received.
                 page.source.sha256.clone_from(&record.sha256);
                 page.source.sha1.clone_from(&record.sha1);
