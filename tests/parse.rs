@@ -407,3 +407,14 @@ fn a_page_that_sends_its_reader_on_says_where() {
     );
     assert_eq!(page["redirect"], Value::Null, "a 3xx's target only");
 }
+
+#[test]
+fn a_role_written_before_the_person() {
+    let html = "<html><head><title>Projekt</title></head><body><h1>Projekt</h1>\
+        <p>Projektet pågår till 2011.</p>\
+        <p>Projektledare: Ina Holm, tfn 0455-30 30 10, ina.holm@karlskrona.se</p></body></html>";
+    let page = parse_stdin(html.as_bytes());
+    assert_eq!(page["contacts"][0]["name"], "Ina Holm", "{page}");
+    assert_eq!(page["contacts"][0]["role"], "Projektledare");
+    assert_eq!(page["contacts"][0]["emails"][0], "ina.holm@karlskrona.se");
+}

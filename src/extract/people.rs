@@ -229,6 +229,17 @@ fn read_contact_part(
             _ => {}
         }
     }
+    // "Projektledare: Ina Holm": the role first, then the person.
+    if let Some((name, role)) = labelled_name(part) {
+        people.extend(current.take());
+        *current = Some(Contact {
+            name,
+            role,
+            phones: Vec::new(),
+            emails: Vec::new(),
+        });
+        return true;
+    }
     let mut written: Vec<String> = rules::emails(part).collect();
     // "E-post: This is an email address": a script was to write the
     // address. It is read from the script when the script holds it; the
@@ -303,6 +314,29 @@ fn read_contact_part(
         push_unique(&mut c.emails, linked);
     }
     true
+}
+
+/// "Projektledare: Ina Holm" → the person and the role the label gives;
+/// "Kontaktperson: Ina Holm" gives no role. The label is a few words
+/// without digits, and what follows it a person's name.
+fn labelled_name(line: &str) -> Option<(String, Option<String>)> {
+    const LABEL_WORDS_MAX: usize = 3;
+    let (label, value) = line.split_once(':')?;
+    let label = label.trim();
+    let value = value.trim();
+    if label.is_empty()
+        || label.split_whitespace().count() > LABEL_WORDS_MAX
+        || label.contains(|c: char| c.is_ascii_digit())
+        || !is_personal_name(value)
+        || labels::UNIT_NAME.is_match(value)
+    {
+        return None;
+    }
+    let contact_word = labels::CONTACT
+        .find(label)
+        .is_some_and(|m| m.end() == label.len())
+        || column(label) == Column::Name;
+    Some((value.to_owned(), (!contact_word).then(|| label.to_owned())))
 }
 
 /// "Maria Svensson, welcome coordinator" → the name, and the role after
@@ -713,6 +747,39 @@ mod tests {
              <p>Besöksadress: Ronnebygatan 15</p>",
         );
         assert_eq!(body, None);
+    }
+
+    #[test]
+    fn the_role_first_then_the_person() {
+        let flat = flatten(&scraper::Html::parse_document(
+            "<h2>Kontakt</h2><p>Projektledare: Ina Holm<br>Telefon: 0455-30 30 10<br>\
+             Handläggare: Per Ek<br>0455-30 30 11</p>",
+        ));
+        let people = contacts(&PageLines::new(&flat.blocks), 0).people;
+        let read: Vec<(&str, Option<&str>)> = people
+            .iter()
+            .map(|p| (p.name.as_str(), p.role.as_deref()))
+            .collect();
+        assert_eq!(
+            read,
+            [("Ina Holm", Some("Projektledare")), ("Per Ek", None)]
+        );
+        assert_eq!(
+            labelled_name("Kontaktperson: Per Ek"),
+            Some(("Per Ek".into(), None)),
+            "a contact label is no role"
+        );
+        assert_eq!(
+            labelled_name("Öppettider: Måndag–fredag 8–17"),
+            None,
+            "no person"
+        );
+        assert_eq!(labelled_name("Ring 0455-30 30 00: Anna Berg"), None);
+        assert_eq!(
+            labelled_name("Om du har frågor: Anna Berg"),
+            None,
+            "a label of more than three words is a sentence"
+        );
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! table, a sentence "Kontakta Gustav Lindahl på telefon …", a line
 //! "Per Nilsson, bygglovshandläggare, 0455-30 31 11".
 
-use super::{is_fax_line, is_personal_name, is_phone_line, name_and_role, push_unique};
+use super::{
+    is_fax_line, is_personal_name, is_phone_line, labelled_name, name_and_role, push_unique,
+};
 use crate::extract::blocks::Block;
 use crate::extract::{labels, rules};
 use crate::model::{Contact, Phone};
@@ -175,12 +177,18 @@ fn contact_sentence(line: &str) -> Option<Contact> {
 /// person's name, perhaps a role, and a phone number or an address.
 fn contact_line(line: &str) -> Option<Contact> {
     let parts: Vec<&str> = line.split(", ").map(str::trim).collect();
-    if !(2..=4).contains(&parts.len()) || line.len() > 160 || !is_personal_name(parts[0]) {
+    if !(2..=4).contains(&parts.len()) || line.len() > 160 {
         return None;
     }
+    // "Per Nilsson, …", or the role first: "Projektledare: Ina Holm, …".
+    let (name, role) = if is_personal_name(parts[0]) {
+        (parts[0].to_owned(), None)
+    } else {
+        labelled_name(parts[0])?
+    };
     let mut contact = Contact {
-        name: parts[0].to_owned(),
-        role: None,
+        name,
+        role,
         phones: Vec::new(),
         emails: Vec::new(),
     };
