@@ -268,6 +268,26 @@ fn contact_fields_under_their_labels() {
 }
 
 #[test]
+fn a_title_without_h1_and_menus_between_bars() {
+    let p = page("title-in-a-div.html");
+    assert_eq!(p["title"], "Miljö och hälsa");
+    assert!(
+        p["intro"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("Kommunens miljöarbete")),
+        "{}",
+        p["intro"]
+    );
+    assert_eq!(names(&p["sections"], "heading"), ["Luft och buller"]);
+    let text = p["sections"].to_string();
+    assert!(
+        !text.contains("Start") && !text.contains("Bo och leva"),
+        "{text}"
+    );
+    assert_eq!(p["updated"], "2004-11-02");
+}
+
+#[test]
 fn a_mail_link_in_a_contact_box_is_the_person_s_address() {
     let p = page("newer-contact-mail-link.html");
     assert_eq!(names(&p["contacts"], "name"), ["Karin Holmqvist"]);

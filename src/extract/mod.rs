@@ -293,13 +293,24 @@ fn title(flat: &Flattened) -> (Option<usize>, Option<String>) {
         .find(|p| !p.is_empty())
         .map(str::to_owned);
     // No <h1>: a page set in <font> and <b> shows its title as its first
-    // heading; when that says what <title> says, the content starts below it.
+    // heading, an older template in a styled <div>; when that says what
+    // <title> says, the content starts below it. A menu's link to the page
+    // itself is no title.
+    let same = |b: &Block, t: &str| b.text().trim().to_lowercase() == t.to_lowercase();
     let shown = from_tag.as_deref().and_then(|t| {
-        let first = flat.blocks.iter().position(|b| b.heading.is_some())?;
-        (flat.blocks[first].text().to_lowercase() == t.to_lowercase()).then_some(first)
+        let first = flat.blocks.iter().position(|b| b.heading.is_some());
+        first.filter(|&i| same(&flat.blocks[i], t)).or_else(|| {
+            flat.blocks
+                .iter()
+                .take(TITLE_BLOCKS_MAX)
+                .position(|b| b.links.is_empty() && b.cell.is_none() && same(b, t))
+        })
     });
     (shown, from_tag)
 }
+
+/// Blocks from the page's start among which a title without `<h1>` is looked for.
+const TITLE_BLOCKS_MAX: usize = 40;
 
 fn first_heading(blocks: &[Block]) -> usize {
     blocks.iter().position(|b| b.heading.is_some()).unwrap_or(0)
@@ -370,9 +381,20 @@ fn is_body_text(b: &Block) -> bool {
 /// of three or more list items in a row that are each one link and nothing
 /// more. Text an editor wrote is not made of links.
 fn chrome(content: &[&Block]) -> Vec<bool> {
+    // "Start | Bo och leva | Kontakt": the separators are the menu's too.
     let link_only = |b: &Block| {
-        let text: usize = b.lines.iter().map(|l| l.chars().count()).sum();
-        let linked: usize = b.links.iter().map(|l| l.text.chars().count()).sum();
+        let text: usize = b
+            .lines
+            .iter()
+            .flat_map(|l| l.chars())
+            .filter(|c| !matches!(c, '|' | '·' | '•' | '/' | '>' | '»' | '›') && !c.is_whitespace())
+            .count();
+        let linked: usize = b
+            .links
+            .iter()
+            .flat_map(|l| l.text.chars())
+            .filter(|c| !c.is_whitespace())
+            .count();
         b.heading.is_none() && text > 0 && linked * 10 >= text * 7
     };
     let mut out: Vec<bool> = content
