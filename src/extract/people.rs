@@ -454,14 +454,26 @@ pub fn organisation(lines: &PageLines, title_tag: Option<&str>) -> Option<Organi
         .iter()
         .take(FOOTER_BLOCKS_MAX + labelled - start)
         .take_while(|b| {
-            !b.lines
-                .iter()
-                .any(|l| starts_with_updated(l) || labels::PAGE_LINK.is_match(l))
+            !b.lines.iter().any(|l| {
+                footer_parts(l).count() < 2
+                    && (starts_with_updated(l) || labels::PAGE_LINK.is_match(l))
+            })
         })
         .collect();
+    // A footer on one line may open with the page's date ("Sidan
+    // uppdaterad … | Karlskrona kommun | …"): that part is not the footer's.
     let text = footer
         .iter()
-        .flat_map(|b| b.lines.iter().map(String::as_str))
+        .flat_map(|b| b.lines.iter())
+        .map(|l| {
+            if footer_parts(l).count() < 2 {
+                return l.clone();
+            }
+            footer_parts(l)
+                .filter(|p| !starts_with_updated(p) && !labels::PAGE_LINK.is_match(p))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
         .collect::<Vec<_>>()
         .join("\n");
 
@@ -517,10 +529,15 @@ fn unlabelled_footer(blocks: &[Block]) -> Option<usize> {
         let stacked = b.lines.len() <= 3
             && b.lines.iter().all(|l| l.chars().count() <= 60)
             && b.lines.iter().any(|l| ends_in_address(l));
+        // Between bars, or between commas with the organisation named
+        // ("Karlskrona kommun, 371 83 Karlskrona, tel …").
         let one_line = b.lines.iter().any(|l| {
+            let commas = || l.split(", ").map(str::trim);
             l.chars().count() <= ONE_LINE_MAX
-                && footer_parts(l).count() >= 2
-                && footer_parts(l).any(ends_in_address)
+                && ((footer_parts(l).count() >= 2 && footer_parts(l).any(ends_in_address))
+                    || (commas().count() >= 3
+                        && commas().any(ends_in_address)
+                        && labels::ORG_NAME.is_match(l)))
         });
         b.heading.is_none() && (stacked || one_line)
     })
@@ -809,6 +826,14 @@ mod tests {
                 "<p>Nyheter i korthet.</p><div>Karlskrona kommun · Ronnebygatan 2 · 371 83 Karlskrona · Växel 0455-30 30 00</div>",
                 Some("Ronnebygatan 2"),
             ),
+            (
+                "<p>Nyheter i korthet.</p><div>Sidan uppdaterad 2010-04-26 | Karlskrona kommun | 371 83 Karlskrona | Tel 0455-30 30 00</div>",
+                None,
+            ),
+            (
+                "<p>Nyheter i korthet.</p><div>Karlskrona kommun, 371 83 Karlskrona, tel 0455-30 30 00, kommun@karlskrona.se</div>",
+                None,
+            ),
         ] {
             let flat = flatten(&scraper::Html::parse_document(html));
             let org = organisation(&PageLines::new(&flat.blocks), None).expect(html);
@@ -829,10 +854,17 @@ mod tests {
                 "{html}"
             );
         }
-        // A line of links between bars is no footer.
-        let flat = flatten(&scraper::Html::parse_document(
+        // A line of links between bars is no footer, nor a sentence that
+        // gives an address between commas.
+        for html in [
             "<p>Text.</p><div>Start | Nyheter | Kontakt</div>",
-        ));
-        assert!(organisation(&PageLines::new(&flat.blocks), None).is_none());
+            "<p>Text.</p><p>Vi finns på Ronnebygatan 2, 371 83 Karlskrona, välkommen in</p>",
+        ] {
+            let flat = flatten(&scraper::Html::parse_document(html));
+            assert!(
+                organisation(&PageLines::new(&flat.blocks), None).is_none(),
+                "{html}"
+            );
+        }
     }
 }
