@@ -418,3 +418,20 @@ fn a_role_written_before_the_person() {
     assert_eq!(page["contacts"][0]["role"], "Projektledare");
     assert_eq!(page["contacts"][0]["emails"][0], "ina.holm@karlskrona.se");
 }
+
+#[test]
+fn a_date_line_under_the_title_is_no_text_but_dates_in_a_table_are() {
+    let html = "<html><head><title>Nyhet</title></head><body><h1>Tömning flyttas</h1>\
+        <p>Datum: 2010-04-20</p><p>Sophämtningen flyttas en dag under påskveckan.</p>\
+        <table><tr><td>Område</td><td>Ny dag</td></tr>\
+        <tr><td>Nättraby</td><td>2010-04-06</td></tr></table></body></html>";
+    let page = parse_stdin(html.as_bytes());
+    assert_eq!(
+        page["intro"], "Sophämtningen flyttas en dag under påskveckan.",
+        "{page}"
+    );
+    assert_eq!(
+        page["sections"][0]["paragraphs"],
+        serde_json::json!(["Område", "Ny dag", "Nättraby", "2010-04-06"])
+    );
+}

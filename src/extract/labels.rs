@@ -94,6 +94,13 @@ label!(
     ORGANISATION_WORD,
     r"(?i)(?-u:\b)(?:union|association|förening|förbund|nätverk|network|forum|council|råd|euroregion|conference|konferens|kommission|commission|organi[sz]ation|partnership|alliance|samverkan|sekretariat|institut|committee|kommitté|federation)"
 );
+// A paragraph that is a date and nothing else ("Datum: 2010-04-20",
+// "2010-04-20 14:05"): a news item's date line, not its text. Not asked of
+// table cells or list items, where dates are data.
+label!(
+    DATE_LINE,
+    r"(?i)^(?:(?:(?:datum|date)\s*:?\s*)?[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:\s+(?:kl\.?\s*)?[0-9]{1,2}[:.][0-9]{2})?|(?:datum|date)\s*:?\s*[0-9][^\n]{0,30})$"
+);
 // "Name (ACR) – text", "Name: text": where a listed organisation's name ends.
 label!(LIST_NAME_SEPARATOR, r"\s+[\u{2013}\u{2014}-]\s+|:\s+");
 label!(

@@ -456,7 +456,9 @@ fn sections(content: &[&Block], links: &mut LinkFixer) -> Body {
         let column_name = block
             .cell
             .is_some_and(|(row, _, _)| header_rows.contains(&row));
-        if labels::NOT_TEXT.is_match(&text) && !column_name {
+        let date_line =
+            block.cell.is_none() && !block.list_item && labels::DATE_LINE.is_match(&text);
+        if labels::NOT_TEXT.is_match(&text) && !column_name || date_line {
             continue;
         }
         // "<b>Anmälan</b><br>Anmälan görs …" in one cell: a subheading and its text.
