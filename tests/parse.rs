@@ -435,3 +435,33 @@ fn a_date_line_under_the_title_is_no_text_but_dates_in_a_table_are() {
         serde_json::json!(["Område", "Ny dag", "Nättraby", "2010-04-06"])
     );
 }
+
+#[test]
+fn a_visiting_address_heading_is_a_section_not_the_footer() {
+    // A contact page's "Besöksadress" section, then more sections: the
+    // text goes on to the real footer, which is still the organisation's.
+    let html = "<html><head><title>Kontakta kommunen</title></head><body>\
+        <h1>Kontakta kommunen</h1><p>Här finns kommunens adresser och öppettider.</p>\
+        <h2>Besöksadress</h2><p>Stadshuset, Ronnebygatan 2, Karlskrona</p>\
+        <h2>Öppettider</h2><p>Måndag–fredag 8–17.</p>\
+        <h2>Parkering</h2><p>Besökare parkerar på Hoglands parkering.</p>\
+        <div id=\"footer\"><p>Postadress: Karlskrona kommun, 371 83 Karlskrona</p>\
+        <p>Organisationsnummer: 212000-0829</p></div></body></html>";
+    let page = parse_stdin(html.as_bytes());
+    let headings: Vec<&str> = page["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .filter_map(|s| s["heading"].as_str())
+        .collect();
+    assert_eq!(
+        headings,
+        ["Besöksadress", "Öppettider", "Parkering"],
+        "{page}"
+    );
+    assert_eq!(
+        page["organisation"]["postal_address"]["postal_code"],
+        "371 83"
+    );
+    assert_eq!(page["organisation"]["org_number"], "212000-0829");
+}

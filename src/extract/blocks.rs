@@ -82,6 +82,9 @@ pub struct PageLines<'a> {
     /// first use: the labels that end content are asked for from every
     /// contact box and footer, from many starting points.
     searched: std::cell::RefCell<Vec<(*const regex::Regex, Hits)>>,
+    /// The blocks that may open the address footer, found once (see
+    /// [`PageLines::footer_blocks`]).
+    footer_blocks: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'a> PageLines<'a> {
@@ -100,7 +103,30 @@ impl<'a> PageLines<'a> {
             text,
             lines,
             searched: Default::default(),
+            footer_blocks: Default::default(),
         }
+    }
+
+    /// The blocks with a footer label ("Postadress", "Organisationsnummer",
+    /// …) that may open the address footer, in order, found once per page
+    /// (asked from every contact box). A heading with such a label before
+    /// the page's last other heading titles a section of the page
+    /// ("Besöksadress", then "Öppettider" on a contact page), not the footer.
+    pub fn footer_blocks(&self) -> &[usize] {
+        self.footer_blocks.get_or_init(|| {
+            let label = &*super::labels::FOOTER;
+            let last_section = self
+                .blocks
+                .iter()
+                .rposition(|b| b.heading.is_some() && !label.is_match(&b.text()));
+            let mut out: Vec<usize> = self
+                .hits_from(label, 0)
+                .map(|(_, b)| b)
+                .filter(|&b| self.blocks[b].heading.is_none() || last_section.is_none_or(|h| h < b))
+                .collect();
+            out.dedup();
+            out
+        })
     }
 
     /// Line `k` (numbered over the whole page).

@@ -317,7 +317,7 @@ fn first_heading(blocks: &[Block]) -> usize {
 }
 
 /// The blocks of the page's text: from `start` to the footer or an end
-/// label. Contact boxes are left out wherever they stand (the newer template
+/// label. `known` holds the contact boxes already read, in page order. Contact boxes are left out wherever they stand (the newer template
 /// sets one beside the text, before it in the markup), and the text after
 /// them is read too; a contact label under which no one is named ("Kontakt
 /// med kommunen") is text. The page's dates right under the title (news
@@ -338,7 +338,13 @@ fn content<'b>(
         };
         from = if people::is_contact_label(stop) {
             let computed;
-            let contact_box = match known.iter().find(|(at, _)| *at == end) {
+            // `known` is in page order: one box among thousands is found
+            // by halving, not by a walk from the first.
+            let contact_box = match known
+                .binary_search_by_key(&end, |(at, _)| *at)
+                .ok()
+                .and_then(|i| known.get(i))
+            {
                 Some((_, b)) => b,
                 None => {
                     computed = people::contacts(lines, end);

@@ -73,9 +73,7 @@ pub fn content_end(lines: &PageLines, from: usize) -> usize {
         .map(|p| p + from);
     [
         contact,
-        lines
-            .first_block(&labels::FOOTER, from)
-            .map(|f| footer_start(blocks, f).max(from)),
+        footer_block(lines, from).map(|f| footer_start(blocks, f).max(from)),
         lines.first_block(&labels::PAGE_LINK, from),
         lines.first_block(&labels::UPDATED_AT_START, from),
         end_of_text(lines, from),
@@ -446,9 +444,7 @@ fn footer_start(blocks: &[Block], labelled: usize) -> usize {
 /// above it, and the few after it.
 pub fn organisation(lines: &PageLines, title_tag: Option<&str>) -> Option<Organisation> {
     let blocks = lines.blocks();
-    let labelled = lines
-        .first_block(&labels::FOOTER, 0)
-        .or_else(|| unlabelled_footer(blocks))?;
+    let labelled = footer_block(lines, 0).or_else(|| unlabelled_footer(blocks))?;
     let start = footer_start(blocks, labelled);
     let footer: Vec<&Block> = blocks[start..]
         .iter()
@@ -502,6 +498,13 @@ pub fn organisation(lines: &PageLines, title_tag: Option<&str>) -> Option<Organi
         fax: after(&labels::FAX, &text, 40).and_then(rules::find_phone),
         email,
     })
+}
+
+/// The first block from `from` on where the address footer may begin (see
+/// [`PageLines::footer_blocks`]).
+fn footer_block(lines: &PageLines, from: usize) -> Option<usize> {
+    let found = lines.footer_blocks();
+    found.get(found.partition_point(|&b| b < from)).copied()
 }
 
 /// What separates the parts of a footer set on one line: "Karlskrona
