@@ -25,6 +25,7 @@ pub mod import;
 pub mod input;
 pub mod migrate;
 pub mod model;
+pub mod par;
 pub mod parse;
 pub mod replay;
 pub mod report;

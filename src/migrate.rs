@@ -165,61 +165,41 @@ pub fn export_pages(
     } else {
         None
     };
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let job = Job {
         archive,
         opts,
         out: (!jsonl).then_some(out),
     };
-    // Pages are read and written on every core, a chunk at a time, and
-    // handed on in order.
-    for (c, chunk) in chosen.chunks(workers * 16).enumerate() {
-        progress(c * workers * 16, chosen.len());
-        let mut results: Vec<Option<Result<Outcome, MigrateError>>> =
-            (0..chunk.len()).map(|_| None).collect();
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..workers)
-                .map(|w| {
-                    let job = &job;
-                    s.spawn(move || {
-                        chunk
-                            .iter()
-                            .enumerate()
-                            .skip(w)
-                            .step_by(workers)
-                            .map(|(i, (record, path))| (i, job.page(record, path.as_deref())))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            for h in handles {
-                if let Ok(done) = h.join() {
-                    for (i, r) in done {
-                        results[i] = Some(r);
+    // Pages are read and written on every core, and handed on in order.
+    let mut handed = 0;
+    progress(0, chosen.len());
+    crate::par::in_order(
+        &chosen,
+        |(record, path)| job.page(record, path.as_deref()),
+        |chunk, results| {
+            handed += chunk.len();
+            for ((record, _), result) in chunk.iter().zip(results) {
+                match result {
+                    Some(Ok(Outcome::Exported { unmapped, line })) => {
+                        done.pages += 1;
+                        done.unmapped.extend(unmapped);
+                        if let (Some(w), Some(line)) = (lines.as_mut(), line) {
+                            w.write_all(&line).map_err(write_err(out))?;
+                        }
                     }
+                    Some(Ok(Outcome::Problem(reason))) => {
+                        done.problems.push((record.url.clone(), reason))
+                    }
+                    Some(Err(e)) => return Err(e),
+                    None => done
+                        .problems
+                        .push((record.url.clone(), "its worker stopped (a bug)".into())),
                 }
             }
-        });
-        for ((record, _), result) in chunk.iter().zip(results) {
-            match result {
-                Some(Ok(Outcome::Exported { unmapped, line })) => {
-                    done.pages += 1;
-                    done.unmapped.extend(unmapped);
-                    if let (Some(w), Some(line)) = (lines.as_mut(), line) {
-                        w.write_all(&line).map_err(write_err(out))?;
-                    }
-                }
-                Some(Ok(Outcome::Problem(reason))) => {
-                    done.problems.push((record.url.clone(), reason))
-                }
-                Some(Err(e)) => return Err(e),
-                None => done
-                    .problems
-                    .push((record.url.clone(), "its worker stopped (a bug)".into())),
-            }
-        }
-    }
-    progress(chosen.len(), chosen.len());
+            progress(handed, chosen.len());
+            Ok(())
+        },
+    )?;
     if let Some(w) = lines {
         let tmp = w.into_inner().map_err(|e| write_err(out)(e.into_error()))?;
         tmp.persist(out).map_err(|e| write_err(out)(e.error))?;

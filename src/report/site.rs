@@ -36,6 +36,8 @@ pub enum SiteError {
         #[source]
         source: std::io::Error,
     },
+    #[error("a worker building the site stopped (a bug)")]
+    Worker,
 }
 
 /// What to build.
@@ -136,167 +138,26 @@ pub fn write_site(
     let mut changes: Vec<ChangeLine> = Vec::new();
     let mut page_lines: Vec<PageLine> = Vec::new();
 
-    for u in &urls {
-        let page_href = format!("pages/{}.html", u.slug);
-        let mut rows = Vec::new();
-        let mut previous: Option<Page> = None;
-        let mut latest: Option<Page> = None;
-        for (i, record) in u.captures.iter().enumerate() {
-            let page = archive.page(record).ok();
-            let copy = copy_name(record, archive);
-            let mut row = Row {
-                date: when(record.timestamp),
-                updated: page
-                    .as_ref()
-                    .and_then(|p| p.updated.clone())
-                    .unwrap_or_default(),
-                answer: answer(record, page.as_ref(), &l),
-                what: String::new(),
-                change_href: None,
-                copy_href: copy.as_ref().map(|c| format!("../copies/{c}")),
-            };
-            if record.record != RecordType::Revisit
-                && let (Some(name), Some(p)) = (&copy, &page)
-            {
-                let html = readable_copy(archive, record, p, u, &by_url, opts, &env)?;
-                out.write(&format!("copies/{name}"), html.as_bytes(), &mut done)?;
-                done.copies += 1;
-            }
-            let Some(p) = page else {
-                rows.push(row);
-                continue;
-            };
-            if !p.is_compared() {
-                row.what = t("site_not_compared", lang).to_owned();
-                rows.push(row);
-                continue;
-            }
-            let in_period = opts.since.is_none_or(|s| record.timestamp >= s);
-            match &previous {
-                None => {
-                    row.what = t("site_first", lang).to_owned();
-                    if i == 0 && in_period {
-                        changes.push(ChangeLine {
-                            at: record.timestamp,
-                            date: record.timestamp.date(),
-                            title: title_of(&p, u.url),
-                            page_href: page_href.clone(),
-                            kind: "added",
-                            kind_label: t("site_added", lang).to_owned(),
-                            summary: String::new(),
-                            change_href: None,
-                            updated: p.updated.clone().unwrap_or_default(),
-                        });
-                    }
+    crate::par::in_order(
+        &urls,
+        |u| url_site(archive, u, &by_url, opts, &env),
+        |_, results| {
+            for result in results {
+                let site = result.ok_or(SiteError::Worker)??;
+                for (name, html) in &site.files {
+                    out.write(name, html.as_bytes(), &mut done)?;
                 }
-                Some(prev) => {
-                    let d = crate::diff::diff(prev, &p);
-                    if d.changed {
-                        let name = format!(
-                            "{}-{}-{}.html",
-                            u.slug,
-                            d.from.timestamp.map(|t| t.to_string()).unwrap_or_default(),
-                            record.timestamp
-                        );
-                        let found = crate::sync::FoundDiff::new(prev, &p, d);
-                        let summary = summary_line(&found.diff.summary, lang);
-                        let nav = super::Nav {
-                            href: format!("../{page_href}"),
-                            text: t("site_back_to_page", lang).to_owned(),
-                            label: t("site_nav", lang).to_owned(),
-                        };
-                        let html =
-                            super::html_with_nav(&found.diff, found.title.as_deref(), lang, nav)?;
-                        out.write(&format!("changes/{name}"), html.as_bytes(), &mut done)?;
-                        done.changes += 1;
-                        row.what.clone_from(&summary);
-                        row.change_href = Some(format!("../changes/{name}"));
-                        if in_period {
-                            let (kind, label) = kind_of(prev, &p);
-                            changes.push(ChangeLine {
-                                at: record.timestamp,
-                                date: record.timestamp.date(),
-                                title: found.title.clone().unwrap_or_else(|| u.url.to_owned()),
-                                page_href: page_href.clone(),
-                                kind,
-                                kind_label: t(label, lang).to_owned(),
-                                summary,
-                                change_href: Some(format!("changes/{name}")),
-                                updated: p.updated.clone().unwrap_or_default(),
-                            });
-                        }
-                    } else {
-                        row.what = t(
-                            if record.record == RecordType::Revisit {
-                                "site_same"
-                            } else {
-                                "site_no_change"
-                            },
-                            lang,
-                        )
-                        .to_owned();
-                    }
+                done.copies += site.copies;
+                done.changes += site.change_pages;
+                changes.extend(site.changes);
+                if let Some(line) = site.line {
+                    done.pages += 1;
+                    page_lines.push(line);
                 }
             }
-            rows.push(row);
-            previous = Some(p.clone());
-            latest = Some(p);
-        }
-        let title = latest
-            .as_ref()
-            .map_or_else(|| u.url.to_owned(), |p| title_of(p, u.url));
-        let contacts: Vec<String> = latest
-            .as_ref()
-            .map(|p| {
-                p.contacts
-                    .iter()
-                    .map(|c| {
-                        let phones: Vec<&str> =
-                            c.phones.iter().map(|p| p.display.as_str()).collect();
-                        [
-                            Some(c.name.clone()),
-                            c.role.clone(),
-                            (!phones.is_empty()).then(|| phones.join(", ")),
-                        ]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let networks: Vec<String> = latest
-            .as_ref()
-            .map(|p| {
-                p.networks
-                    .iter()
-                    .map(|n| match &n.acronym {
-                        Some(a) => format!("{} ({a})", n.name),
-                        None => n.name.clone(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let html = env.get_template("page.html")?.render(context! {
-            lang => lang.code(),
-            css => CSS,
-            l => &l,
-            title => &title,
-            url_parts => url_parts(u.url),
-            captures => rows,
-            contacts => contacts,
-            networks => networks,
-        })?;
-        out.write(&page_href, html.as_bytes(), &mut done)?;
-        done.pages += 1;
-        page_lines.push(PageLine {
-            title,
-            href: page_href,
-            url_parts: url_parts(u.url),
-            captures: u.captures.len(),
-        });
-    }
+            Ok::<(), SiteError>(())
+        },
+    )?;
     changes.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.title.cmp(&b.title)));
     let now = Timestamp::now();
     let generated = format!(
@@ -324,6 +185,189 @@ pub fn write_site(
     out.write("index.html", html.as_bytes(), &mut done)?;
     out.finish()?;
     Ok(done)
+}
+
+/// What one archived URL adds to the site: its files, in the order they
+/// are written, and its lines on the start page.
+#[derive(Default)]
+struct UrlSite {
+    files: Vec<(String, String)>,
+    changes: Vec<ChangeLine>,
+    line: Option<PageLine>,
+    copies: usize,
+    change_pages: usize,
+}
+
+/// The timeline page of one URL, a page per change and a readable copy
+/// per capture; worked out on any core, written in order by the caller.
+fn url_site(
+    archive: &Archive,
+    u: &UrlPages<'_>,
+    by_url: &HashMap<&str, &UrlPages<'_>>,
+    opts: &SiteOptions,
+    env: &Environment<'_>,
+) -> Result<UrlSite, SiteError> {
+    let lang = opts.lang;
+    let l = labels(lang);
+    let mut site = UrlSite::default();
+    let page_href = format!("pages/{}.html", u.slug);
+    let mut rows = Vec::new();
+    let mut previous: Option<Page> = None;
+    let mut latest: Option<Page> = None;
+    for (i, record) in u.captures.iter().enumerate() {
+        let page = archive.page(record).ok();
+        let copy = copy_name(record, archive);
+        let mut row = Row {
+            date: when(record.timestamp),
+            updated: page
+                .as_ref()
+                .and_then(|p| p.updated.clone())
+                .unwrap_or_default(),
+            answer: answer(record, page.as_ref(), &l),
+            what: String::new(),
+            change_href: None,
+            copy_href: copy.as_ref().map(|c| format!("../copies/{c}")),
+        };
+        if record.record != RecordType::Revisit
+            && let (Some(name), Some(p)) = (&copy, &page)
+        {
+            let html = readable_copy(archive, record, p, u, by_url, opts, env)?;
+            site.files.push((format!("copies/{name}"), html));
+            site.copies += 1;
+        }
+        let Some(p) = page else {
+            rows.push(row);
+            continue;
+        };
+        if !p.is_compared() {
+            row.what = t("site_not_compared", lang).to_owned();
+            rows.push(row);
+            continue;
+        }
+        let in_period = opts.since.is_none_or(|s| record.timestamp >= s);
+        match &previous {
+            None => {
+                row.what = t("site_first", lang).to_owned();
+                if i == 0 && in_period {
+                    site.changes.push(ChangeLine {
+                        at: record.timestamp,
+                        date: record.timestamp.date(),
+                        title: title_of(&p, u.url),
+                        page_href: page_href.clone(),
+                        kind: "added",
+                        kind_label: t("site_added", lang).to_owned(),
+                        summary: String::new(),
+                        change_href: None,
+                        updated: p.updated.clone().unwrap_or_default(),
+                    });
+                }
+            }
+            Some(prev) => {
+                let d = crate::diff::diff(prev, &p);
+                if d.changed {
+                    let name = format!(
+                        "{}-{}-{}.html",
+                        u.slug,
+                        d.from.timestamp.map(|t| t.to_string()).unwrap_or_default(),
+                        record.timestamp
+                    );
+                    let found = crate::sync::FoundDiff::new(prev, &p, d);
+                    let summary = summary_line(&found.diff.summary, lang);
+                    let nav = super::Nav {
+                        href: format!("../{page_href}"),
+                        text: t("site_back_to_page", lang).to_owned(),
+                        label: t("site_nav", lang).to_owned(),
+                    };
+                    let html =
+                        super::html_with_nav(&found.diff, found.title.as_deref(), lang, nav)?;
+                    site.files.push((format!("changes/{name}"), html));
+                    site.change_pages += 1;
+                    row.what.clone_from(&summary);
+                    row.change_href = Some(format!("../changes/{name}"));
+                    if in_period {
+                        let (kind, label) = kind_of(prev, &p);
+                        site.changes.push(ChangeLine {
+                            at: record.timestamp,
+                            date: record.timestamp.date(),
+                            title: found.title.clone().unwrap_or_else(|| u.url.to_owned()),
+                            page_href: page_href.clone(),
+                            kind,
+                            kind_label: t(label, lang).to_owned(),
+                            summary,
+                            change_href: Some(format!("changes/{name}")),
+                            updated: p.updated.clone().unwrap_or_default(),
+                        });
+                    }
+                } else {
+                    row.what = t(
+                        if record.record == RecordType::Revisit {
+                            "site_same"
+                        } else {
+                            "site_no_change"
+                        },
+                        lang,
+                    )
+                    .to_owned();
+                }
+            }
+        }
+        rows.push(row);
+        previous = Some(p.clone());
+        latest = Some(p);
+    }
+    let title = latest
+        .as_ref()
+        .map_or_else(|| u.url.to_owned(), |p| title_of(p, u.url));
+    let contacts: Vec<String> = latest
+        .as_ref()
+        .map(|p| {
+            p.contacts
+                .iter()
+                .map(|c| {
+                    let phones: Vec<&str> = c.phones.iter().map(|p| p.display.as_str()).collect();
+                    [
+                        Some(c.name.clone()),
+                        c.role.clone(),
+                        (!phones.is_empty()).then(|| phones.join(", ")),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let networks: Vec<String> = latest
+        .as_ref()
+        .map(|p| {
+            p.networks
+                .iter()
+                .map(|n| match &n.acronym {
+                    Some(a) => format!("{} ({a})", n.name),
+                    None => n.name.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let html = env.get_template("page.html")?.render(context! {
+        lang => lang.code(),
+        css => CSS,
+        l => &l,
+        title => &title,
+        url_parts => url_parts(u.url),
+        captures => rows,
+        contacts => contacts,
+        networks => networks,
+    })?;
+    site.files.push((page_href.clone(), html));
+    site.line = Some(PageLine {
+        title,
+        href: page_href,
+        url_parts: url_parts(u.url),
+        captures: u.captures.len(),
+    });
+    Ok(site)
 }
 
 fn title_of(page: &Page, url: &str) -> String {
