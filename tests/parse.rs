@@ -465,3 +465,32 @@ fn a_visiting_address_heading_is_a_section_not_the_footer() {
     );
     assert_eq!(page["organisation"]["org_number"], "212000-0829");
 }
+
+#[test]
+fn a_contact_sentence_that_names_two_people() {
+    let html = "<html><head><title>Bygglov</title></head><body><h1>Bygglov</h1>\
+        <p>Om bygglov för altaner.</p><h3>Frågor</h3>\
+        <p>Kontakta Anna Berg, bygglovsarkitekt, på telefon 0455-30 35 10 eller \
+        Per Ek, handläggare, på 0455-30 35 11. Och fråga gärna om Stora Torget.</p></body></html>";
+    let page = parse_stdin(html.as_bytes());
+    let people: Vec<(&str, &str, &str)> = page["contacts"]
+        .as_array()
+        .expect("contacts")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or(""),
+                c["role"].as_str().unwrap_or(""),
+                c["phones"][0]["display"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        people,
+        [
+            ("Anna Berg", "bygglovsarkitekt", "0455-30 35 10"),
+            ("Per Ek", "handläggare", "0455-30 35 11")
+        ],
+        "{page}"
+    );
+}

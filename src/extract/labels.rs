@@ -62,6 +62,11 @@ label!(
     CONTACT_SENTENCE,
     r"(?i:kontakta|(?:ta\s+)?kontakt\s+med|hör\s+av\s+dig\s+till|ring(?:\s+till)?|mejla|maila|vänd\s+dig\s+till|contact|call|e-mail)\s+(\p{Lu}[\p{L}'-]+(?:\s+(?:af\s+|von\s+|van\s+|de\s+)?\p{Lu}[\p{L}'-]+){1,3})(?:,\s*([^,.0-9]{2,80}?)[,.])?"
 );
+// "… eller Per Ek, 0455-30 35 11": another person the same sentence names.
+label!(
+    ALSO_CONTACT,
+    r"\s(?:eller|och|alternativt|or|and)\s+(\p{Lu}[\p{L}'-]+(?:\s+(?:af\s+|von\s+|van\s+|de\s+)?\p{Lu}[\p{L}'-]+){1,3})(?:,\s*([^,.0-9]{2,80}?)[,.])?"
+);
 // A line that gives an e-mail address: "E-post: …".
 label!(
     EMAIL_LINE,

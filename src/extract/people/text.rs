@@ -27,7 +27,10 @@ pub fn contacts_in_text(content: &[&Block]) -> Vec<Contact> {
                 || l.contains("[at]")
         };
         for line in block.lines.iter().filter(|l| may_reach(l)) {
-            if let Some(c) = contact_sentence(line).or_else(|| contact_line(line)) {
+            if let Some(c) = contact_sentence(line) {
+                out.push(c);
+                out.extend(also_named(line));
+            } else if let Some(c) = contact_line(line) {
                 out.push(c);
             }
         }
@@ -171,6 +174,53 @@ fn contact_sentence(line: &str) -> Option<Contact> {
         phones,
         emails,
     })
+}
+
+/// The others a contact sentence names after its first person: "Kontakta
+/// Anna Berg, 0455-30 35 10, eller Per Ek, 0455-30 35 11." Each with the
+/// number or address that follows the name, up to the next name or the
+/// sentence's end.
+fn also_named(line: &str) -> Vec<Contact> {
+    let Some(first) = labels::CONTACT_SENTENCE.find(line) else {
+        return Vec::new();
+    };
+    let rest = &line[first.end()..];
+    // The sentence ends at a full stop before a capital.
+    let end = rest
+        .match_indices(". ")
+        .find(|(i, _)| rest[i + 2..].starts_with(char::is_uppercase))
+        .map_or(rest.len(), |(i, _)| i);
+    let sentence = &rest[..end];
+    let found: Vec<regex::Captures<'_>> = labels::ALSO_CONTACT.captures_iter(sentence).collect();
+    let mut out = Vec::new();
+    for (k, c) in found.iter().enumerate() {
+        let (Some(all), Some(name)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
+        if !is_personal_name(name.as_str()) {
+            continue;
+        }
+        let until = found
+            .get(k + 1)
+            .and_then(|n| n.get(0))
+            .map_or(sentence.len(), |m| m.start());
+        let theirs = &sentence[all.end()..until];
+        let phones: Vec<Phone> = rules::find_phone(theirs).into_iter().collect();
+        let emails: Vec<String> = rules::emails(theirs).collect();
+        if phones.is_empty() && emails.is_empty() {
+            continue;
+        }
+        out.push(Contact {
+            name: name.as_str().to_owned(),
+            role: c
+                .get(2)
+                .map(|m| m.as_str().trim().to_owned())
+                .filter(|r| !r.is_empty()),
+            phones,
+            emails,
+        });
+    }
+    out
 }
 
 /// "Per Nilsson, bygglovshandläggare, 0455-30 31 11": a line that is a
