@@ -78,6 +78,12 @@ fn networks_set_out_in_a_table() {
     assert_eq!(names(&p["networks"], "acronym"), ["UBC", "ERB"]);
     assert_eq!(p["networks"][0]["links"][0]["href"], "http://www.ubc.net/");
     assert_eq!(p["networks"][1]["links"], serde_json::json!([]));
+    // Its header row, set in bold, heads columns, not sections.
+    assert_eq!(
+        names(&p["sections"], "heading"),
+        ["Nätverk där kommunen är medlem", "Vänorter"]
+    );
+    assert_eq!(p["sections"][0]["paragraphs"][0], "Nätverk");
     assert!(
         p["networks"][1]["description"]
             .as_str()

@@ -405,9 +405,37 @@ pub fn flatten(doc: &Html) -> Flattened {
         }
     }
     b.flush(&mut out.blocks);
+    data_cells_are_no_headings(&mut out.blocks);
     let title = fold(&title);
     out.title = (!title.is_empty()).then_some(title);
     out
+}
+
+/// A row of several cells each set in bold alone ("Nätverk | Om
+/// nätverket" in `<strong>`) is a table's header row, not sections of the
+/// page. A layout table's bold title beside its menu cell stays a heading.
+fn data_cells_are_no_headings(blocks: &mut [Block]) {
+    // Per row: its first column, whether it has another, whether every
+    // block in it is bold alone.
+    let mut rows: std::collections::HashMap<u32, (u16, bool, bool)> =
+        std::collections::HashMap::new();
+    for b in blocks.iter() {
+        let Some((row, col, _)) = b.cell else {
+            continue;
+        };
+        let entry = rows.entry(row).or_insert((col, false, true));
+        entry.1 |= entry.0 != col;
+        entry.2 &= b.heading == Some(0);
+    }
+    for b in blocks.iter_mut().filter(|b| b.heading == Some(0)) {
+        let header_row = b
+            .cell
+            .and_then(|(row, _, _)| rows.get(&row))
+            .is_some_and(|&(_, several, all_bold)| several && all_bold);
+        if header_row {
+            b.heading = None;
+        }
+    }
 }
 
 /// A navigation landmark whose accessible name says it is the page's trail,
