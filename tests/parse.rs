@@ -494,3 +494,35 @@ fn a_contact_sentence_that_names_two_people() {
         "{page}"
     );
 }
+
+#[test]
+fn addresses_in_the_text_are_the_page_s_and_the_footer_is_the_last() {
+    // "Postadress: …" as a paragraph of a contact page, sections after it,
+    // then the footer: the text goes on, the organisation is the footer's.
+    let contact = "<html><head><title>Kontakt</title></head><body><h1>Kontakta oss</h1>\
+        <p>Så når du kommunen.</p><h2>Adresser</h2>\
+        <p>Postadress: Karlskrona kommun, 371 83 Karlskrona</p><p>Besöksadress: Ronnebygatan 2</p>\
+        <h2>Öppettider</h2><p>Vardagar 8–17.</p>\
+        <div id=\"footer\"><p>Karlskrona kommun, 371 83 Karlskrona, växel 0455-30 30 00</p>\
+        <p>Organisationsnummer 212000-0829</p></div></body></html>";
+    let page = parse_stdin(contact.as_bytes());
+    let headings: Vec<&str> = page["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .filter_map(|s| s["heading"].as_str())
+        .collect();
+    assert_eq!(headings, ["Adresser", "Öppettider"], "{page}");
+    assert_eq!(page["organisation"]["org_number"], "212000-0829");
+    // A footer with its own "Följ oss" and links after its labels is still
+    // the footer, and the text ends above it.
+    let newer = "<html><head><title>Bygglov</title></head><body><h1>Bygglov</h1>\
+        <p>Om bygglov för altaner och plank.</p>\
+        <footer><p>Postadress: Karlskrona kommun, 371 83 Karlskrona</p>\
+        <p>Organisationsnummer: 212000-0829</p><h2>Följ oss</h2>\
+        <p><a href=\"https://facebook.com/k\">Facebook</a> | <a href=\"https://instagram.com/k\">Instagram</a></p>\
+        </footer></body></html>";
+    let page = parse_stdin(newer.as_bytes());
+    assert_eq!(page["organisation"]["org_number"], "212000-0829", "{page}");
+    assert_eq!(page["sections"], serde_json::json!([]), "{page}");
+}

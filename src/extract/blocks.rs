@@ -40,6 +40,26 @@ impl Block {
     pub fn text(&self) -> String {
         self.lines.join(" ")
     }
+
+    /// A paragraph made of links, as menus and tool bars are: its links
+    /// hold seven tenths of its letters or more ("Start | Bo och leva |
+    /// Kontakt": the separators are the menu's too). Text an editor wrote
+    /// is not made of links.
+    pub fn mostly_links(&self) -> bool {
+        let text: usize = self
+            .lines
+            .iter()
+            .flat_map(|l| l.chars())
+            .filter(|c| !matches!(c, '|' | '·' | '•' | '/' | '>' | '»' | '›') && !c.is_whitespace())
+            .count();
+        let linked: usize = self
+            .links
+            .iter()
+            .flat_map(|l| l.text.chars())
+            .filter(|c| !c.is_whitespace())
+            .count();
+        self.heading.is_none() && text > 0 && linked * 10 >= text * 7
+    }
 }
 
 /// A link as written in the page; the href is not yet unwrapped or resolved.
@@ -109,20 +129,24 @@ impl<'a> PageLines<'a> {
 
     /// The blocks with a footer label ("Postadress", "Organisationsnummer",
     /// …) that may open the address footer, in order, found once per page
-    /// (asked from every contact box). A heading with such a label before
-    /// the page's last other heading titles a section of the page
-    /// ("Besöksadress", then "Öppettider" on a contact page), not the footer.
+    /// (asked from every contact box). One before the page's last section
+    /// (a heading that is no footer label, with text under it that is not a
+    /// menu) belongs to the page's text: "Besöksadress" or "Postadress: …"
+    /// on a contact page, then "Öppettider". A footer's own "Följ oss" and
+    /// its links are no section.
     pub fn footer_blocks(&self) -> &[usize] {
         self.footer_blocks.get_or_init(|| {
             let label = &*super::labels::FOOTER;
-            let last_section = self
-                .blocks
-                .iter()
-                .rposition(|b| b.heading.is_some() && !label.is_match(&b.text()));
+            let last_section = self.blocks.windows(2).rposition(|w| {
+                w[0].heading.is_some()
+                    && w[1].heading.is_none()
+                    && !w[1].mostly_links()
+                    && !label.is_match(&w[0].text())
+            });
             let mut out: Vec<usize> = self
                 .hits_from(label, 0)
                 .map(|(_, b)| b)
-                .filter(|&b| self.blocks[b].heading.is_none() || last_section.is_none_or(|h| h < b))
+                .filter(|&b| last_section.is_none_or(|h| h < b))
                 .collect();
             out.dedup();
             out

@@ -387,22 +387,7 @@ fn is_body_text(b: &Block) -> bool {
 /// of three or more list items in a row that are each one link and nothing
 /// more. Text an editor wrote is not made of links.
 fn chrome(content: &[&Block]) -> Vec<bool> {
-    // "Start | Bo och leva | Kontakt": the separators are the menu's too.
-    let link_only = |b: &Block| {
-        let text: usize = b
-            .lines
-            .iter()
-            .flat_map(|l| l.chars())
-            .filter(|c| !matches!(c, '|' | '·' | '•' | '/' | '>' | '»' | '›') && !c.is_whitespace())
-            .count();
-        let linked: usize = b
-            .links
-            .iter()
-            .flat_map(|l| l.text.chars())
-            .filter(|c| !c.is_whitespace())
-            .count();
-        b.heading.is_none() && text > 0 && linked * 10 >= text * 7
-    };
+    let link_only = |b: &Block| b.mostly_links();
     let mut out: Vec<bool> = content
         .iter()
         .map(|b| b.links.len() >= 2 && link_only(b))
