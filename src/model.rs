@@ -114,6 +114,18 @@ pub struct Contact {
     pub emails: Vec<String>,
 }
 
+impl Contact {
+    /// Someone named, before any way to reach them is read.
+    pub fn named(name: String, role: Option<String>) -> Contact {
+        Contact {
+            name,
+            role,
+            phones: Vec::new(),
+            emails: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phone {
     /// The page's own text, e.g. `0455-30 30 27`.

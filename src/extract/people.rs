@@ -207,13 +207,7 @@ fn read_contact_part(
         let value = value.trim();
         match column(label) {
             Column::Name if !value.is_empty() => {
-                people.extend(current.take());
-                *current = Some(Contact {
-                    name: value.to_owned(),
-                    role: None,
-                    phones: Vec::new(),
-                    emails: Vec::new(),
-                });
+                begin(people, current, Contact::named(value.to_owned(), None));
                 return true;
             }
             Column::Role if !value.is_empty() => {
@@ -229,13 +223,7 @@ fn read_contact_part(
     }
     // "Projektledare: Ina Holm": the role first, then the person.
     if let Some((name, role)) = labelled_name(part) {
-        people.extend(current.take());
-        *current = Some(Contact {
-            name,
-            role,
-            phones: Vec::new(),
-            emails: Vec::new(),
-        });
+        begin(people, current, Contact::named(name, role));
         return true;
     }
     let mut written: Vec<String> = rules::emails(part).collect();
@@ -296,14 +284,10 @@ fn read_contact_part(
             // A sentence between the label and the people ("Ring oss gärna.").
             return false;
         }
-        people.extend(current.take());
         let (name, role) = name_and_role(part);
-        *current = Some(Contact {
-            name,
-            role,
-            phones: Vec::new(),
-            emails: linked,
-        });
+        let mut next = Contact::named(name, role);
+        next.emails = linked;
+        begin(people, current, next);
     } else if let Some(c) = current.as_mut() {
         c.role = Some(match c.role.take() {
             Some(role) => format!("{role}, {part}"),
@@ -312,6 +296,11 @@ fn read_contact_part(
         push_unique(&mut c.emails, linked);
     }
     true
+}
+
+/// The person read so far is done; `next` is read from here on.
+fn begin(people: &mut Vec<Contact>, current: &mut Option<Contact>, next: Contact) {
+    people.extend(current.replace(next));
 }
 
 /// "Projektledare: Ina Holm" → the person and the role the label gives;

@@ -74,12 +74,7 @@ fn stacked_contacts(content: &[&Block]) -> Vec<Contact> {
             i += 1;
             continue;
         }
-        let mut c = Contact {
-            name,
-            role,
-            phones: Vec::new(),
-            emails: Vec::new(),
-        };
+        let mut c = Contact::named(name, role);
         let mut j = i + 1;
         while let Some(&l) = lines.get(j).filter(|_| j - i <= STACKED_LINES_MAX) {
             let reached = !c.phones.is_empty() || !c.emails.is_empty();
@@ -236,12 +231,7 @@ fn contact_line(line: &str) -> Option<Contact> {
     } else {
         labelled_name(parts[0])?
     };
-    let mut contact = Contact {
-        name,
-        role,
-        phones: Vec::new(),
-        emails: Vec::new(),
-    };
+    let mut contact = Contact::named(name, role);
     for part in &parts[1..] {
         let part = part.trim_end_matches('.');
         let emails: Vec<String> = rules::emails(part).collect();
@@ -353,12 +343,7 @@ fn table_contacts(content: &[&Block]) -> Vec<Contact> {
             columns = None;
             continue;
         }
-        let mut contact = Contact {
-            name: String::new(),
-            role: None,
-            phones: Vec::new(),
-            emails: Vec::new(),
-        };
+        let mut contact = Contact::named(String::new(), None);
         for (col, b) in &cells {
             let kind = header
                 .iter()
