@@ -133,6 +133,13 @@ pub fn write_site(
         })
         .collect();
     let by_url: HashMap<&str, &UrlPages<'_>> = urls.iter().map(|u| (u.url, u)).collect();
+    let build = Build {
+        archive,
+        by_url: &by_url,
+        opts,
+        env: &env,
+        l: &l,
+    };
     let mut out = Output::new(dir)?;
     let mut done = SiteWritten::default();
     let mut changes: Vec<ChangeLine> = Vec::new();
@@ -140,7 +147,7 @@ pub fn write_site(
 
     crate::par::in_order(
         &urls,
-        |u| url_site(archive, u, &by_url, opts, &env),
+        |u| url_site(&build, u),
         |_, results| {
             for result in results {
                 let site = result.ok_or(SiteError::Worker)??;
@@ -198,17 +205,27 @@ struct UrlSite {
     change_pages: usize,
 }
 
+/// What every URL's part of the site is built from, made once.
+struct Build<'a> {
+    archive: &'a Archive,
+    by_url: &'a HashMap<&'a str, &'a UrlPages<'a>>,
+    opts: &'a SiteOptions,
+    env: &'a Environment<'a>,
+    /// The words of the site's language, by label.
+    l: &'a std::collections::BTreeMap<&'static str, &'static str>,
+}
+
 /// The timeline page of one URL, a page per change and a readable copy
 /// per capture; worked out on any core, written in order by the caller.
-fn url_site(
-    archive: &Archive,
-    u: &UrlPages<'_>,
-    by_url: &HashMap<&str, &UrlPages<'_>>,
-    opts: &SiteOptions,
-    env: &Environment<'_>,
-) -> Result<UrlSite, SiteError> {
+fn url_site(build: &Build<'_>, u: &UrlPages<'_>) -> Result<UrlSite, SiteError> {
+    let Build {
+        archive,
+        opts,
+        env,
+        l,
+        ..
+    } = *build;
     let lang = opts.lang;
-    let l = labels(lang);
     let mut site = UrlSite::default();
     let page_href = format!("pages/{}.html", u.slug);
     let mut rows = Vec::new();
@@ -223,7 +240,7 @@ fn url_site(
                 .as_ref()
                 .and_then(|p| p.updated.clone())
                 .unwrap_or_default(),
-            answer: answer(record, page.as_ref(), &l),
+            answer: answer(record, page.as_ref(), l),
             what: String::new(),
             change_href: None,
             copy_href: copy.as_ref().map(|c| format!("../copies/{c}")),
@@ -231,7 +248,7 @@ fn url_site(
         if record.record != RecordType::Revisit
             && let (Some(name), Some(p)) = (&copy, &page)
         {
-            let html = readable_copy(archive, record, p, u, by_url, opts, env)?;
+            let html = readable_copy(build, record, p, u)?;
             site.files.push((format!("copies/{name}"), html));
             site.copies += 1;
         }
@@ -353,7 +370,7 @@ fn url_site(
     let html = env.get_template("page.html")?.render(context! {
         lang => lang.code(),
         css => CSS,
-        l => &l,
+        l => l,
         title => &title,
         url_parts => url_parts(u.url),
         captures => rows,
@@ -465,14 +482,18 @@ fn kind_of(before: &Page, after: &Page) -> (&'static str, &'static str) {
 /// to their copy of that time, other links and images to the Wayback
 /// Machine.
 fn readable_copy(
-    archive: &Archive,
+    build: &Build<'_>,
     record: &CaptureRecord,
     page: &Page,
     u: &UrlPages<'_>,
-    by_url: &HashMap<&str, &UrlPages<'_>>,
-    opts: &SiteOptions,
-    env: &Environment<'_>,
 ) -> Result<String, SiteError> {
+    let Build {
+        archive,
+        by_url,
+        opts,
+        env,
+        l,
+    } = *build;
     let raw = archive.raw(record)?;
     let cleaned = crate::clean::strip_wayback(&raw);
     let charset = record
@@ -500,10 +521,9 @@ fn readable_copy(
         }
         format!("{wayback}/web/{ts}/{url}")
     });
-    let l = labels(opts.lang);
     Ok(env.get_template("copy.html")?.render(context! {
         lang => opts.lang.code(),
-        l => &l,
+        l => l,
         title => title_of(page, u.url),
         url => u.url,
         date => when(record.timestamp),
