@@ -4,23 +4,13 @@
 //! no one. Each has a golden page JSON, and the fields each shape is about
 //! are asserted on their own, so that a golden update cannot hide a loss.
 
-use crate::util::{assert_exit, files_under, parse_json, root, sidarkiv, temp_dir};
+use crate::util::{assert_exit, files_under, names, parse_json, root, sidarkiv, temp_dir};
 use serde_json::Value;
 use std::path::PathBuf;
 
 fn page(name: &str) -> Value {
     let path: PathBuf = root().join("fixtures/pages").join(name);
     parse_json(&path, &[])
-}
-
-fn names(list: &Value, key: &str) -> Vec<String> {
-    list.as_array()
-        .map(|a| {
-            a.iter()
-                .map(|v| v[key].as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[test]

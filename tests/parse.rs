@@ -1,7 +1,7 @@
 //! `sidarkiv parse` on the bundled fixtures: golden JSON, equivalence of
 //! encodings and view mode, exit codes.
 
-use crate::util::{fixture, parse_json, parse_stdin, run, temp_dir};
+use crate::util::{fixture, names, parse_json, parse_stdin, run, temp_dir};
 use serde_json::Value;
 
 const FIXTURES: &[&str] = &[
@@ -448,14 +448,8 @@ fn a_visiting_address_heading_is_a_section_not_the_footer() {
         <div id=\"footer\"><p>Postadress: Karlskrona kommun, 371 83 Karlskrona</p>\
         <p>Organisationsnummer: 212000-0829</p></div></body></html>";
     let page = parse_stdin(html.as_bytes());
-    let headings: Vec<&str> = page["sections"]
-        .as_array()
-        .expect("sections")
-        .iter()
-        .filter_map(|s| s["heading"].as_str())
-        .collect();
     assert_eq!(
-        headings,
+        names(&page["sections"], "heading"),
         ["Besöksadress", "Öppettider", "Parkering"],
         "{page}"
     );
@@ -506,13 +500,11 @@ fn addresses_in_the_text_are_the_page_s_and_the_footer_is_the_last() {
         <div id=\"footer\"><p>Karlskrona kommun, 371 83 Karlskrona, växel 0455-30 30 00</p>\
         <p>Organisationsnummer 212000-0829</p></div></body></html>";
     let page = parse_stdin(contact.as_bytes());
-    let headings: Vec<&str> = page["sections"]
-        .as_array()
-        .expect("sections")
-        .iter()
-        .filter_map(|s| s["heading"].as_str())
-        .collect();
-    assert_eq!(headings, ["Adresser", "Öppettider"], "{page}");
+    assert_eq!(
+        names(&page["sections"], "heading"),
+        ["Adresser", "Öppettider"],
+        "{page}"
+    );
     assert_eq!(page["organisation"]["org_number"], "212000-0829");
     // A footer with its own "Följ oss" and links after its labels is still
     // the footer, and the text ends above it.

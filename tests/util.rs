@@ -172,3 +172,14 @@ fn fastrand_name() -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
     N.fetch_add(1, Ordering::SeqCst).to_string()
 }
+
+/// The `key` of each object in a JSON list ("" where it has none), in order.
+pub fn names(list: &serde_json::Value, key: &str) -> Vec<String> {
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|v| v[key].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
