@@ -144,12 +144,7 @@ fn contact_sentence(line: &str) -> Option<Contact> {
     let after = &line[c.get(0)?.end()..];
     // The sentence ends at a full stop followed by a new sentence; when it
     // gives no number or address, the next one may ("Du når henne på …").
-    let ends: Vec<usize> = after
-        .match_indices(". ")
-        .filter(|(i, _)| after[i + 2..].starts_with(char::is_uppercase))
-        .map(|(i, _)| i)
-        .take(2)
-        .collect();
+    let ends: Vec<usize> = sentence_ends(after).take(2).collect();
     let first = ends.first().map_or(after, |&i| &after[..i]);
     let reaches = |s: &str| rules::find_phone(s).is_some() || rules::emails(s).next().is_some();
     let sentence = if reaches(first) {
@@ -171,6 +166,14 @@ fn contact_sentence(line: &str) -> Option<Contact> {
     })
 }
 
+/// Where sentences in `text` end: at each full stop followed by a space
+/// and a capital.
+fn sentence_ends(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.match_indices(". ")
+        .filter(|(i, _)| text[i + 2..].starts_with(char::is_uppercase))
+        .map(|(i, _)| i)
+}
+
 /// The others a contact sentence names after its first person: "Kontakta
 /// Anna Berg, 0455-30 35 10, eller Per Ek, 0455-30 35 11." Each with the
 /// number or address that follows the name, up to the next name or the
@@ -180,12 +183,7 @@ fn also_named(line: &str) -> Vec<Contact> {
         return Vec::new();
     };
     let rest = &line[first.end()..];
-    // The sentence ends at a full stop before a capital.
-    let end = rest
-        .match_indices(". ")
-        .find(|(i, _)| rest[i + 2..].starts_with(char::is_uppercase))
-        .map_or(rest.len(), |(i, _)| i);
-    let sentence = &rest[..end];
+    let sentence = &rest[..sentence_ends(rest).next().unwrap_or(rest.len())];
     let found: Vec<regex::Captures<'_>> = labels::ALSO_CONTACT.captures_iter(sentence).collect();
     let mut out = Vec::new();
     for (k, c) in found.iter().enumerate() {
