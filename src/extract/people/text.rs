@@ -287,7 +287,7 @@ fn rows(content: &[&Block]) -> Vec<(u32, usize, usize)> {
 
 /// The rows of `content` that are staff tables' header rows: their cells
 /// are column names ("E-post" too, which elsewhere is a share button).
-pub fn staff_header_rows(content: &[&Block]) -> Vec<u32> {
+pub fn staff_header_rows(content: &[&Block]) -> std::collections::HashSet<u32> {
     rows(content)
         .into_iter()
         .filter(|&(_, start, end)| staff_header(content[start..end].iter().copied()).is_some())
